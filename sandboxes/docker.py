@@ -293,6 +293,7 @@ class DockerSandbox(Sandbox):
             raw = getattr(sockio, "_sock", sockio)
             sock = raw.dup()
             sockio.close()
+            raw.close()
             container.start()
         except BaseException:
             self._discard_sync(container)
