@@ -116,7 +116,8 @@ except OSError:
 async def test_writes_outside_the_workspace_fail(sandbox: DockerSandbox) -> None:
     code = """
 import os
-for path in ("/etc/passwd", "/usr/bin/python3", "/evil", "/root/x", "/var/tmp/x", "/proc/sys/kernel/hostname"):
+paths = ("/etc/passwd", "/usr/bin/python3", "/evil", "/root/x", "/var/tmp/x", "/proc/sys/kernel/hostname")
+for path in paths:
     try:
         with open(path, "a") as f:
             f.write("x")
@@ -220,13 +221,22 @@ os.makedirs("locked/inner")
 os.chmod("locked", 0)
 """
     assert (await run(sandbox, code)).status is Verdict.OK
-    probe = "import os\nprint([os.path.exists(p) for p in ('leftover', '/tmp/leftover', '/dev/shm/leftover', 'locked')])"
+    probe = (
+        "import os\n"
+        "print([os.path.exists(p) for p in ('leftover', '/tmp/leftover', '/dev/shm/leftover', 'locked')])"
+    )
     assert (await run(sandbox, probe)).stdout == "[False, False, False, False]\n"
 
 
 async def test_killing_its_parent_does_not_break_the_sandbox(sandbox: DockerSandbox) -> None:
     replaced_before = sandbox.health()["pools"]["python"]["replaced"]
-    code = "import os, signal\nfor sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT):\n    os.kill(os.getppid(), sig)\n    os.kill(1, sig)\nprint('tried')"
+    code = """
+import os, signal
+for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT):
+    os.kill(os.getppid(), sig)
+    os.kill(1, sig)
+print('tried')
+"""
     result = await run(sandbox, code)
     assert result.status is Verdict.OK and result.stdout == "tried\n"
     await assert_next_program_passes(sandbox)
@@ -248,7 +258,14 @@ for fd in (0, 1, 2):
 
 
 async def test_sixty_four_spinning_threads_get_time_limit(sandbox: DockerSandbox) -> None:
-    code = "import threading\ndef spin():\n    while True:\n        pass\nfor _ in range(64):\n    threading.Thread(target=spin).start()\n"
+    code = """
+import threading
+def spin():
+    while True:
+        pass
+for _ in range(64):
+    threading.Thread(target=spin).start()
+"""
     result = await run(sandbox, code, Limits(time_limit_s=1.5))
     assert result.status is Verdict.TIME_LIMIT
     assert result.wall_time_s < 1.5 + SLACK_S
