@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -29,6 +30,7 @@ from sandboxes.runner import execute
 from sandboxes.verdicts import Verdict
 
 _NOBODY = 65534
+_SLOT_UID_BASE = 61000
 _ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"}
 
 
@@ -64,6 +66,9 @@ class LocalSandbox(Sandbox):
         self._tools: dict[str, str] = {}
         self._available = [name for name, lang in LANGUAGES.items() if self._resolve_tools(lang)]
         self._semaphore: asyncio.Semaphore | None = None
+        # Without namespaces, a root server runs each concurrent run under its own throwaway uid,
+        # so that "every process of that uid" is exactly the run's process tree, detached or not.
+        self._free_uids = [_SLOT_UID_BASE + i for i in range(self.config.max_concurrency)]
 
     @property
     def isolation(self) -> str:
@@ -109,7 +114,13 @@ class LocalSandbox(Sandbox):
             await self.start()
         assert self._semaphore is not None
         async with self._semaphore:
-            return await asyncio.to_thread(self._execute_sync, lang, files, stdins, limits, should_stop)
+            uid = self._free_uids.pop()
+            try:
+                return await asyncio.to_thread(
+                    self._execute_sync, lang, files, stdins, limits, should_stop, uid
+                )
+            finally:
+                self._free_uids.append(uid)
 
     def _execute_sync(
         self,
@@ -118,6 +129,7 @@ class LocalSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        uid: int = _NOBODY,
     ) -> Execution:
         workspace = tempfile.mkdtemp(prefix="reward-sandbox-")
         try:
@@ -133,12 +145,12 @@ class LocalSandbox(Sandbox):
                 path.chmod(0o666)
             compiled: RunResult | None = None
             if lang.compile:
-                compiled = self._run(lang, lang.compile, b"", workspace, limits, compiling=True)
+                compiled = self._run(lang, lang.compile, b"", workspace, limits, compiling=True, uid=uid)
                 if compiled.status is not Verdict.OK:
                     return Execution(compile=_as_compile_error(compiled), runs=[])
             runs: list[RunResult] = []
             for stdin in stdins:
-                runs.append(self._run(lang, lang.run, stdin, workspace, limits, compiling=False))
+                runs.append(self._run(lang, lang.run, stdin, workspace, limits, compiling=False, uid=uid))
                 if should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
                     break
             return Execution(compile=compiled, runs=runs)
@@ -154,6 +166,7 @@ class LocalSandbox(Sandbox):
         limits: Limits,
         *,
         compiling: bool,
+        uid: int = _NOBODY,
     ) -> RunResult:
         time_limit_s = limits.compile_time_limit_s if compiling else limits.time_limit_s
         memory_mb = limits.compile_memory_limit_mb if compiling else limits.memory_limit_mb
@@ -165,10 +178,11 @@ class LocalSandbox(Sandbox):
             cwd = workspace
         else:
             env["HOME"] = workspace
-            kill_tree = _kill_session
             cwd = workspace
-            if os.geteuid() == 0:
-                command = _drop_to_nobody(command)
+            kill_tree = _kill_session
+            if os.geteuid() == 0 and shutil.which("setpriv"):
+                command = _drop_privileges(command, uid)
+                kill_tree = functools.partial(_kill_uid, uid)
         raw = execute(
             command,
             stdin,
@@ -202,7 +216,7 @@ class LocalSandbox(Sandbox):
         argv += ["--chdir", "/workspace", "--uid", str(_NOBODY), "--gid", str(_NOBODY), "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
-        return [*argv, "--"]
+        return [*argv, "--remount-ro", "/", "--"]
 
 
 def _as_compile_error(result: RunResult) -> RunResult:
@@ -231,12 +245,28 @@ def _kill_session(pid: int) -> None:
                 os.kill(int(entry), signal.SIGKILL)
 
 
-def _drop_to_nobody(command: list[str]) -> list[str]:
-    # setpriv is in util-linux (always present on Debian); it drops root before exec.
-    setpriv = shutil.which("setpriv")
-    if not setpriv:
-        return command
-    return [setpriv, f"--reuid={_NOBODY}", f"--regid={_NOBODY}", "--clear-groups", "--", *command]
+def _drop_privileges(command: list[str], uid: int) -> list[str]:
+    # setpriv (util-linux, always on Debian) drops root before exec; rlimits still apply.
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--", *command]
+
+
+def _kill_uid(uid: int, pid: int) -> None:
+    """Kill every process running as `uid` (the run's own throwaway uid), until none is left."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    for _ in range(100):
+        found = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                status = Path(f"/proc/{entry}/status").read_text()
+                real_uid = int(status.split("\nUid:", 1)[1].split()[0])
+                if real_uid == uid:
+                    found = True
+                    os.kill(int(entry), signal.SIGKILL)
+        if not found:
+            return
 
 
 def _bwrap_works(bwrap: str) -> bool:

@@ -205,6 +205,7 @@ def execute(
         os.close(pidfd)
     assert status is not None
     _, code, usage = status
+    proc.returncode = -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)  # reaped by us
     stdout, stderr = bytes(outputs[out_fd]), bytes(outputs[err_fd])
     if result["output_limited"]:  # keep exactly the first `output_limit_bytes` of the combined output
         stdout = stdout[:output_limit_bytes]
