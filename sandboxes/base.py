@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from sandboxes.languages import Language, resolve_language
@@ -53,15 +54,19 @@ class Sandbox(ABC):
     ) -> Execution:
         """Compile `code` if needed, then run it once per entry of `stdins`.
 
-        Raises `UnsupportedLanguage` for a language this sandbox cannot run. Infrastructure
+        Raises `UnsupportedLanguage` for a language this sandbox cannot run and `ValueError` for a
+        file name outside the workspace. Infrastructure
         failures do not raise: they come back as `sandbox_error` results (worth a retry).
         """
         lang = resolve_language(language)
         if lang is None or lang.name not in self.languages():
             raise UnsupportedLanguage(language, self.languages())
-        all_files: dict[str, bytes] = {
-            name: data.encode() if isinstance(data, str) else data for name, data in (files or {}).items()
-        }
+        all_files: dict[str, bytes] = {}
+        for name, data in (files or {}).items():
+            parts = PurePosixPath(name).parts
+            if not parts or name.startswith("/") or ".." in parts or "\0" in name:
+                raise ValueError(f"file name {name!r} must be a relative path inside the workspace")
+            all_files[name] = data.encode() if isinstance(data, str) else data
         all_files[lang.source_file] = code.encode()
         inputs = [s.encode() if isinstance(s, str) else s for s in stdins]
         return await self._execute(lang, all_files, inputs, limits or Limits(), should_stop)
