@@ -194,9 +194,9 @@ class LocalSandbox(Sandbox):
             address_space_mb=memory_mb if lang.address_space_limit else None,
             new_session=True,
         )
-        if self._bwrap and raw["exit_code"] is not None and int(raw["exit_code"]) > 128:  # type: ignore[call-overload]
+        if self._bwrap and raw["exit_code"] is not None and int(raw["exit_code"]) > 128:
             # bwrap reports a program killed by signal N as exit status 128 + N.
-            raw["signal"], raw["exit_code"] = int(raw["exit_code"]) - 128, None  # type: ignore[call-overload]
+            raw["signal"], raw["exit_code"] = int(raw["exit_code"]) - 128, None
         return classify(raw, time_limit_s=time_limit_s, memory_hint_from_stderr=True)
 
     def _bwrap_argv(self, workspace: str, env: dict[str, str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal as _signal
 from dataclasses import dataclass, field
+from typing import Any
 
 from sandboxes.verdicts import Verdict
 
@@ -84,19 +85,17 @@ class UnsupportedLanguage(SandboxError):
 _MEMORY_MESSAGES = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 
-def classify(
-    raw: dict[str, object], *, time_limit_s: float, memory_hint_from_stderr: bool = False
-) -> RunResult:
+def classify(raw: dict[str, Any], *, time_limit_s: float, memory_hint_from_stderr: bool = False) -> RunResult:
     """Turn a runner result (see `sandboxes.runner.execute`) into a `RunResult` with its verdict.
 
     `memory_hint_from_stderr` is for backends without a cgroup OOM counter (the local one
     enforces memory with RLIMIT_AS, so a memory bomb dies with an allocation error instead).
     """
-    stdout = bytes(raw["stdout"]).decode("utf-8", "replace")  # type: ignore[arg-type]
-    stderr = bytes(raw["stderr"]).decode("utf-8", "replace")  # type: ignore[arg-type]
+    stdout = bytes(raw["stdout"]).decode("utf-8", "replace")
+    stderr = bytes(raw["stderr"]).decode("utf-8", "replace")
     exit_code = raw["exit_code"]
     sig = raw["signal"]
-    cpu = float(raw["cpu_time_s"])  # type: ignore[arg-type]
+    cpu = float(raw["cpu_time_s"])
     if raw["spawn_error"]:
         status = Verdict.RUNTIME_ERROR
         stderr = f"{stderr}{raw['spawn_error']}"
@@ -114,11 +113,11 @@ def classify(
         status = Verdict.RUNTIME_ERROR
     return RunResult(
         status=status,
-        exit_code=exit_code,  # type: ignore[arg-type]
-        signal=sig,  # type: ignore[arg-type]
+        exit_code=exit_code,
+        signal=sig,
         stdout=stdout,
         stderr=stderr,
-        wall_time_s=float(raw["wall_time_s"]),  # type: ignore[arg-type]
+        wall_time_s=float(raw["wall_time_s"]),
         cpu_time_s=cpu,
         truncated=bool(raw["output_limited"]),
     )

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 WORKSPACE = "/workspace"
 WIPED_DIRS = ("/workspace", "/tmp", "/dev/shm")
@@ -80,13 +81,13 @@ def execute(
     kill_tree: Callable[[int], None],
     address_space_mb: int | None = None,
     new_session: bool = True,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Run `argv` to completion or to a limit; stdout/stderr are read while it runs and capped.
 
     `kill_tree(pid)` must kill the program and everything it started; it is called once the
     direct child has ended (or must be stopped), so detached children never outlive a step.
     """
-    result: dict[str, object] = {
+    result: dict[str, Any] = {
         "exit_code": None,
         "signal": None,
         "timed_out": False,
@@ -282,13 +283,13 @@ def _write_files(files: dict[str, str]) -> None:
             f.write(base64.b64decode(data))
 
 
-def _encode(result: dict[str, object]) -> dict[str, object]:
+def _encode(result: dict[str, Any]) -> dict[str, Any]:
     for key in ("stdout", "stderr"):
-        result[key] = base64.b64encode(result[key]).decode()  # type: ignore[arg-type]
+        result[key] = base64.b64encode(result[key]).decode()
     return result
 
 
-def _failed(result: dict[str, object]) -> bool:
+def _failed(result: dict[str, Any]) -> bool:
     return bool(
         result["spawn_error"]
         or result["timed_out"]
@@ -298,19 +299,19 @@ def _failed(result: dict[str, object]) -> bool:
     )
 
 
-def handle(request: dict[str, object]) -> dict[str, object]:
+def handle(request: dict[str, Any]) -> dict[str, Any]:
     """Answer one protocol request."""
     op = request.get("op")
-    answer: dict[str, object] = {"id": request.get("id"), "ok": True}
+    answer: dict[str, Any] = {"id": request.get("id"), "ok": True}
     if op == "ping":
         answer["oom_visible"] = oom_kill_count() is not None
         return answer
     if op not in ("run", "reset"):
         return {"id": request.get("id"), "ok": False, "error": f"unknown op {op!r}"}
     if op == "run":
-        _write_files(request.get("files") or {})  # type: ignore[arg-type]
+        _write_files(request.get("files") or {})
         results = []
-        for step in request.get("steps") or []:  # type: ignore[union-attr]
+        for step in request.get("steps") or []:
             env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORKSPACE, "LANG": "C.UTF-8"}
             env.update(step.get("env") or {})
             result = execute(
