@@ -140,11 +140,16 @@ class _Pool:
         task.add_done_callback(self._tasks.discard)
 
     async def acquire(self) -> _Container:
-        if self.count < self.size and self.idle.empty():
-            await self._add()
-        if self.count == 0:
-            raise SandboxError(f"no {self.image} sandbox container could be started: {self.last_error}")
-        return await self.idle.get()
+        while True:
+            if self.count < self.size and self.idle.empty():
+                await self._add()
+            if self.count == 0:
+                raise SandboxError(f"no {self.image} sandbox container could be started: {self.last_error}")
+            try:
+                # Wake up now and then: a replacement that failed never puts anything in the queue.
+                return await asyncio.wait_for(self.idle.get(), timeout=1.0)
+            except TimeoutError:
+                continue
 
     def release(self, container: _Container, healthy: bool) -> None:
         if healthy and not self.sandbox.closed:
