@@ -122,6 +122,9 @@ class _Pool:
         self.count += 1
         try:
             container = await self.sandbox._create(self.image)
+        except asyncio.CancelledError:
+            self.count -= 1
+            raise
         except Exception as exc:  # noqa: BLE001 - kept for the next acquire and /healthz
             self.count -= 1
             self.last_error = f"{type(exc).__name__}: {exc}"
