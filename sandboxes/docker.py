@@ -49,6 +49,9 @@ class DockerConfig:
     pids_limit: int = 128
     cpus: float = 1.0
     base_url: str | None = None
+    # Python programs run in a fork of the in-container runner's interpreter (same interpreter,
+    # `-I` semantics) instead of a fresh `python3` process: ~10 ms less per run.
+    inline_python: bool = True
 
     def image_tag(self, image: str) -> str:
         return self.images.get(image, f"{IMAGE_PREFIX}{image}:latest")
@@ -272,7 +275,7 @@ class DockerSandbox(Sandbox):
         cfg = self.config
         container = self.client.containers.create(
             cfg.image_tag(image),
-            command=["python3", "-I", "-S", "-c", RUNNER_SOURCE, "serve"],
+            command=["python3", "-I", "-c", RUNNER_SOURCE, "serve"],
             stdin_open=True,
             tty=False,
             network_mode="none",
@@ -371,7 +374,7 @@ class DockerSandbox(Sandbox):
         compiled: RunResult | None = None
         if lang.compile:
             await self._set_memory(worker, limits.compile_memory_limit_mb)
-            step = self._step(lang, lang.compile, b"", limits.compile_time_limit_s, limits)
+            step = self._step(lang, lang.compile, b"", limits.compile_time_limit_s, limits, inline=False)
             answer = await self._send(worker, {"op": "run", "files": encoded, "steps": [step]}, [step])
             encoded = {}
             compiled = classify(answer["results"][0], time_limit_s=limits.compile_time_limit_s)
@@ -380,7 +383,8 @@ class DockerSandbox(Sandbox):
                 await self._reset(worker)
                 return Execution(compile=replace(compiled, status=Verdict.COMPILE_ERROR), runs=[])
         await self._set_memory(worker, limits.memory_limit_mb)
-        steps = [self._step(lang, lang.run, s, limits.time_limit_s, limits) for s in stdins]
+        inline = self.config.inline_python and lang.name == "python"
+        steps = [self._step(lang, lang.run, s, limits.time_limit_s, limits, inline=inline) for s in stdins]
         runs: list[RunResult] = []
         # Without a stop rule every run goes in one request, which also wipes the workspace.
         batches = [steps] if should_stop is None else [[s] for s in steps]
@@ -405,7 +409,13 @@ class DockerSandbox(Sandbox):
 
     @staticmethod
     def _step(
-        lang: Language, argv: tuple[str, ...], stdin: bytes, time_limit_s: float, limits: Limits
+        lang: Language,
+        argv: tuple[str, ...],
+        stdin: bytes,
+        time_limit_s: float,
+        limits: Limits,
+        *,
+        inline: bool,
     ) -> dict[str, Any]:
         return {
             "argv": list(argv),
@@ -414,6 +424,7 @@ class DockerSandbox(Sandbox):
             "output_limit_bytes": limits.output_limit_bytes,
             "env": lang.env,
             "stop_on_failure": False,
+            "inline_python": inline,
         }
 
     @staticmethod

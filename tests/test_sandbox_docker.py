@@ -139,3 +139,40 @@ async def test_cpp_memory_and_time_limits(cpp_sandbox: DockerSandbox) -> None:
     )
     assert hogged.runs[0].status is Verdict.MEMORY_LIMIT
     assert spun.runs[0].status is Verdict.TIME_LIMIT
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def exec_sandbox() -> AsyncIterator[DockerSandbox]:
+    """Python run as a fresh `python3 -I main.py` process rather than in a fork of the runner."""
+    require_images(["python"])
+    box = DockerSandbox(DockerConfig(pool_size=1, prewarm=("python",), inline_python=False))
+    await box.start()
+    yield box
+    await box.close()
+
+
+SEMANTICS = {
+    "main": "import sys\nprint(__name__, __file__, sys.argv, sys.flags.isolated, sys.path[0])",
+    "stdin": "import sys\nprint(input(), sys.stdin.read().split())",
+    "exit_message": "import sys\nprint('out')\nsys.exit('bye')",
+    "exit_code": "raise SystemExit(300)",
+    "traceback": "def f():\n    raise KeyError('k')\nf()",
+    "syntax": "def broken(:\n    pass",
+    "threads_and_atexit": (
+        "import atexit, threading, time\natexit.register(lambda: print('atexit'))\n"
+        "threading.Thread(target=lambda: (time.sleep(0.2), print('thread'))).start()\nprint('main')"
+    ),
+    "hard_exit": "import os\nprint('lost in the buffer')\nos._exit(7)",
+    "unicode": "print('héllo ✓')\nimport sys\nsys.stderr.write('\\udcff')",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEMANTICS))
+async def test_inline_python_behaves_like_a_fresh_interpreter(
+    sandbox: DockerSandbox, exec_sandbox: DockerSandbox, name: str
+) -> None:
+    stdin = ["line one\nrest of input"]
+    inline = (await sandbox.execute("python", SEMANTICS[name], stdin)).runs[0]
+    fresh = (await exec_sandbox.execute("python", SEMANTICS[name], stdin)).runs[0]
+    assert (inline.status, inline.exit_code, inline.stdout) == (fresh.status, fresh.exit_code, fresh.stdout)
+    assert inline.stderr == fresh.stderr
