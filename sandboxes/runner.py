@@ -17,8 +17,11 @@ after every request with "reset" the writable places are wiped.
 
 from __future__ import annotations
 
+import atexit
 import base64
+import builtins
 import contextlib
+import io
 import json
 import math
 import os
@@ -28,7 +31,10 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
+import traceback
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -106,15 +112,9 @@ def _fork_python(script: str, cwd: str, env: dict[str, str], prepare: Callable[[
     return _Forked(pid, pipes[0][1], pipes[1][0], pipes[2][0])
 
 
+# `_run_main` runs in forked children: everything it needs is imported above, once, in the parent.
 def _run_main(path: str, argv0: str) -> int:
     """What the interpreter does with a script: run it as __main__, then shut down; the exit status."""
-    import atexit
-    import builtins
-    import io
-    import threading
-    import traceback
-    import types
-
     # Fresh standard streams on the pipes, buffered as the interpreter buffers them for pipes.
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)))
