@@ -16,7 +16,7 @@ from tests.sandbox_helpers import require_images
 pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)]
 
 LIMITS = Limits(time_limit_s=2.0, memory_limit_mb=128, output_limit_bytes=64 * 1024)
-SLACK_S = 1.5  # wall time allowed beyond the limit: kill, reap, clean-up and the round trip
+SLACK_S = 3.0  # wall time allowed beyond the limit: kill, reap, clean-up, round trip, a loaded machine
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -44,15 +44,15 @@ async def assert_next_program_passes(sandbox: DockerSandbox) -> None:
 async def test_fork_bomb_is_stopped_by_the_pids_limit_and_the_clock(sandbox: DockerSandbox) -> None:
     code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     result = await run(sandbox, code)
-    assert result.status is Verdict.TIME_LIMIT
-    assert result.wall_time_s < LIMITS.time_limit_s + SLACK_S
+    assert result.status is Verdict.TIME_LIMIT, result
+    assert result.wall_time_s < LIMITS.time_limit_s + SLACK_S, result
     await assert_next_program_passes(sandbox)
 
 
 async def test_memory_bomb_gets_memory_limit(sandbox: DockerSandbox) -> None:
     code = "chunks = []\nwhile True:\n    chunks.append(bytearray(16 * 1024 * 1024))\n"
     result = await run(sandbox, code)
-    assert result.status is Verdict.MEMORY_LIMIT
+    assert result.status is Verdict.MEMORY_LIMIT, result
     await assert_next_program_passes(sandbox)
 
 
@@ -63,7 +63,7 @@ async def test_memory_within_the_limit_is_fine(sandbox: DockerSandbox) -> None:
 
 async def test_infinite_loop_gets_time_limit_on_time(sandbox: DockerSandbox) -> None:
     result = await run(sandbox, "while True:\n    pass\n", Limits(time_limit_s=1.0))
-    assert result.status is Verdict.TIME_LIMIT
+    assert result.status is Verdict.TIME_LIMIT, result
     assert 0.9 <= result.wall_time_s < 1.0 + SLACK_S
     await assert_next_program_passes(sandbox)
 
@@ -126,7 +126,7 @@ for path in paths:
         print("refused", path)
 """
     result = await run(sandbox, code)
-    assert result.status is Verdict.OK
+    assert result.status is Verdict.OK, result
     assert "wrote" not in result.stdout and result.stdout.count("refused") == 6
 
 
@@ -145,7 +145,7 @@ for pid in os.listdir("/proc"):
             print("cannot read", pid)
 """
     result = await run(sandbox, code)
-    assert result.status is Verdict.OK
+    assert result.status is Verdict.OK, result
     assert "s3cr3t" not in result.stdout
     assert result.stdout.splitlines()[0] == "['HOME', 'LANG', 'PATH']"
     assert "cannot read 1" in result.stdout  # the runner (PID 1) is not dumpable
@@ -164,7 +164,7 @@ async def test_large_output_under_the_cap_arrives_whole(sandbox: DockerSandbox) 
     # A known peer hangs at ~200 KB of stdout because it reads pipes only after exit.
     code = "import sys\nsys.stdout.write('y' * 600_000)\nsys.stderr.write('z' * 100_000)\n"
     result = await run(sandbox, code, Limits(output_limit_bytes=1 << 20))
-    assert result.status is Verdict.OK
+    assert result.status is Verdict.OK, result
     assert result.stdout == "y" * 600_000 and result.stderr == "z" * 100_000
 
 
@@ -267,8 +267,8 @@ for _ in range(64):
     threading.Thread(target=spin).start()
 """
     result = await run(sandbox, code, Limits(time_limit_s=1.5))
-    assert result.status is Verdict.TIME_LIMIT
-    assert result.wall_time_s < 1.5 + SLACK_S
+    assert result.status is Verdict.TIME_LIMIT, result
+    assert result.wall_time_s < 1.5 + SLACK_S, result
     await assert_next_program_passes(sandbox)
 
 
