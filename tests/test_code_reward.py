@@ -16,6 +16,9 @@ from reward_server.schemas import CodeTask
 from sandboxes import Execution, Limits, LocalConfig, LocalSandbox, RunResult
 from tests.sandbox_helpers import require_images
 
+# The first Docker test may build the Python image (debootstrap, about a minute on a fresh machine).
+pytestmark = pytest.mark.timeout(300)
+
 ADD_TEST = "def check(f):\n    assert f(2, 3) == 5\n    assert f(-1, 1) == 0\n"
 
 

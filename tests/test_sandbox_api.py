@@ -13,7 +13,8 @@ from reward_server.app import create_app
 from reward_server.config import Settings
 from tests.sandbox_helpers import require_images
 
-pytestmark = pytest.mark.docker
+# The first test may build the Python image (debootstrap, about a minute on a fresh machine).
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")
