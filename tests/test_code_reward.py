@@ -17,7 +17,7 @@ from sandboxes import Execution, Limits, LocalConfig, LocalSandbox, RunResult
 from tests.sandbox_helpers import require_images
 
 # The first Docker test may build the Python image (debootstrap, about a minute on a fresh machine).
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(600)
 
 ADD_TEST = "def check(f):\n    assert f(2, 3) == 5\n    assert f(-1, 1) == 0\n"
 

@@ -14,7 +14,7 @@ from reward_server.config import Settings
 from tests.sandbox_helpers import require_images
 
 # The first test may build the Python image (debootstrap, about a minute on a fresh machine).
-pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")

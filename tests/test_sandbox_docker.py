@@ -11,7 +11,7 @@ import pytest_asyncio
 from sandboxes import DockerConfig, DockerSandbox, Limits, RunResult, UnsupportedLanguage, Verdict
 from tests.sandbox_helpers import require_images
 
-pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 
 ECHO_DOUBLE_CPP = """
 #include <iostream>

@@ -13,7 +13,7 @@ import pytest_asyncio
 from sandboxes import DockerConfig, DockerSandbox, Execution, Limits, RunResult, Verdict
 from tests.sandbox_helpers import require_images
 
-pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 
 LIMITS = Limits(time_limit_s=2.0, memory_limit_mb=128, output_limit_bytes=64 * 1024)
 SLACK_S = 3.0  # wall time allowed beyond the limit: kill, reap, clean-up, round trip, a loaded machine
