@@ -1,0 +1,130 @@
+"""Math accuracy: extract the committed final answer and check it against the gold answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from math_verify import parse
+
+from reward_server.rewards.base import ComponentScore
+from reward_server.rewards.math_check import (
+    MAX_GOLD_CHARS,
+    Verdict,
+    compare_answer,
+    describe,
+    first_sympy,
+    guard_reason,
+    parse_gold_latex,
+)
+from reward_server.rewards.math_extract import (
+    Extraction,
+    extract_answer,
+    normalise_answer,
+    split_alternatives,
+)
+from reward_server.rewards.math_numeric import Numeric, compare_numeric
+
+__all__ = ["check_math"]
+
+MAX_ALTERNATIVES = 4  # more answers than this at once is a spray, not a hedge worth checking
+FALLBACK_REGION_CHARS = 4_000  # math-verify's free-text extraction looks at the end of the region
+
+
+def _multi_valued(gold: str) -> bool:
+    """Whether the gold answer itself lists several values (a set, "x=1 or x=2", "1, 2")."""
+    return len(split_alternatives(gold)) > 1 or "," in gold or "\\{" in gold or "\\cup" in gold
+
+
+def _verdict_details(verdict: Verdict) -> dict[str, Any]:
+    return {"decided_by": verdict.decided_by, **verdict.details}
+
+
+def _score(equal: bool, details: dict[str, Any]) -> ComponentScore:
+    details["status"] = "correct" if equal else "wrong"
+    return ComponentScore(1.0 if equal else 0.0, details)
+
+
+def _check_free_text(extraction: Extraction, gold: str, details: dict[str, Any]) -> ComponentScore:
+    """No clean answer string: math-verify's own extraction over the end of the region."""
+    region = extraction.region[-FALLBACK_REGION_CHARS:]
+    if not region.strip():
+        details["status"] = "no_answer"
+        return ComponentScore(0.0, details)
+    from math_verify import verify
+
+    parsed = parse(region, parsing_timeout=None)  # type: ignore[arg-type]
+    if not parsed:
+        details["status"] = "no_answer"
+        return ComponentScore(0.0, details)
+    details["answer"] = describe(parsed[-1] if isinstance(parsed[-1], str) else parsed[0])
+    gold_parsed = parse_gold_latex(gold)
+    mv_equal = bool(verify(list(gold_parsed), list(parsed), timeout_seconds=None))
+    details["math_verify"] = mv_equal
+    equal = mv_equal
+    g, a = first_sympy(gold_parsed), first_sympy(tuple(parsed))
+    if g is not None and a is not None:
+        numeric, why = compare_numeric(g, a)
+        details["second_check"], details["second_check_reason"] = numeric.value, why
+        # Free-text extraction is unreliable: here the second check may only veto an equality.
+        if mv_equal and numeric is Numeric.NOT_EQUAL:
+            equal = False
+            details["disagreement"] = True
+            details["rule"] = "disagreement: counterexample beats math-verify's equality"
+    details["decided_by"] = "math_verify" if equal == mv_equal else "second_check"
+    return _score(equal, details)
+
+
+def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> ComponentScore:
+    """Score 1 when the final answer the completion commits to equals `gold`, else 0.
+
+    >>> check_math("<think>1/2+1/2</think><answer>\\\\boxed{1}</answer>", "1").score
+    1.0
+
+    Pure and picklable: it runs in a pool worker and the caller enforces the time budget (math-verify's
+    SIGALRM timeouts are off). Several different answers offered at once, or "A or B", score 0 unless
+    every one of them is correct; a self-corrected earlier answer does not count.
+    """
+    gold = gold.strip()
+    if not gold:
+        raise ValueError("the gold answer is empty")
+    if len(gold) > MAX_GOLD_CHARS:
+        raise ValueError(f"the gold answer is longer than {MAX_GOLD_CHARS} characters")
+    extraction = extract_answer(completion, answer_tag=answer_tag)
+    details: dict[str, Any] = {"extracted_from": extraction.source, "gold": gold[:200]}
+    if extraction.notes:
+        details["extraction_notes"] = extraction.notes
+    if extraction.source == "none":
+        if guard_reason(extraction.region[-FALLBACK_REGION_CHARS:], limit=FALLBACK_REGION_CHARS + 1):
+            details["status"] = "no_answer"
+            details["refused"] = "no answer marker and the text is too costly to parse"
+            return ComponentScore(0.0, details)
+        return _check_free_text(extraction, gold, details)
+
+    offered: list[str] = []
+    for answer in extraction.answers:
+        offered.extend(split_alternatives(answer))
+    distinct: list[str] = []
+    for answer in offered:
+        if normalise_answer(answer) not in {normalise_answer(d) for d in distinct}:
+            distinct.append(answer)
+    details["answer"] = distinct[-1][:200] if len(distinct) == 1 else [d[:200] for d in distinct]
+
+    if len(distinct) > 1 and _multi_valued(gold):
+        # "x = 1 or x = 2" / "\boxed{1}, \boxed{2}" for a multi-valued gold: compare as one set.
+        joined = ", ".join(distinct)
+        verdict = compare_answer(joined, gold)
+        details.update(_verdict_details(verdict), combined_answer=joined[:200])
+        return _score(verdict.equal, details)
+    if len(distinct) > MAX_ALTERNATIVES:
+        details["hedge"] = f"{len(distinct)} different answers offered at once"
+        details["status"] = "wrong"
+        return ComponentScore(0.0, details)
+    verdicts = [compare_answer(answer, gold) for answer in distinct]
+    if len(distinct) > 1:
+        details["hedge"] = "several different answers offered at once: every one must be correct"
+        details["verdicts"] = [
+            {"answer": a[:200], **_verdict_details(v)} for a, v in zip(distinct, verdicts, strict=True)
+        ]
+        return _score(all(v.equal for v in verdicts), details)
+    details.update(_verdict_details(verdicts[0]))
+    return _score(verdicts[0].equal, details)

@@ -1,0 +1,190 @@
+"""Deciding whether one answer string equals the gold answer: exact, symbolic and numeric checks.
+
+Order of work, cheapest first:
+1. Guards: answers that are too long, too deeply nested, or hold huge exponents/factorials are refused
+   in microseconds (compared as strings only) instead of being handed to sympy and killed at the budget.
+2. Plain numbers on both sides: exact rational arithmetic decides (`math_numbers`), no parser.
+3. Otherwise math-verify parses both (as LaTeX inside `\\boxed{}`, never as free text, which is where
+   `4\\sqrt{2}` became `4`) and verifies; the mpmath check (`math_numeric`) compares the same parsed
+   forms independently.
+
+Disagreement rule (recorded in `details["rule"]`):
+- the second check found a counterexample (a point where both sides are defined, real and differ at
+  50 digits) → not equal, whatever math-verify said: a witness beats a 15-digit `evalf`/`simplify`;
+- the second check found agreement at every usable point (≥3 for expressions, exact evaluation for
+  constants) while math-verify said "not equal" → equal (identities on the real domain such as
+  `\\sqrt{1/n}` = `1/\\sqrt{n}`);
+- the second check does not apply (strings, inequalities, percentages, unknown functions) →
+  math-verify's verdict stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import math_verify.grader
+import math_verify.parser
+import sympy
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
+
+from reward_server.rewards.math_extract import normalise_answer
+from reward_server.rewards.math_numbers import PlainNumber, numbers_equal, parse_plain_number
+from reward_server.rewards.math_numeric import MAX_NODES, Numeric, compare_numeric
+
+__all__ = ["Verdict", "compare_answer", "guard_reason", "parse_gold", "parse_latex"]
+
+# We run math-verify with its SIGALRM timeouts off (the pool kills overrunning workers), so its
+# one-time "timeout is disabled" warning is noise.
+math_verify.parser.TIMEOUT_WARNING_SHOWN = True
+math_verify.grader.TIMEOUT_WARNING_SHOWN = True
+logging.getLogger("math_verify").setLevel(logging.ERROR)
+logging.getLogger("latex2sympy2_extended").setLevel(logging.ERROR)
+
+MAX_ANSWER_CHARS = 1_000
+MAX_GOLD_CHARS = 5_000
+MAX_BRACE_DEPTH = 30
+MAX_EXPONENT_DIGITS = 6  # 10^{999999} is fine for sympy; a 7-digit exponent is not worth the risk
+MAX_FACTORIAL_ARG = 10_000
+MAX_DIGITS = 2_000
+
+_LATEX = (LatexExtractionConfig(), ExprExtractionConfig())
+_EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
+_TOWER = re.compile(r"(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)")
+_FACTORIAL = re.compile(r"(\d+)\s*\}?\s*!|\\frac\{\s*\d+\s*\}\{\s*\d+\s*\}\s*!|!\s*\)?\s*!")
+_LONG_NUMBER = re.compile(r"\d{%d,}" % MAX_DIGITS)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    equal: bool
+    decided_by: str  # "exact" | "math_verify" | "both" | "second_check" | "string" | "guard"
+    details: dict[str, Any]
+
+
+def guard_reason(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:
+    """Why `text` is too costly to parse and evaluate, or None when it is fine."""
+    if len(text) > limit:
+        return f"answer longer than {limit} characters"
+    depth = deepest = 0
+    for ch in text:
+        if ch in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})":
+            depth -= 1
+    if deepest > MAX_BRACE_DEPTH:
+        return f"nesting deeper than {MAX_BRACE_DEPTH}"
+    if _LONG_NUMBER.search(text):
+        return f"a number with more than {MAX_DIGITS} digits"
+    for m in _EXPONENT.finditer(text):
+        if len(m.group(1)) > MAX_EXPONENT_DIGITS:
+            return f"exponent {m.group(1)[:12]}... too large"
+    for m in _TOWER.finditer(text):
+        base, exp = int(m.group(2)), int(m.group(3))
+        if base > 1 and exp * math.log10(base) > MAX_EXPONENT_DIGITS:
+            return "power tower too large"
+    for m in _FACTORIAL.finditer(text):
+        if m.group(1) is None or int(m.group(1)) > MAX_FACTORIAL_ARG:
+            return "factorial too large or nested"
+    return None
+
+
+@lru_cache(maxsize=4096)
+def parse_latex(text: str) -> tuple[Any, ...]:
+    """math-verify's parse of one answer string, read as LaTeX (cached per worker process)."""
+    wrapped = text if "\\boxed" in text else "\\boxed{" + text + "}"
+    return tuple(parse(wrapped, extraction_config=_LATEX, parsing_timeout=None))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=1024)
+def parse_gold(gold: str) -> tuple[PlainNumber | None, tuple[Any, ...]]:
+    """The gold answer read both ways; the sympy parse is only done when needed (lazily by caller)."""
+    return parse_plain_number(gold), ()
+
+
+@lru_cache(maxsize=1024)
+def parse_gold_latex(gold: str) -> tuple[Any, ...]:
+    parsed = parse_latex(gold)
+    if not parsed:
+        # gold given as free text ("The answer is 5"): math-verify's general extraction
+        parsed = tuple(parse(gold, parsing_timeout=None))  # type: ignore[arg-type]
+    return parsed
+
+
+def first_sympy(parsed: tuple[Any, ...]) -> Any | None:
+    return next((p for p in parsed if isinstance(p, (sympy.Basic, sympy.MatrixBase))), None)
+
+
+def _shown(parsed: tuple[Any, ...]) -> Any | None:
+    found = first_sympy(parsed)
+    if found is None and parsed:
+        return parsed[0]
+    return found
+
+
+def describe(obj: Any) -> str | None:
+    """`str()` of a parsed object, only when it is small (str() of a huge tree can itself hang)."""
+    if obj is None:
+        return None
+    if isinstance(obj, str):
+        return obj[:200]
+    try:
+        if isinstance(obj, sympy.Basic) and sum(1 for _ in sympy.preorder_traversal(obj)) > MAX_NODES:
+            return "<large expression>"
+        return str(obj)[:200]
+    except Exception:  # noqa: BLE001 - a description must never fail the verdict
+        return "<unprintable>"
+
+
+def compare_answer(answer: str, gold: str) -> Verdict:
+    """Is the answer string equal to the gold answer? With the checks that decided it."""
+    info: dict[str, Any] = {}
+    if normalise_answer(answer) == normalise_answer(gold) and normalise_answer(gold):
+        return Verdict(True, "string", {"rule": "identical after normalising spacing and \\left/\\right"})
+    refused = guard_reason(answer)
+    if refused:
+        return Verdict(False, "guard", {"refused": refused})
+    gold_number, _ = parse_gold(gold)
+    if gold_number is not None:
+        answer_number = parse_plain_number(answer)
+        if answer_number is not None:
+            equal, rule = numbers_equal(gold_number, answer_number)
+            return Verdict(
+                equal,
+                "exact",
+                {
+                    "gold_value": gold_number.describe(),
+                    "answer_value": answer_number.describe(),
+                    "rule": rule,
+                },
+            )
+    gold_parsed = parse_gold_latex(gold)
+    answer_parsed = parse_latex(answer)
+    info["parsed_gold"] = describe(_shown(gold_parsed))
+    info["parsed_answer"] = describe(_shown(answer_parsed))
+    if not answer_parsed:
+        return Verdict(False, "math_verify", {**info, "rule": "answer could not be parsed"})
+    mv_equal = bool(verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None))
+    info["math_verify"] = mv_equal
+    g, a = first_sympy(gold_parsed), first_sympy(answer_parsed)
+    if g is None or a is None:
+        info["second_check"] = Numeric.UNKNOWN.value
+        return Verdict(mv_equal, "math_verify", {**info, "rule": "no sympy form: math-verify decides"})
+    numeric, why = compare_numeric(g, a)
+    info["second_check"] = numeric.value
+    info["second_check_reason"] = why
+    if numeric is Numeric.UNKNOWN:
+        return Verdict(mv_equal, "math_verify", {**info, "rule": "second check not applicable"})
+    numeric_equal = numeric is Numeric.EQUAL
+    if numeric_equal == mv_equal:
+        return Verdict(mv_equal, "both", {**info, "rule": "checks agree"})
+    if not numeric_equal:
+        rule = "disagreement: counterexample beats math-verify's equality"
+    else:
+        rule = "disagreement: numeric identity on the real domain beats math-verify's inequality"
+    return Verdict(numeric_equal, "second_check", {**info, "disagreement": True, "rule": rule})
