@@ -56,7 +56,7 @@ _LATEX = (LatexExtractionConfig(), ExprExtractionConfig())
 _EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
 _TOWER = re.compile(r"(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)")
 _FACTORIAL = re.compile(r"(\d+)\s*\}?\s*!|\\frac\{\s*\d+\s*\}\{\s*\d+\s*\}\s*!|!\s*\)?\s*!")
-_LONG_NUMBER = re.compile(r"\d{%d,}" % MAX_DIGITS)
+_LONG_NUMBER = re.compile(r"\d{" + str(MAX_DIGITS) + ",}")
 
 
 @dataclass(frozen=True, slots=True)

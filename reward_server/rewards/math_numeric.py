@@ -118,10 +118,13 @@ class _Evaluator:
             x = self(exp)
             if b == 0 and mpmath.re(x) <= 0:
                 raise _Undefined("0 to a non-positive power")
-            if isinstance(exp, sympy.Rational) and not isinstance(exp, sympy.Integer) and exp.q % 2 == 1:
-                # odd roots of negatives: real branch, as people write them (cbrt(-8) = -2)
-                if mpmath.im(b) == 0 and b < 0:
-                    return -((-b) ** x)
+            # odd roots of negatives: the real branch, as people write them (cbrt(-8) = -2)
+            odd_root = (
+                isinstance(exp, sympy.Rational) and not isinstance(exp, sympy.Integer) and exp.q % 2 == 1
+            )
+            if odd_root and mpmath.im(b) == 0 and b < 0:
+                magnitude = (-b) ** x
+                return -magnitude if exp.p % 2 else magnitude
             return mpmath.power(b, x)
         if isinstance(e, sympy.log):
             args = [self(a) for a in e.args]
@@ -228,12 +231,6 @@ def _fraction(x: Any) -> Fraction:
 
 def _fmt_env(env: dict[sympy.Symbol, Any]) -> str:
     return ", ".join(f"{s}={mpmath.nstr(v, 6)}" for s, v in env.items())
-
-
-def _normalise(obj: Any) -> Any:
-    if isinstance(obj, sympy.Basic) and not isinstance(obj, (sympy.Set, sympy.Tuple, sympy.Eq)):
-        return obj
-    return obj
 
 
 def _compare_sequences(gold: Any, answer: Any) -> tuple[Numeric, str]:
