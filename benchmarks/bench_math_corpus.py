@@ -13,7 +13,7 @@ import argparse
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,12 @@ def main() -> None:
         f"FP rate: math-verify {mv_all['fp'] / n:.1%}, reward-server {rs_all['fp'] / n:.1%}; "
         f"FN rate: math-verify {mv_all['fn'] / n:.1%}, reward-server {rs_all['fn'] / n:.1%}"
     )
+    mv_wrong = Counter(
+        f"{c['family']}/{c['kind']}"
+        for c, v in zip(cases, results["math-verify"][0], strict=True)
+        if v != c["correct"]
+    )
+    print("math-verify's errors by kind:", ", ".join(f"{k} {n}" for k, n in mv_wrong.most_common()))
     wrong = [
         (c["id"], c["gold"], c["completion"][-80:])
         for c, v in zip(cases, results["reward-server"][0], strict=True)

@@ -41,7 +41,7 @@ def our_verdicts(corpus: list[dict[str, Any]]) -> dict[str, tuple[bool, float]]:
 def test_corpus_is_large_and_covers_every_family(corpus: list[dict[str, Any]]) -> None:
     assert len(corpus) >= 500
     families = Counter(case["family"] for case in corpus)
-    assert set(families) == {"equivalent", "near_miss", "latex_noise", "hedge", "pathological"}
+    assert set(families) == {"equivalent", "near_miss", "latex_noise", "hedge", "free_text", "pathological"}
     assert len({case["id"] for case in corpus}) == len(corpus)
 
 

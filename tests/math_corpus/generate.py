@@ -10,6 +10,7 @@ swapped bracket, a neighbouring factorial). No checker is consulted. Families:
 - near_miss:   sign errors, off-by-one exponents, swapped brackets, wrong factorials, dropped factors,
                rounding, tiny magnitudes, order of tuples, a set element short (wrong)
 - latex_noise: \\dfrac, \\left( \\right), \\, spacing, ^\\circ, \\text{} units around a correct answer
+- free_text:   answers stated in prose without a box ("Therefore, the answer is 3/4.")
 - hedge:       several different answers at once, "A or B" (wrong); self-correction and repeats (right)
 - pathological: huge exponents, deep nesting, 10,000-character answers (wrong; must be fast)
 """
@@ -407,6 +408,30 @@ class Builder:
                 f"Solving the quadratic, \\boxed{{x = {a} \\text{{ or }} x = {b}}}",
             )
 
+    # ---- answers stated in prose, without a box ------------------------------------------------
+    def free_text(self) -> None:
+        r = self.rng
+        endings = [
+            "Therefore, the answer is {ans}.",
+            "So the final answer is ${ans}$.",
+            "Putting everything together we get $x = {ans}$",
+            "Final answer: {ans}",
+            "Thus the value is $${ans}$$",
+        ]
+        for _ in range(40):
+            v = self.fraction()
+            k = r.randint(2, 5)
+            right = r.choice([frac_tex(v), f"\\frac{{{v.numerator * k}}}{{{v.denominator * k}}}"])
+            wrong = r.choice([frac_tex(-v), frac_tex(v + 1), frac_tex(v * 2)])
+            for ans, correct in ((right, True), (wrong, False)):
+                text = r.choice(FILLER) + " " + r.choice(endings).format(ans=ans)
+                self.add("free_text", "fraction", frac_tex(v), "", correct, text)
+        for _ in range(15):
+            k, n = r.randint(2, 9), r.choice([2, 3, 5])
+            text = r.choice(FILLER) + " " + r.choice(endings).format(ans=f"{k}\\sqrt{{{n}}}")
+            self.add("free_text", "dropped_factor", str(k), "", False, text)
+            self.add("free_text", "radical", f"\\sqrt{{{k * k * n}}}", "", True, text)
+
     # ---- pathological inputs --------------------------------------------------------------------
     def pathological(self) -> None:
         cases = [
@@ -458,6 +483,7 @@ def build() -> list[dict[str, object]]:
     builder.near_misses()
     builder.latex_noise()
     builder.hedges()
+    builder.free_text()
     builder.pathological()
     return builder.cases
 
