@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from math_verify import parse, verify
 
-from reward_server.rewards.math import check_math
+from reward_server.rewards.math import check_math, check_math_quick
 
 CORPUS_DIR = Path(__file__).with_name("math_corpus")
 ZERO_FP_FAMILIES = {"near_miss", "hedge", "pathological"}
@@ -104,3 +104,14 @@ def test_fewer_false_positives_and_negatives_than_math_verify(
         logging.disable(logging.NOTSET)
     assert our_fp < mv_fp
     assert our_fn < mv_fn
+
+
+def test_quick_path_agrees_with_the_full_check_wherever_it_answers(corpus: list[dict[str, Any]]) -> None:
+    answered = 0
+    for case in corpus:
+        quick = check_math_quick(case["completion"], case["gold"])
+        if quick is None:
+            continue
+        answered += 1
+        assert quick == check_math(case["completion"], case["gold"]), case["id"]
+    assert answered >= len(corpus) // 4  # plain numbers, hedges of them, refused inputs

@@ -9,6 +9,7 @@ from math_verify import parse
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math_check import (
     MAX_GOLD_CHARS,
+    NeedsParser,
     Verdict,
     compare_answer,
     describe,
@@ -24,10 +25,11 @@ from reward_server.rewards.math_extract import (
 )
 from reward_server.rewards.math_numeric import Numeric, compare_numeric
 
-__all__ = ["check_math"]
+__all__ = ["check_math", "check_math_quick"]
 
 MAX_ALTERNATIVES = 4  # more answers than this at once is a spray, not a hedge worth checking
 FALLBACK_REGION_CHARS = 4_000  # math-verify's free-text extraction looks at the end of the region
+QUICK_MAX_CHARS = 20_000  # longer completions go to a pool worker even when the answer is plain
 
 
 def _multi_valued(gold: str) -> bool:
@@ -74,6 +76,18 @@ def _check_free_text(extraction: Extraction, gold: str, details: dict[str, Any])
     return _score(equal, details)
 
 
+def check_math_quick(completion: str, gold: str, *, answer_tag: str = "answer") -> ComponentScore | None:
+    """`check_math`'s verdict when it needs no parser (plain numbers, identical strings, hedges of
+    those, refused inputs), else None. Linear-time string work only: safe to run on the event loop
+    for completions up to `QUICK_MAX_CHARS`; the result is exactly what `check_math` would return."""
+    if len(completion) > QUICK_MAX_CHARS:
+        return None
+    try:
+        return _check(completion, gold, answer_tag, allow_parser=False)
+    except NeedsParser:
+        return None
+
+
 def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> ComponentScore:
     """Score 1 when the final answer the completion commits to equals `gold`, else 0.
 
@@ -84,6 +98,10 @@ def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> Com
     SIGALRM timeouts are off). Several different answers offered at once, or "A or B", score 0 unless
     every one of them is correct; a self-corrected earlier answer does not count.
     """
+    return _check(completion, gold, answer_tag, allow_parser=True)
+
+
+def _check(completion: str, gold: str, answer_tag: str, *, allow_parser: bool) -> ComponentScore:
     gold = gold.strip()
     if not gold:
         raise ValueError("the gold answer is empty")
@@ -98,6 +116,8 @@ def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> Com
             details["status"] = "no_answer"
             details["refused"] = "no answer marker and the text is too costly to parse"
             return ComponentScore(0.0, details)
+        if not allow_parser:
+            raise NeedsParser
         return _check_free_text(extraction, gold, details)
 
     offered: list[str] = []
@@ -112,14 +132,14 @@ def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> Com
     if len(distinct) > 1 and _multi_valued(gold):
         # "x = 1 or x = 2" / "\boxed{1}, \boxed{2}" for a multi-valued gold: compare as one set.
         joined = ", ".join(distinct)
-        verdict = compare_answer(joined, gold)
+        verdict = compare_answer(joined, gold, allow_parser=allow_parser)
         details.update(_verdict_details(verdict), combined_answer=joined[:200])
         return _score(verdict.equal, details)
     if len(distinct) > MAX_ALTERNATIVES:
         details["hedge"] = f"{len(distinct)} different answers offered at once"
         details["status"] = "wrong"
         return ComponentScore(0.0, details)
-    verdicts = [compare_answer(answer, gold) for answer in distinct]
+    verdicts = [compare_answer(answer, gold, allow_parser=allow_parser) for answer in distinct]
     if len(distinct) > 1:
         details["hedge"] = "several different answers offered at once: every one must be correct"
         details["verdicts"] = [

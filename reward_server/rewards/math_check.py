@@ -36,7 +36,7 @@ from reward_server.rewards.math_extract import normalise_answer
 from reward_server.rewards.math_numbers import PlainNumber, numbers_equal, parse_plain_number
 from reward_server.rewards.math_numeric import MAX_NODES, Numeric, compare_numeric
 
-__all__ = ["Verdict", "compare_answer", "guard_reason", "parse_gold", "parse_latex"]
+__all__ = ["NeedsParser", "Verdict", "compare_answer", "guard_reason", "parse_gold", "parse_latex"]
 
 # We run math-verify with its SIGALRM timeouts off (the pool kills overrunning workers), so its
 # one-time "timeout is disabled" warning is noise.
@@ -57,6 +57,10 @@ _EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
 _TOWER = re.compile(r"(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)")
 _FACTORIAL = re.compile(r"(\d+)\s*\}?\s*!|\\frac\{\s*\d+\s*\}\{\s*\d+\s*\}\s*!|!\s*\)?\s*!")
 _LONG_NUMBER = re.compile(r"\d{" + str(MAX_DIGITS) + ",}")
+
+
+class NeedsParser(Exception):
+    """Raised in quick mode when the verdict would need math-verify/sympy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,8 +145,12 @@ def describe(obj: Any) -> str | None:
         return "<unprintable>"
 
 
-def compare_answer(answer: str, gold: str) -> Verdict:
-    """Is the answer string equal to the gold answer? With the checks that decided it."""
+def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verdict:
+    """Is the answer string equal to the gold answer? With the checks that decided it.
+
+    With `allow_parser=False` only the cheap, bounded checks run (string, guards, exact numbers) and
+    `NeedsParser` is raised when they cannot decide.
+    """
     info: dict[str, Any] = {}
     if normalise_answer(answer) == normalise_answer(gold) and normalise_answer(gold):
         return Verdict(True, "string", {"rule": "identical after normalising spacing and \\left/\\right"})
@@ -163,6 +171,8 @@ def compare_answer(answer: str, gold: str) -> Verdict:
                     "rule": rule,
                 },
             )
+    if not allow_parser:
+        raise NeedsParser
     gold_parsed = parse_gold_latex(gold)
     answer_parsed = parse_latex(answer)
     info["parsed_gold"] = describe(_shown(gold_parsed))

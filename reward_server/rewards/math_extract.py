@@ -27,6 +27,8 @@ __all__ = ["Extraction", "extract_answer", "find_boxed", "split_alternatives"]
 SHORT_ANSWER_BLOCK_CHARS = 300
 # Boxes further apart than this (with no hedge word between) are consecutive steps, not a hedge.
 REASONING_GAP_CHARS = 80
+# Only the last boxes matter; a spray of thousands must not cost quadratic time.
+MAX_BOXES = 20
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
 _CORRECTION = re.compile(
@@ -132,11 +134,16 @@ def normalise_answer(answer: str) -> str:
 def split_alternatives(answer: str) -> list[str]:
     """Top-level alternatives joined by "or" in one answer string; one item when there is no hedge."""
     parts: list[str] = []
-    depth = 0
     last = 0
+    depth = 0
+    scanned = 0
     for m in _ALT_SPLIT.finditer(answer):
-        depth = answer.count("{", 0, m.start()) - answer.count("}", 0, m.start())
-        depth += answer.count("(", 0, m.start()) - answer.count(")", 0, m.start())
+        for ch in answer[scanned : m.start()]:  # brace/paren depth, updated incrementally
+            if ch in "{(":
+                depth += 1
+            elif ch in "})":
+                depth -= 1
+        scanned = m.start()
         if depth == 0 or m.group(0).startswith("\\text"):
             parts.append(answer[last : m.start()])
             last = m.end()
@@ -184,7 +191,7 @@ def extract_answer(completion: str, *, answer_tag: str = "answer") -> Extraction
     """The answer strings the completion offers as final, with where they were found."""
     region = answer_text(completion, answer_tag)
     in_block = tag_block(completion, answer_tag) is not None
-    boxes = find_boxed(region)
+    boxes = find_boxed(region)[-MAX_BOXES:]
     if boxes:
         offered, superseded, notes = _commit_boxes(region, boxes)
         return Extraction(region, "boxed", tuple(offered), tuple(superseded), notes)
