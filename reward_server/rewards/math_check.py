@@ -10,7 +10,9 @@ Order of work, cheapest first:
 
 Disagreement rule (recorded in `details["rule"]`):
 - the second check found a counterexample (a point where both sides are defined, real and differ at
-  50 digits) → not equal, whatever math-verify said: a witness beats a 15-digit `evalf`/`simplify`;
+  50 digits) → not equal, whatever math-verify would say: a witness beats a 15-digit
+  `evalf`/`simplify`. Since its "equal" would be overruled, math-verify's `verify` (and its costly
+  `simplify`) is not run then (`details["math_verify"] == "not run"`);
 - the second check found agreement at every usable point (≥3 for expressions, exact evaluation for
   constants) while math-verify said "not equal" → equal (identities on the real domain such as
   `\\sqrt{1/n}` = `1/\\sqrt{n}`);
@@ -179,22 +181,23 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     info["parsed_answer"] = describe(_shown(answer_parsed))
     if not answer_parsed:
         return Verdict(False, "math_verify", {**info, "rule": "answer could not be parsed"})
-    mv_equal = bool(verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None))
-    info["math_verify"] = mv_equal
     g, a = first_sympy(gold_parsed), first_sympy(answer_parsed)
-    if g is None or a is None:
-        info["second_check"] = Numeric.UNKNOWN.value
-        return Verdict(mv_equal, "math_verify", {**info, "rule": "no sympy form: math-verify decides"})
-    numeric, why = compare_numeric(g, a)
+    numeric, why = (Numeric.UNKNOWN, "no sympy form") if g is None or a is None else compare_numeric(g, a)
     info["second_check"] = numeric.value
     info["second_check_reason"] = why
+    if numeric is Numeric.NOT_EQUAL:
+        # The rule below would overrule an "equal" from math-verify anyway: don't pay for simplify().
+        info["math_verify"] = "not run"
+        return Verdict(
+            False, "second_check", {**info, "rule": "counterexample: not equal whatever math-verify says"}
+        )
+    mv_equal = bool(verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None))
+    info["math_verify"] = mv_equal
     if numeric is Numeric.UNKNOWN:
-        return Verdict(mv_equal, "math_verify", {**info, "rule": "second check not applicable"})
-    numeric_equal = numeric is Numeric.EQUAL
-    if numeric_equal == mv_equal:
-        return Verdict(mv_equal, "both", {**info, "rule": "checks agree"})
-    if not numeric_equal:
-        rule = "disagreement: counterexample beats math-verify's equality"
-    else:
-        rule = "disagreement: numeric identity on the real domain beats math-verify's inequality"
-    return Verdict(numeric_equal, "second_check", {**info, "disagreement": True, "rule": rule})
+        return Verdict(
+            mv_equal, "math_verify", {**info, "rule": "second check not applicable: math-verify decides"}
+        )
+    if mv_equal:
+        return Verdict(True, "both", {**info, "rule": "checks agree"})
+    rule = "disagreement: numeric identity on the real domain beats math-verify's inequality"
+    return Verdict(True, "second_check", {**info, "disagreement": True, "rule": rule})
