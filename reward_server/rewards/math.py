@@ -82,10 +82,7 @@ def check_math_quick(completion: str, gold: str, *, answer_tag: str = "answer") 
     for completions up to `QUICK_MAX_CHARS`; the result is exactly what `check_math` would return."""
     if len(completion) > QUICK_MAX_CHARS:
         return None
-    try:
-        return _check(completion, gold, answer_tag, allow_parser=False)
-    except NeedsParser:
-        return None
+    return judge_quick(extract_answer(completion, answer_tag=answer_tag), clean_gold(gold))
 
 
 def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> ComponentScore:
@@ -98,19 +95,36 @@ def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> Com
     SIGALRM timeouts are off). Several different answers offered at once, or "A or B", score 0 unless
     every one of them is correct; a self-corrected earlier answer does not count.
     """
-    return _check(completion, gold, answer_tag, allow_parser=True)
+    return judge(extract_answer(completion, answer_tag=answer_tag), clean_gold(gold))
 
 
-def _check(completion: str, gold: str, answer_tag: str, *, allow_parser: bool) -> ComponentScore:
+def clean_gold(gold: str) -> str:
+    """The gold answer stripped; ValueError (the item's error) when it is unusable."""
     gold = gold.strip()
     if not gold:
         raise ValueError("the gold answer is empty")
     if len(gold) > MAX_GOLD_CHARS:
         raise ValueError(f"the gold answer is longer than {MAX_GOLD_CHARS} characters")
-    extraction = extract_answer(completion, answer_tag=answer_tag)
+    return gold
+
+
+def judge_quick(extraction: Extraction, gold: str) -> ComponentScore | None:
+    """`judge` without the parser: the verdict, or None when it would need math-verify/sympy."""
+    try:
+        return _judge(extraction, gold, allow_parser=False)
+    except NeedsParser:
+        return None
+
+
+def judge(extraction: Extraction, gold: str) -> ComponentScore:
+    """The verdict on an extracted answer (see `check_math`)."""
+    return _judge(extraction, gold, allow_parser=True)
+
+
+def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> ComponentScore:
     details: dict[str, Any] = {"extracted_from": extraction.source, "gold": gold[:200]}
     if extraction.notes:
-        details["extraction_notes"] = extraction.notes
+        details["extraction_notes"] = list(extraction.notes)
     if extraction.source == "none":
         if guard_reason(extraction.region[-FALLBACK_REGION_CHARS:], limit=FALLBACK_REGION_CHARS + 1):
             details["status"] = "no_answer"
@@ -139,12 +153,27 @@ def _check(completion: str, gold: str, answer_tag: str, *, allow_parser: bool) -
         details["hedge"] = f"{len(distinct)} different answers offered at once"
         details["status"] = "wrong"
         return ComponentScore(0.0, details)
-    verdicts = [compare_answer(answer, gold, allow_parser=allow_parser) for answer in distinct]
-    if len(distinct) > 1:
-        details["hedge"] = "several different answers offered at once: every one must be correct"
-        details["verdicts"] = [
-            {"answer": a[:200], **_verdict_details(v)} for a, v in zip(distinct, verdicts, strict=True)
-        ]
-        return _score(all(v.equal for v in verdicts), details)
-    details.update(_verdict_details(verdicts[0]))
-    return _score(verdicts[0].equal, details)
+    if len(distinct) == 1:
+        verdict = compare_answer(distinct[0], gold, allow_parser=allow_parser)
+        details.update(_verdict_details(verdict))
+        return _score(verdict.equal, details)
+
+    # A hedge scores 1 only when every alternative is correct: one wrong alternative decides, so the
+    # cheap checks go first (the same order with or without the parser, so the details match).
+    details["hedge"] = "several different answers offered at once: every one must be correct"
+    verdicts: dict[str, Verdict] = {}
+    for allowed in (False, True) if allow_parser else (False,):
+        for answer in distinct:
+            if answer in verdicts:
+                continue
+            try:
+                verdict = compare_answer(answer, gold, allow_parser=allowed)
+            except NeedsParser:
+                continue
+            verdicts[answer] = verdict
+            if not verdict.equal:
+                details["wrong_alternative"] = {"answer": answer[:200], **_verdict_details(verdict)}
+                return _score(False, details)
+    if len(verdicts) < len(distinct):
+        raise NeedsParser
+    return _score(True, details)

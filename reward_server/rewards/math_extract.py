@@ -17,7 +17,7 @@ Everything here is linear-time string work: it runs before any parsing and bound
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from reward_server.rewards.text import answer_text, tag_block
 
@@ -65,7 +65,7 @@ class Extraction:
     source: str  # "boxed" | "answer_is" | "math" | "answer_block" | "none"
     answers: tuple[str, ...] = ()
     superseded: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
 
     @property
     def answer(self) -> str | None:
@@ -194,7 +194,7 @@ def extract_answer(completion: str, *, answer_tag: str = "answer") -> Extraction
     boxes = find_boxed(region)[-MAX_BOXES:]
     if boxes:
         offered, superseded, notes = _commit_boxes(region, boxes)
-        return Extraction(region, "boxed", tuple(offered), tuple(superseded), notes)
+        return Extraction(region, "boxed", tuple(offered), tuple(superseded), tuple(notes))
     matches = list(_ANSWER_IS.finditer(region))
     if matches:
         answer = _strip_answer_sentence(matches[-1].group("ans"))
