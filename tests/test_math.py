@@ -200,7 +200,7 @@ def test_result_is_picklable_and_json_serialisable() -> None:
     assert isinstance(result, ComponentScore)
     assert pickle.loads(pickle.dumps(result)) == result
     json.dumps(result.details)
-    for key in ("extracted_from", "answer", "decided_by", "rule", "status"):
+    for key in ("extracted_from", "extracted", "decided_by", "rule", "status"):
         assert key in result.details
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from math_verify import parse
 
-from reward_server.rewards.base import ComponentScore
+from reward_server.cpu_pool import CpuPool, WorkerCrashed
+from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.math_check import (
     MAX_GOLD_CHARS,
     NeedsParser,
@@ -24,8 +29,12 @@ from reward_server.rewards.math_extract import (
     split_alternatives,
 )
 from reward_server.rewards.math_numeric import Numeric, compare_numeric
+from reward_server.rewards.text import completion_text
+from reward_server.schemas import MathTask, ScoreItem
 
-__all__ = ["check_math", "check_math_quick"]
+__all__ = ["MathChecker", "check_math", "check_math_quick", "warm_up"]
+
+log = logging.getLogger(__name__)
 
 MAX_ALTERNATIVES = 4  # more answers than this at once is a spray, not a hedge worth checking
 FALLBACK_REGION_CHARS = 4_000  # math-verify's free-text extraction looks at the end of the region
@@ -58,7 +67,7 @@ def _check_free_text(extraction: Extraction, gold: str, details: dict[str, Any])
     if not parsed:
         details["status"] = "no_answer"
         return ComponentScore(0.0, details)
-    details["answer"] = describe(parsed[-1] if isinstance(parsed[-1], str) else parsed[0])
+    details["extracted"] = describe(parsed[-1] if isinstance(parsed[-1], str) else parsed[0])
     gold_parsed = parse_gold_latex(gold)
     mv_equal = bool(verify(list(gold_parsed), list(parsed), timeout_seconds=None))
     details["math_verify"] = mv_equal
@@ -141,7 +150,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     for answer in offered:
         if normalise_answer(answer) not in {normalise_answer(d) for d in distinct}:
             distinct.append(answer)
-    details["answer"] = distinct[-1][:200] if len(distinct) == 1 else [d[:200] for d in distinct]
+    details["extracted"] = distinct[-1][:200] if len(distinct) == 1 else [d[:200] for d in distinct]
 
     if len(distinct) > 1 and _multi_valued(gold):
         # "x = 1 or x = 2" / "\boxed{1}, \boxed{2}" for a multi-valued gold: compare as one set.
@@ -177,3 +186,95 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     if len(verdicts) < len(distinct):
         raise NeedsParser
     return _score(True, details)
+
+
+def warm_up() -> None:
+    """Pay the first-use costs (imports, the LaTeX grammar's caches, sympy, mpmath) in a fresh worker
+    instead of in the first item it scores."""
+    for completion, gold in (
+        ("\\boxed{\\frac{1}{2}}", "0.5"),
+        ("\\boxed{(x+1)^2}", "x^2+2x+1"),
+        ("\\boxed{[1, 2)}", "[1,2)"),
+        ("\\boxed{2\\sqrt{3}}", "\\sqrt{12}"),
+        ("The answer is $x = 5$.", "5"),
+    ):
+        check_math(completion, gold)
+
+
+Outcome = ComponentScore | ItemError
+
+
+def _light(extraction: Extraction) -> Extraction:
+    """What a worker needs to judge: the region only matters when there is no answer string."""
+    return extraction if extraction.source == "none" else dataclasses.replace(extraction, region="")
+
+
+class MathChecker:
+    """Scores math items: parser-free verdicts inline, the rest on the CPU pool with a time budget each.
+
+    Per batch:
+    - the answer is extracted inline (linear string work); verdicts that need no parser (plain
+      numbers, identical strings, hedges of those, refused inputs) are decided right there: a pool
+      round trip costs more than the check;
+    - items with the same extracted answer and gold (GRPO groups repeat answers) are judged once;
+    - every remaining distinct (answer, gold) is one pool task with its own `timeout_s`: a
+      pathological answer costs its budget and scores 0 with `status: timeout`, the rest come back.
+    """
+
+    def __init__(self, pool: CpuPool, timeout_s: float, answer_tag: str = "answer") -> None:
+        self.pool, self.timeout_s, self.answer_tag = pool, timeout_s, answer_tag
+
+    async def score(self, items: Sequence[ScoreItem]) -> list[Outcome]:
+        results: list[Outcome | None] = [None] * len(items)
+        pending: dict[tuple[Any, ...], list[int]] = {}
+        jobs: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        quick: dict[tuple[Any, ...], ComponentScore] = {}
+        for index, item in enumerate(items):
+            assert isinstance(item.task, MathTask)
+            try:
+                gold = clean_gold(item.task.answer)
+            except ValueError as exc:
+                results[index] = ItemError(str(exc))
+                continue
+            text = completion_text(item.completion)
+            if len(text) > QUICK_MAX_CHARS:  # even extraction goes to a worker, under the budget
+                key: tuple[Any, ...] = ("raw", text, gold)
+                jobs.setdefault(key, (_check_raw, text, gold, self.answer_tag))
+                pending.setdefault(key, []).append(index)
+                continue
+            extraction = _light(extract_answer(text, answer_tag=self.answer_tag))
+            key = (extraction, gold)
+            if key in quick:
+                results[index] = quick[key]
+                continue
+            if key not in jobs:
+                verdict = judge_quick(extraction, gold)
+                if verdict is not None:
+                    quick[key] = results[index] = verdict
+                    continue
+                jobs[key] = (judge, extraction, gold)
+            pending.setdefault(key, []).append(index)
+
+        async def run(key: tuple[Any, ...]) -> None:
+            fn, *args = jobs[key]
+            outcome = await self._run(fn, *args)
+            for index in pending[key]:
+                results[index] = outcome
+
+        await asyncio.gather(*(run(key) for key in jobs))
+        return [r if r is not None else ItemError("internal error: no verdict") for r in results]
+
+    async def _run(self, fn: Any, *args: Any) -> Outcome:
+        try:
+            return await self.pool.run(fn, *args, timeout_s=self.timeout_s)  # type: ignore[no-any-return]
+        except TimeoutError:
+            return ComponentScore(0.0, {"status": "timeout", "budget_s": self.timeout_s})
+        except WorkerCrashed as exc:
+            log.warning("math worker crashed: %s", exc)
+            return ItemError(f"math verifier crashed: {exc}")
+        except ValueError as exc:
+            return ItemError(str(exc))
+
+
+def _check_raw(completion: str, gold: str, answer_tag: str) -> ComponentScore:
+    return check_math(completion, gold, answer_tag=answer_tag)
