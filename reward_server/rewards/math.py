@@ -43,7 +43,17 @@ QUICK_MAX_CHARS = 20_000  # longer completions go to a pool worker even when the
 
 def _multi_valued(gold: str) -> bool:
     """Whether the gold answer itself lists several values (a set, "x=1 or x=2", "1, 2")."""
-    return len(split_alternatives(gold)) > 1 or "," in gold or "\\{" in gold or "\\cup" in gold
+    if len(split_alternatives(gold)) > 1 or "\\{" in gold or "\\cup" in gold:
+        return True
+    depth = 0
+    for ch in gold:  # a top-level comma lists values; one inside brackets is a tuple or an interval
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return True
+    return False
 
 
 def _verdict_details(verdict: Verdict) -> dict[str, Any]:
@@ -188,17 +198,31 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     return _score(True, details)
 
 
+_WARM_UP = (
+    ("\\boxed{\\frac{1}{2}}", "0.5"),
+    ("\\boxed{(x+1)^2}", "x^2+2x+1"),
+    ("\\boxed{[1, 2)}", "(-\\infty, 3]"),
+    ("\\boxed{2\\sqrt{3}}", "\\sqrt{12}"),
+    ("\\boxed{\\pi/3}", "\\frac{\\pi}{3}"),
+    ("\\boxed{\\frac{-x-1}{1-x}}", "\\frac{x+1}{x-1}"),
+    (
+        "\\boxed{\\begin{bmatrix}1 & 2\\\\ 3 & 4\\end{bmatrix}}",
+        "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+    ),
+    ("\\boxed{\\{1, 2\\}}", "\\{2, 1\\}"),
+    ("\\boxed{\\sin(\\pi/6) + \\log_2 8 + e^{2}}", "3.5 + e^2"),
+    ("\\boxed{y = 2x + 1}", "2x - y + 1 = 0"),
+    ("\\boxed{x \\in (1, 2)}", "1 < x < 2"),
+    ("The answer is $x = 5$.", "5"),
+)
+
+
 def warm_up() -> None:
-    """Pay the first-use costs (imports, the LaTeX grammar's caches, sympy, mpmath) in a fresh worker
-    instead of in the first item it scores."""
-    for completion, gold in (
-        ("\\boxed{\\frac{1}{2}}", "0.5"),
-        ("\\boxed{(x+1)^2}", "x^2+2x+1"),
-        ("\\boxed{[1, 2)}", "[1,2)"),
-        ("\\boxed{2\\sqrt{3}}", "\\sqrt{12}"),
-        ("The answer is $x = 5$.", "5"),
-    ):
+    """Pay the first-use costs in a fresh worker instead of in its first items: imports, and the
+    LaTeX grammar's prediction caches (its first parse of each construct costs 50-500 ms)."""
+    for completion, gold in _WARM_UP:
         check_math(completion, gold)
+        check_math(f"\\boxed{{{gold}}}", completion[7:-1] if completion.startswith("\\boxed") else gold)
 
 
 Outcome = ComponentScore | ItemError

@@ -34,6 +34,7 @@ import math_verify.parser
 import sympy
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
+from reward_server.rewards.math_exact import exact_lists_equal, parse_exact, parse_exact_list
 from reward_server.rewards.math_extract import normalise_answer
 from reward_server.rewards.math_numbers import PlainNumber, numbers_equal, parse_plain_number
 from reward_server.rewards.math_numeric import MAX_NODES, Numeric, compare_numeric
@@ -113,6 +114,59 @@ def parse_gold(gold: str) -> tuple[PlainNumber | None, tuple[Any, ...]]:
     return parse_plain_number(gold), ()
 
 
+_RELATION = re.compile(r"<|>|\\le|\\ge|\\ne|\\approx|\\sim|\\equiv|\\to|\\in\b")
+
+
+def last_right_hand_side(answer: str, gold: str) -> str | None:
+    """For `x = 4` or `391 - 16 = 375` against a gold that is not a relation: the text after the last
+    top-level `=`, which is what math-verify compares too. None when that does not apply."""
+    if "=" not in answer or "=" in gold or _RELATION.search(gold) or _RELATION.search(answer):
+        return None
+    depth = 0
+    cut = -1
+    for i, ch in enumerate(answer):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif depth == 0 and ch == ",":
+            return None  # "x = 1, y = 2" is a system, not one value
+        elif depth == 0 and ch == "=":
+            cut = i
+    rhs = answer[cut + 1 :].strip() if cut >= 0 else ""
+    return rhs or None
+
+
+@lru_cache(maxsize=1024)
+def parse_gold_exact(gold: str) -> tuple[str, Any] | None:
+    listed = parse_exact_list(gold)
+    if listed is not None:
+        return "list", listed
+    form = parse_exact(gold)
+    return None if form is None else ("expr", form)
+
+
+def compare_exact_forms(answer: str, gold: str) -> Verdict | None:
+    """Exact verdict for polynomials with radicals and bracketed lists of them, else None."""
+    gold_form = parse_gold_exact(gold)
+    if gold_form is None:
+        return None
+    kind, gold_value = gold_form
+    answer_list = parse_exact_list(answer)
+    answer_form = None if answer_list is not None else parse_exact(answer)
+    if (kind == "list" and answer_form is not None) or (kind == "expr" and answer_list is not None):
+        return Verdict(False, "exact", {"rule": "a single value against a bracketed list (or the reverse)"})
+    if kind == "list":
+        if answer_list is None:
+            return None
+        equal = exact_lists_equal(gold_value, answer_list)
+        return Verdict(equal, "exact", {"rule": "exact canonical forms of the elements, brackets compared"})
+    if answer_form is None:
+        return None
+    equal = answer_form == gold_value
+    return Verdict(equal, "exact", {"rule": "exact canonical form (polynomial with square roots)"})
+
+
 @lru_cache(maxsize=1024)
 def parse_gold_latex(gold: str) -> tuple[Any, ...]:
     parsed = parse_latex(gold)
@@ -159,6 +213,14 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     refused = guard_reason(answer)
     if refused:
         return Verdict(False, "guard", {"refused": refused})
+    rhs = last_right_hand_side(answer, gold)
+    if rhs is not None:
+        verdict = compare_answer(rhs, gold, allow_parser=allow_parser)
+        return Verdict(
+            verdict.equal,
+            verdict.decided_by,
+            {**verdict.details, "compared": f"right-hand side {rhs[:100]!r}"},
+        )
     gold_number, _ = parse_gold(gold)
     if gold_number is not None:
         answer_number = parse_plain_number(answer)
@@ -173,6 +235,9 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
                     "rule": rule,
                 },
             )
+    exact = compare_exact_forms(answer, gold)
+    if exact is not None:
+        return exact
     if not allow_parser:
         raise NeedsParser
     gold_parsed = parse_gold_latex(gold)
