@@ -213,8 +213,12 @@ class _Parser:
                 raise _Refuse  # decimals follow math-verify's rounding rule elsewhere
             return _const(Fraction(int(token)))
         if token in ("\\frac", "\\dfrac", "\\tfrac"):
-            if self.peek() != "{":
-                raise _Refuse  # \frac12 is handled by the plain-number grammar
+            token = self.peek()
+            if token is not None and token.isdigit() and len(token) == 2:  # \frac12
+                self.take()
+                return _mul(_const(Fraction(int(token[0]))), _inverse(_const(Fraction(int(token[1])))))
+            if token != "{":
+                raise _Refuse
             numerator = self.group()
             return _mul(numerator, _inverse(self.group()))
         if token == "\\sqrt":
