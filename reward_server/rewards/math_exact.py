@@ -213,11 +213,11 @@ class _Parser:
                 raise _Refuse  # decimals follow math-verify's rounding rule elsewhere
             return _const(Fraction(int(token)))
         if token in ("\\frac", "\\dfrac", "\\tfrac"):
-            token = self.peek()
-            if token is not None and token.isdigit() and len(token) == 2:  # \frac12
+            digits = self.peek()
+            if digits is not None and digits.isdigit() and len(digits) == 2:  # \frac12
                 self.take()
-                return _mul(_const(Fraction(int(token[0]))), _inverse(_const(Fraction(int(token[1])))))
-            if token != "{":
+                return _mul(_const(Fraction(int(digits[0]))), _inverse(_const(Fraction(int(digits[1])))))
+            if digits != "{":
                 raise _Refuse
             numerator = self.group()
             return _mul(numerator, _inverse(self.group()))

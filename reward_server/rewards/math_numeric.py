@@ -67,7 +67,7 @@ def _has_float(expr: Any) -> bool:
     )
 
 
-_FUNCS: dict[type, Callable[..., Any]] = {
+_FUNCS: dict[Any, Callable[..., Any]] = {
     sympy.sin: mpmath.sin, sympy.cos: mpmath.cos, sympy.tan: mpmath.tan, sympy.cot: mpmath.cot,
     sympy.sec: mpmath.sec, sympy.csc: mpmath.csc, sympy.asin: mpmath.asin, sympy.acos: mpmath.acos,
     sympy.atan: mpmath.atan, sympy.sinh: mpmath.sinh, sympy.cosh: mpmath.cosh, sympy.tanh: mpmath.tanh,
@@ -140,7 +140,7 @@ class _Evaluator:
             return mpmath.binomial(self(e.args[0]), self(e.args[1]))
         for func, impl in _FUNCS.items():
             if isinstance(e, func):
-                return impl(*(self(a) for a in e.args))
+                return impl(*(self(a) for a in e.args))  # type: ignore[attr-defined]
         raise _Unsupported(type(e).__name__)
 
 
