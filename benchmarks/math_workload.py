@@ -132,12 +132,15 @@ def _completion(rng: random.Random, answer: str) -> str:
     return f"<think>{think}</think>\n<answer>The answer is ${answer}$.</answer>"
 
 
-def build_workload(n_items: int = 2000, group_size: int = 8, seed: int = 7) -> list[Item]:
+def build_workload(
+    n_items: int = 2000, group_size: int = 8, seed: int = 7, hard_only: bool = False
+) -> list[Item]:
+    """`hard_only`: every gold needs the LaTeX parser and sympy (the worst case for our fast paths)."""
     rng = random.Random(seed)
     items: list[Item] = []
     prompt_id = 0
     while len(items) < n_items:
-        gold, equivalents, wrongs = _gold(rng)
+        gold, equivalents, wrongs = _hard_gold(rng) if hard_only else _gold(rng)
         for _ in range(group_size):
             roll = rng.random()
             if roll < 0.40:
