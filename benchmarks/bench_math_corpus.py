@@ -19,6 +19,8 @@ from typing import Any
 
 from math_verify import parse, verify
 
+from reward_server.rewards import math as math_reward
+from reward_server.rewards import math_check
 from reward_server.rewards.math import check_math
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "math_corpus" / "corpus.jsonl"
@@ -36,6 +38,23 @@ def math_verify_alone(completion: str, gold: str) -> bool:
 
 def ours(completion: str, gold: str) -> bool:
     return check_math(completion, gold).score == 1.0
+
+
+class SecondCheckTimer:
+    """Wraps the mpmath second check to measure what it costs inside `check_math`."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        self._inner = math_check.compare_numeric
+
+    def __call__(self, gold: Any, answer: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return self._inner(gold, answer)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
 
 
 def tally(cases: list[dict[str, Any]], verdicts: list[bool]) -> dict[str, dict[str, int]]:
@@ -56,6 +75,9 @@ def main() -> None:
     logging.disable(logging.WARNING)
     cases = load_corpus(args.corpus)
     results: dict[str, tuple[list[bool], float, float]] = {}
+    timer = SecondCheckTimer()
+    math_check.compare_numeric = timer  # type: ignore[assignment]
+    math_reward.compare_numeric = timer  # type: ignore[assignment]
     for name, fn in (("math-verify", math_verify_alone), ("reward-server", ours)):
         verdicts, worst = [], 0.0
         start = time.perf_counter()
@@ -76,6 +98,10 @@ def main() -> None:
             f"{name}: {total:.2f} s total, {1000 * total / len(cases):.1f} ms/case mean, "
             f"worst {1000 * worst:.0f} ms"
         )
+    print(
+        f"second check (mpmath): {timer.calls} calls, {timer.seconds:.2f} s = "
+        f"{timer.seconds / results['reward-server'][1]:.1%} of reward-server's total time"
+    )
     mv_all, rs_all = tables["math-verify"]["all"], tables["reward-server"]["all"]
     n = rs_all["n"]
     print(
