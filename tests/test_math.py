@@ -7,9 +7,11 @@ import pickle
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reward_server.rewards.base import ComponentScore
-from reward_server.rewards.math import check_math
+from reward_server.rewards.math import check_math, check_math_quick
 from reward_server.rewards.math_extract import extract_answer, find_boxed, split_alternatives
 from reward_server.rewards.math_numbers import numbers_equal, parse_plain_number
 
@@ -252,3 +254,22 @@ def test_percentages_follow_math_verify() -> None:
     assert numbers_equal(pct, half)[0] and numbers_equal(half, pct)[0]
     nine_pct = parse_plain_number("9\\%")
     assert nine_pct and numbers_equal(nine_pct, nine)[0]
+
+
+_PIECES = [
+    "\\boxed{", "}", "{", "\\frac", "\\sqrt", "x", "1", "23", "-", "+", "^", "(", ")", "[", "]", ",", "=",
+    " or ", "\\{", "\\}", "$", "\\left(", ".", "/", "\\pi", "!", "<answer>", "</answer>", "Wait, ", "\\infty",
+    "&", "\\\\", "%", "answer is ", "\\", "0.5", "\\le",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=25).map("".join),
+    st.sampled_from(["1", "x^2+1", "\\frac{1}{2}", "[1, 2)", "(1, 2)", "\\{1,2\\}", "\\pi", "x=1", "50\\%"]),
+)
+def test_any_text_gets_a_verdict_in_range(completion: str, gold: str) -> None:
+    quick = check_math_quick(completion, gold)
+    full = check_math(completion, gold)
+    assert 0.0 <= full.score <= 1.0
+    assert quick is None or quick == full

@@ -272,7 +272,7 @@ class MathChecker:
                 results[index] = quick[key]
                 continue
             if key not in jobs:
-                verdict = judge_quick(extraction, gold)
+                verdict = _judge_inline(extraction, gold)
                 if verdict is not None:
                     quick[key] = results[index] = verdict
                     continue
@@ -298,6 +298,18 @@ class MathChecker:
             return ItemError(f"math verifier crashed: {exc}")
         except ValueError as exc:
             return ItemError(str(exc))
+        except Exception as exc:  # noqa: BLE001 - one item's failure must not fail the batch
+            log.exception("math check failed")
+            return ItemError(f"math verifier failed: {type(exc).__name__}: {exc}")
+
+
+def _judge_inline(extraction: Extraction, gold: str) -> ComponentScore | None:
+    """`judge_quick` on the event loop: a surprise sends the item to a worker rather than fail the batch."""
+    try:
+        return judge_quick(extraction, gold)
+    except Exception:  # noqa: BLE001 - the worker path reports it as this item's error
+        log.exception("inline math check failed; retrying in a worker")
+        return None
 
 
 def _check_raw(completion: str, gold: str, answer_tag: str) -> ComponentScore:

@@ -42,7 +42,7 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _ANSWER_IS = re.compile(
-    r"(?:final answer|the answer|answer)\s*(?:is|:|=)\s*(?:\\\(|\\\[|\$+)?\s*(?P<ans>[^\n]+)",
+    r"(?:final answer|the answer|answer)\s*(?:is\s*:?|:|=)\s*(?:\\\(|\\\[|\$+)?\s*(?P<ans>[^\n]+)",
     re.IGNORECASE,
 )
 _MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
