@@ -192,6 +192,10 @@ def test_pathological_answers_come_back_fast(answer: str) -> None:
         assert result.score == 0.0
 
 
+def test_a_boxed_gold_is_unwrapped() -> None:
+    assert score(boxed("0.5"), "$\\boxed{\\frac{1}{2}}$") == 1.0
+
+
 def test_empty_gold_is_an_error() -> None:
     with pytest.raises(ValueError, match="gold"):
         check_math("\\boxed{1}", "  ")

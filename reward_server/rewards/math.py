@@ -25,6 +25,7 @@ from reward_server.rewards.math_check import (
 from reward_server.rewards.math_extract import (
     Extraction,
     extract_answer,
+    find_boxed,
     normalise_answer,
     split_alternatives,
 )
@@ -120,6 +121,9 @@ def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> Com
 def clean_gold(gold: str) -> str:
     """The gold answer stripped; ValueError (the item's error) when it is unusable."""
     gold = gold.strip()
+    boxes = find_boxed(gold) if "\\boxed" in gold or "\\fbox" in gold else []
+    if boxes:  # a gold answer copied with its box ("\\boxed{5}", "$\\boxed{5}$")
+        gold = boxes[-1][2]
     if not gold:
         raise ValueError("the gold answer is empty")
     if len(gold) > MAX_GOLD_CHARS:
