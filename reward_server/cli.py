@@ -37,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--rewards", type=_weights, dest="default_rewards", help="default weights, e.g. accuracy=1,format=1"
     )
     serve.add_argument("--math-timeout-s", type=float, dest="math_timeout_s")
+    serve.add_argument(
+        "--sandbox",
+        choices=["auto", "docker", "local", "none"],
+        help="where code runs: docker (isolated), local (bubblewrap/rlimits, weaker), auto (default)",
+    )
+    serve.add_argument(
+        "--sandbox-pool-size", type=int, dest="sandbox_pool_size", help="warm containers per image"
+    )
     serve.add_argument("--log-level", dest="log_level")
     return parser
 

@@ -10,6 +10,8 @@ from reward_server.config import Settings
 from reward_server.cpu_pool import CpuPool
 from reward_server.pipeline import Scorer, ScoringBackend
 from reward_server.rewards.components import Component, build_components
+from reward_server.sandboxing import create_sandbox, sandbox_limits
+from sandboxes import Limits, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,8 @@ class Services:
     scorer: Scorer | None = None
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
+    sandbox: Sandbox | None = None
+    sandbox_limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -34,6 +38,10 @@ class Services:
 
     async def start(self) -> None:
         self.cpu_pool.start()
+        self.sandbox_limits = sandbox_limits(self.settings)
+        self.sandbox = await create_sandbox(self.settings)
+        if self.sandbox is not None:
+            self.health["sandbox"] = self.sandbox.health()
         self.components = build_components(self)
         self.scorer = Scorer(self.components, self.settings.default_rewards)
         self.backend = self.scorer
@@ -41,3 +49,5 @@ class Services:
 
     async def close(self) -> None:
         self.cpu_pool.close()
+        if self.sandbox is not None:
+            await self.sandbox.close()
