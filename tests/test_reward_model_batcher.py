@@ -36,11 +36,20 @@ class RecordingForward:
 
 def test_plan_batches_sorts_by_length_and_keeps_the_padded_budget() -> None:
     lengths = [30, 5, 7, 28, 6, 100, 29]
-    plan = plan_batches(lengths, max_batch_tokens=90, max_batch_size=8)
+    plan = plan_batches(lengths, max_batch_tokens=90, max_batch_size=8, max_padding=1.0)
     assert sorted(i for batch in plan for i in batch) == list(range(len(lengths)))
     for batch in plan:
         assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 90
     assert [[lengths[i] for i in batch] for batch in plan] == [[5, 6, 7], [28, 29, 30], [100]]
+
+
+def test_plan_batches_cuts_where_padding_would_exceed_its_limit() -> None:
+    lengths = [10, 11, 12, 20, 21, 40]
+    plan = plan_batches(lengths, max_batch_tokens=10_000, max_batch_size=64, max_padding=0.25)
+    assert [[lengths[i] for i in batch] for batch in plan] == [[10, 11, 12], [20, 21], [40]]
+    for batch in plan:
+        real = sum(lengths[i] for i in batch)
+        assert len(batch) * max(lengths[i] for i in batch) <= 1.25 * real
 
 
 def test_plan_batches_respects_the_batch_size_cap() -> None:
@@ -50,7 +59,9 @@ def test_plan_batches_respects_the_batch_size_cap() -> None:
 
 async def test_concurrent_requests_share_forward_passes() -> None:
     forward = RecordingForward()
-    batcher = DynamicBatcher(forward, max_batch_tokens=10_000, max_batch_size=64, max_wait_ms=10)
+    batcher = DynamicBatcher(
+        forward, max_batch_tokens=10_000, max_batch_size=64, max_wait_ms=10, max_padding=1.0
+    )
     requests = [[[1] * n] for n in range(1, 33)]
     results = await asyncio.gather(*(batcher.submit(r) for r in requests))
     assert results == [[float(n)] for n in range(1, 33)]
@@ -68,7 +79,9 @@ async def test_requests_arriving_during_a_forward_join_the_next_round() -> None:
         release.wait(timeout=5)
         return forward(batch)
 
-    batcher = DynamicBatcher(slow_forward, max_batch_tokens=10_000, max_batch_size=64, max_wait_ms=0)
+    batcher = DynamicBatcher(
+        slow_forward, max_batch_tokens=10_000, max_batch_size=64, max_wait_ms=0, max_padding=1.0
+    )
     first = asyncio.create_task(batcher.submit([[1]]))
     await asyncio.sleep(0.02)  # the first forward is now running
     later = [asyncio.create_task(batcher.submit([[1] * n])) for n in (2, 3, 4)]

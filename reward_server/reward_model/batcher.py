@@ -16,23 +16,34 @@ TokenIds = Sequence[int]
 ForwardFn = Callable[[list[TokenIds]], list[float]]
 
 
-def plan_batches(lengths: Sequence[int], *, max_batch_tokens: int, max_batch_size: int) -> list[list[int]]:
+def plan_batches(
+    lengths: Sequence[int], *, max_batch_tokens: int, max_batch_size: int, max_padding: float = 0.25
+) -> list[list[int]]:
     """Group indices into batches: sorted by length, each within the padded-token budget.
 
-    A batch costs `size × longest` tokens once padded; sorting first keeps padding small.
+    A batch costs `size × longest` tokens once padded. Sorting first keeps padding small, and
+    a batch is also cut when padding would exceed `max_padding` of its real tokens (one big
+    batch of very mixed lengths wastes more compute than two forward passes cost).
     A sequence longer than the budget runs alone.
 
-    >>> plan_batches([5, 100, 6, 90], max_batch_tokens=200, max_batch_size=8)
+    >>> plan_batches([5, 100, 6, 90], max_batch_tokens=400, max_batch_size=8)
     [[0, 2], [3, 1]]
     """
     batches: list[list[int]] = []
     current: list[int] = []
+    real_tokens = 0
     for index in sorted(range(len(lengths)), key=lambda i: lengths[i]):
         longest = lengths[index]  # ascending order: the newcomer is the longest
-        if current and ((len(current) + 1) * longest > max_batch_tokens or len(current) >= max_batch_size):
+        padded = (len(current) + 1) * longest
+        if current and (
+            padded > max_batch_tokens
+            or len(current) >= max_batch_size
+            or padded > (1 + max_padding) * (real_tokens + longest)
+        ):
             batches.append(current)
-            current = []
+            current, real_tokens = [], 0
         current.append(index)
+        real_tokens += longest
     if current:
         batches.append(current)
     return batches
@@ -70,12 +81,14 @@ class DynamicBatcher:
         max_batch_tokens: int,
         max_batch_size: int,
         max_wait_ms: float,
+        max_padding: float = 0.25,
         name: str = "reward-model",
     ) -> None:
         self._forward = forward
         self.max_batch_tokens = max_batch_tokens
         self.max_batch_size = max_batch_size
         self.max_wait_s = max_wait_ms / 1000
+        self.max_padding = max_padding
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._pending: list[_Pending] = []
         self._wakeup = asyncio.Event()
@@ -122,6 +135,7 @@ class DynamicBatcher:
                         [len(p.ids) for p in round_],
                         max_batch_tokens=self.max_batch_tokens,
                         max_batch_size=self.max_batch_size,
+                        max_padding=self.max_padding,
                     )
                     for indices in plan:
                         await self._run_batch(loop, [round_[i] for i in indices])

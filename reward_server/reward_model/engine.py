@@ -77,6 +77,7 @@ class RewardModel:
             # Without a pad token the model cannot tell padding from text: one sequence per pass.
             max_batch_size=spec.max_batch_size if self.pad_token_id is not None else 1,
             max_wait_ms=spec.max_wait_ms,
+            max_padding=spec.max_padding,
             name=f"rm-forward-{spec.name}",
         )
 

@@ -32,6 +32,9 @@ class RewardModelSpec(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     max_batch_tokens: int = Field(16384, ge=1, description="Padded tokens per forward pass.")
     max_batch_size: int = Field(64, ge=1)
+    max_padding: float = Field(
+        0.25, ge=0, description="Padding allowed per batch, as a fraction of real tokens."
+    )
     max_wait_ms: float = Field(5.0, ge=0, description="How long the first request waits for company.")
 
     @model_validator(mode="after")
