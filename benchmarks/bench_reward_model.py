@@ -23,13 +23,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from tiny_reward_models import CORPUS, build_llama_reward_model  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reward_server.reward_model import RewardInput, RewardModelSpec  # noqa: E402
 from reward_server.reward_model.engine import load_reward_model  # noqa: E402
 from reward_server.rewards.base import ComponentScore  # noqa: E402
+from tests.tiny_reward_models import CORPUS, build_llama_reward_model  # noqa: E402
 
 
 @dataclass

@@ -9,12 +9,6 @@ from typing import Any
 
 import pytest
 import torch
-from tiny_reward_models import (
-    CORPUS,
-    build_bert_reward_model,
-    build_gpt2_reward_model,
-    build_llama_reward_model,
-)
 
 from reward_server.reward_model import RewardInput, RewardModelSpec
 from reward_server.reward_model.engine import (
@@ -24,6 +18,12 @@ from reward_server.reward_model.engine import (
     load_reward_model,
 )
 from reward_server.rewards.base import ComponentScore, ItemError
+from tests.tiny_reward_models import (
+    CORPUS,
+    build_bert_reward_model,
+    build_gpt2_reward_model,
+    build_llama_reward_model,
+)
 
 PROMPT = "What is two plus two?"
 COMPLETIONS = [
