@@ -121,10 +121,10 @@ async def rank(request: RankRequest, backend: ScoringBackend, *, max_batch_items
             if result.error is not None:
                 verdict.passed_filters, verdict.error = False, result.error
             else:
-                failed = [n for n, minimum in filters.items() if result.scores[n] < minimum]
-                verdict.passed_filters = not failed
-                if failed:
-                    verdict.details["filtered_by"] = failed
+                below = [n for n, minimum in filters.items() if result.scores[n] < minimum]
+                verdict.passed_filters = not below
+                if below:
+                    verdict.details["filtered_by"] = below
 
     # 2. The ranking reward, only for what survived.
     to_rank = [k for k in keys if verdicts[k].passed_filters and verdicts[k].error is None]
@@ -146,12 +146,12 @@ async def rank(request: RankRequest, backend: ScoringBackend, *, max_batch_items
         for place, verdict in enumerate(ranked, start=1):
             verdict.rank = place
         filtered = [v for v in mine if not v.passed_filters and v.error is None]
-        failed = [v for v in mine if v.error is not None]
+        errored = [v for v in mine if v.error is not None]
         groups.append(
             RankGroupResult(
                 id=group.id,
                 top=[v.index for v in ranked[: request.top_k]],
-                ranking=[*ranked, *filtered, *failed],
+                ranking=[*ranked, *filtered, *errored],
             )
         )
     return RankResponse(groups=groups)
