@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reward_server.reward_model import RewardInput, RewardModelSpec  # noqa: E402
-from reward_server.reward_model.engine import load_reward_model  # noqa: E402
+from reward_server.reward_model import BatcherStats, RewardInput, RewardModelSpec  # noqa: E402
+from reward_server.reward_model.engine import RewardModel, load_reward_model  # noqa: E402
 from reward_server.rewards.base import ComponentScore  # noqa: E402
 from tests.tiny_reward_models import CORPUS, build_llama_reward_model  # noqa: E402
 
@@ -65,10 +65,9 @@ def make_workload(n: int, seed: int) -> list[RewardInput]:
     return items
 
 
-async def run_mode(mode: str, spec: RewardModelSpec, items: list[RewardInput], clients: int) -> Run:
-    model = load_reward_model(spec)
-    await model.score(items[:4])  # warm-up: first forward allocates
-    model.batcher.stats.__init__()  # type: ignore[misc]
+async def run_mode(mode: str, model: RewardModel, items: list[RewardInput], clients: int) -> Run:
+    """`clients` concurrent clients send `items` one at a time until none is left."""
+    model.batcher.stats = BatcherStats()
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(len(items)):
         queue.put_nowait(index)
@@ -88,9 +87,21 @@ async def run_mode(mode: str, spec: RewardModelSpec, items: list[RewardInput], c
     await asyncio.gather(*(client() for _ in range(clients)))
     seconds = time.perf_counter() - start
     stats = model.batcher.stats
-    await model.aclose()
     return Run(
         mode, seconds, len(items), stats.tokens, stats.forwards, stats.padded_tokens, latencies, scores
+    )
+
+
+def merge(runs: list[Run]) -> Run:
+    return Run(
+        runs[0].mode,
+        sum(r.seconds for r in runs),
+        sum(r.requests for r in runs),
+        sum(r.tokens for r in runs),
+        sum(r.forwards for r in runs),
+        sum(r.padded_tokens for r in runs),
+        [x for r in runs for x in r.latencies_ms],
+        runs[0].scores,
     )
 
 
@@ -101,7 +112,8 @@ async def main() -> None:
     parser.add_argument("--model", help="checkpoint directory (default: build a small random Llama)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--clients", type=int, default=64)
-    parser.add_argument("--requests", type=int, default=512)
+    parser.add_argument("--requests", type=int, default=256, help="requests per round and mode")
+    parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--hidden", type=int, default=256, help="hidden size of the built model")
     parser.add_argument("--layers", type=int, default=4, help="layers of the built model")
     parser.add_argument("--max-batch-tokens", type=int, default=16384)
@@ -128,8 +140,18 @@ async def main() -> None:
             name="batched", max_batch_tokens=args.max_batch_tokens, max_wait_ms=args.max_wait_ms, **common
         )
         single = RewardModelSpec(name="per-request", max_batch_size=1, max_wait_ms=0, **common)
-        baseline = await run_mode("per-request", single, items, args.clients)
-        dynamic = await run_mode("batched", batched, items, args.clients)
+        models = {"per-request": load_reward_model(single), "batched": load_reward_model(batched)}
+        for model in models.values():
+            await model.score(items[:4])  # warm-up: the first forward allocates
+        # Rounds alternate which mode goes first, so a shared machine's load drifts evenly over both.
+        runs: dict[str, list[Run]] = {"per-request": [], "batched": []}
+        for round_ in range(args.rounds):
+            order = ["per-request", "batched"] if round_ % 2 == 0 else ["batched", "per-request"]
+            for mode in order:
+                runs[mode].append(await run_mode(mode, models[mode], items, args.clients))
+        for model in models.values():
+            await model.aclose()
+        baseline, dynamic = merge(runs["per-request"]), merge(runs["batched"])
 
     import torch
 
@@ -139,7 +161,10 @@ async def main() -> None:
         else f"cpu ({torch.get_num_threads()} torch threads)"
     )
     print(f"model: {args.model or f'random Llama {args.layers}x{args.hidden}'} on {where}")
-    print(f"{args.requests} requests, {args.clients} concurrent clients, {dynamic.tokens} tokens in all")
+    print(
+        f"{args.rounds} rounds x {args.requests} requests per mode, {args.clients} concurrent clients, "
+        f"{dynamic.tokens} tokens per mode"
+    )
     print(baseline.line())
     print(dynamic.line())
     ratio = (dynamic.requests / dynamic.seconds) / (baseline.requests / baseline.seconds)
