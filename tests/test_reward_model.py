@@ -198,6 +198,21 @@ async def test_long_inputs_are_truncated_and_say_so(load: LoadFn) -> None:
     assert isinstance(short, ComponentScore) and short.details["truncated"] is False
 
 
+async def test_truncated_conversations_keep_bos_and_the_chosen_end(load: LoadFn) -> None:
+    full, right = load("llama"), load("llama", name="head", max_length=20)
+    left = load("llama", name="tail", max_length=20, truncation_side="left")
+    item = RewardInput(PROMPT, " ".join(CORPUS))
+    ids = full.encode(item).ids
+    assert len(ids) > 20
+    head, tail = right.encode(item), left.encode(item)
+    assert head.ids == ids[:20]
+    assert tail.ids == [ids[0], *ids[-19:]] and ids[0] == full.tokenizer.bos_token_id
+    assert tail.details["tokens_before_truncation"] == len(ids) and tail.details["tokens"] == 20
+    [scored] = await left.score([item])
+    assert isinstance(scored, ComponentScore)
+    assert scored.score == pytest.approx(plain_forward(left, tail.ids), abs=1e-5)
+
+
 async def test_normalisation_uses_the_configured_mean_and_std(load: LoadFn) -> None:
     raw_model = load("llama")
     normalised = load("llama", name="norm", mean=0.5, std=2.0)

@@ -93,14 +93,19 @@ async def test_requests_arriving_during_a_forward_join_the_next_round() -> None:
     await batcher.close()
 
 
-async def test_a_failed_batch_fails_only_its_callers() -> None:
-    forward = RecordingForward(fail_on=50)
-    batcher = DynamicBatcher(forward, max_batch_tokens=60, max_batch_size=64, max_wait_ms=10)
-    ok, bad = await asyncio.gather(
-        batcher.submit([[1] * 3, [1] * 4]), batcher.submit([[1] * 50]), return_exceptions=True
+async def test_a_failed_batch_is_split_until_only_the_culprit_fails() -> None:
+    forward = RecordingForward(fail_on=5)
+    batcher = DynamicBatcher(
+        forward, max_batch_tokens=1000, max_batch_size=64, max_wait_ms=10, max_padding=10.0
     )
-    assert ok == [3.0, 4.0]
-    assert isinstance(bad, RuntimeError) and "out of memory" in str(bad)
+    outcomes = await asyncio.gather(*(batcher.submit([[1] * n]) for n in range(1, 9)), return_exceptions=True)
+    assert forward.batches[0] == list(range(1, 9))  # one shared batch first
+    for n, outcome in zip(range(1, 9), outcomes, strict=True):
+        if n == 5:
+            assert isinstance(outcome, RuntimeError) and "out of memory" in str(outcome)
+        else:
+            assert outcome == [float(n)]
+    assert batcher.stats.split_retries == 3  # 8 → 4 → 2 → 1
     assert await batcher.submit([[1] * 2]) == [2.0]  # the batcher keeps working
     await batcher.close()
 

@@ -57,6 +57,7 @@ class BatcherStats:
     sequences: int = 0
     tokens: int = 0
     padded_tokens: int = 0
+    split_retries: int = 0
 
 
 @dataclass(slots=True)
@@ -72,6 +73,8 @@ class DynamicBatcher:
     sequences arriving while a forward runs join the next round without waiting. Each round
     takes everything pending, sorts it by length and cuts it into batches by token budget.
     Forward passes run one at a time on a dedicated thread, so the event loop stays free.
+    A batch whose forward pass fails is split in halves and retried, so a failure (out of
+    memory, one bad sequence) reaches only the callers whose sequences cannot be scored.
     """
 
     def __init__(
@@ -157,6 +160,14 @@ class DynamicBatcher:
             if len(scores) != len(batch):
                 raise RuntimeError(f"forward returned {len(scores)} scores for {len(batch)} sequences")
         except Exception as exc:
+            if len(batch) > 1:
+                # Out of memory, or one sequence the model cannot take: halve until the failure
+                # is pinned on the sequences that cause it, so the others still get scores.
+                self.stats.split_retries += 1
+                half = len(batch) // 2
+                await self._run_batch(loop, batch[:half])
+                await self._run_batch(loop, batch[half:])
+                return
             for p in batch:
                 if not p.future.done():
                     p.future.set_exception(exc)

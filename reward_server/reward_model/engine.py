@@ -103,10 +103,10 @@ class RewardModel:
         if messages and self.uses_chat_template:
             details["input"] = "chat_template"
             conversation = [*messages, {"role": "assistant", "content": viewed.text}]
-            ids = self._encode_chat(conversation, truncate=False)
+            ids = self._encode_chat(conversation)
             if self.max_length is not None and len(ids) > self.max_length:
                 details.update(truncated=True, tokens_before_truncation=len(ids))
-                ids = self._encode_chat(conversation, truncate=True)
+                ids = self._truncate_chat(ids, self.max_length)
         else:
             details["input"] = "plain"
             text = plain_prompt(item.prompt) + viewed.text if messages else viewed.text
@@ -120,7 +120,7 @@ class RewardModel:
             details["max_length"] = self.max_length
         return EncodedInput(list(ids), details)
 
-    def _encode_chat(self, conversation: list[dict[str, str]], *, truncate: bool) -> list[int]:
+    def _encode_chat(self, conversation: list[dict[str, str]]) -> list[int]:
         # The template writes BOS and turn markers itself: tokenizing its output again with
         # special tokens would double BOS (the Skywork reward-model trap). Tokenizing through
         # apply_chat_template adds none.
@@ -129,11 +129,18 @@ class RewardModel:
             conversation,
             tokenize=True,
             return_dict=False,
-            truncation=truncate,
-            max_length=self.max_length if truncate else None,
             **extra,
         )
         return list(ids)
+
+    def _truncate_chat(self, ids: list[int], max_length: int) -> list[int]:
+        if self.spec.truncation_side == "right":
+            return ids[:max_length]
+        # Keeping the end: the template's BOS stays first, as the model always saw it.
+        bos = self.tokenizer.bos_token_id
+        if bos is not None and ids and ids[0] == bos:
+            return [bos, *ids[len(ids) - max_length + 1 :]]
+        return ids[len(ids) - max_length :]
 
     def _encode_plain(self, text: str, *, truncate: bool) -> list[int]:
         encoded = self.tokenizer(
@@ -169,10 +176,14 @@ class RewardModel:
         for row, ids in enumerate(batch):
             input_ids[row, : len(ids)] = torch.as_tensor(ids, dtype=torch.long)
             attention_mask[row, : len(ids)] = 1
-        with torch.inference_mode():
-            logits = self.model(
-                input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)
-            ).logits
+        try:
+            with torch.inference_mode():
+                logits = self.model(
+                    input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)
+                ).logits
+        except torch.cuda.OutOfMemoryError:
+            torch.cuda.empty_cache()  # the batcher retries in halves; give them the memory back
+            raise
         return [float(x) for x in logits[:, 0].float().cpu().tolist()]
 
     # -- scoring ----------------------------------------------------------------------------------
