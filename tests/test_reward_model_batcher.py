@@ -139,8 +139,10 @@ def test_spec_reads_name_path_and_options() -> None:
     assert (spec.mean, spec.std) == (0.5, 2.0)
     hub = parse_reward_model_spec("Skywork/Skywork-Reward-V2-Llama-3.1-8B")
     assert (hub.name, hub.path, hub.view) == ("default", "Skywork/Skywork-Reward-V2-Llama-3.1-8B", "full")
-    dashed = parse_reward_model_spec("rm=./ckpt, max-batch-tokens=8192, truncation-side=left")
-    assert (dashed.max_batch_tokens, dashed.truncation_side) == (8192, "left")
+    dashed = parse_reward_model_spec(
+        "rm=./ckpt, max-batch-tokens=8192, truncation-side=left, trust-remote-code=true"
+    )
+    assert (dashed.max_batch_tokens, dashed.truncation_side, dashed.trust_remote_code) == (8192, "left", True)
 
 
 @pytest.mark.parametrize(

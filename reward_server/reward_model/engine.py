@@ -237,6 +237,8 @@ def load_reward_model(spec: RewardModelSpec) -> RewardModel:
     local = Path(spec.path).expanduser()
     source = str(local) if local.is_dir() else spec.path
     hub_kwargs: dict[str, Any] = {"local_files_only": True} if local.is_dir() else {}
+    if spec.trust_remote_code:
+        hub_kwargs["trust_remote_code"] = True
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **hub_kwargs)
         model = AutoModelForSequenceClassification.from_pretrained(

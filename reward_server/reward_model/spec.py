@@ -30,6 +30,10 @@ class RewardModelSpec(BaseModel):
     mean: float | None = None
     std: float | None = Field(None, gt=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    trust_remote_code: bool = Field(
+        False,
+        description="Run the checkpoint's own modelling code (InternLM2-Reward needs it); off by default.",
+    )
     max_batch_tokens: int = Field(16384, ge=1, description="Padded tokens per forward pass.")
     max_batch_size: int = Field(64, ge=1)
     max_padding: float = Field(
