@@ -28,7 +28,9 @@ WRONG = [
 @pytest.fixture(scope="module")
 def rank_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     path = build_llama_reward_model(tmp_path_factory.mktemp("rank-models") / "rm")
-    settings = Settings(cpu_workers=1, max_batch_items=64, reward_models=[RewardModelSpec(path=str(path))])
+    settings = Settings(
+        cpu_workers=1, max_batch_items=64, reward_models=[RewardModelSpec(path=str(path), device="cpu")]
+    )
     with TestClient(create_app(settings)) as client:
         yield client
 

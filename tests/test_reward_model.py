@@ -58,6 +58,7 @@ async def load(model_dirs: dict[str, Path]) -> AsyncIterator[LoadFn]:
 
     def _load(kind: str, **options: Any) -> RewardModel:
         options.setdefault("name", kind)
+        options.setdefault("device", "cpu")  # the exactness contract is fp32; GPU has its own test
         model = load_reward_model(RewardModelSpec(path=str(model_dirs[kind]), **options))
         loaded.append(model)
         return model
@@ -274,6 +275,19 @@ def test_cpu_uses_fp32_and_cuda_bf16(load: LoadFn) -> None:
             choose_device("cuda")
     model = load("llama", device="cpu")
     assert model.dtype == torch.float32 and model.device.type == "cpu"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+async def test_on_a_gpu_scores_run_in_bf16_close_to_fp32(load: LoadFn) -> None:
+    cpu, gpu = load("llama"), load("llama", name="gpu", device="auto")
+    assert gpu.device.type == "cuda" and gpu.dtype == torch.bfloat16
+    items = [RewardInput(PROMPT, c) for c in COMPLETIONS + CORPUS]
+    exact = scores(await cpu.score(items))
+    batched = await asyncio.gather(*(gpu.score([item]) for item in items))
+    assert gpu.batcher.stats.forwards < len(items)
+    spread = max(exact) - min(exact)
+    for want, got in zip(exact, batched, strict=True):
+        assert scores(got)[0] == pytest.approx(want, abs=0.05 * spread)  # bf16 rounding, not a wrong token
 
 
 def test_a_missing_model_fails_at_load_naming_it(tmp_path: Path) -> None:

@@ -39,8 +39,8 @@ def rm_client(model_dirs: dict[str, Path]) -> Iterator[TestClient]:
     settings = Settings(
         cpu_workers=1,
         reward_models=[
-            RewardModelSpec(name="helpful", path=str(model_dirs["llama"]), view="answer"),
-            RewardModelSpec(name="harmless", path=str(model_dirs["bert"]), max_length=12),
+            RewardModelSpec(name="helpful", path=str(model_dirs["llama"]), view="answer", device="cpu"),
+            RewardModelSpec(name="harmless", path=str(model_dirs["bert"]), max_length=12, device="cpu"),
         ],
     )
     with TestClient(create_app(settings)) as client:
@@ -51,7 +51,7 @@ def expected_score(path: Path, prompt: str | None, completion: str, **options: A
     """The same checkpoint loaded and scored on its own, outside the service."""
 
     async def run() -> float:
-        model = load_reward_model(RewardModelSpec(path=str(path), **options))
+        model = load_reward_model(RewardModelSpec(path=str(path), device="cpu", **options))
         try:
             [result] = await model.score([RewardInput(prompt, completion)])
         finally:
@@ -177,7 +177,7 @@ def test_serve_with_a_reward_model_end_to_end(model_dirs: dict[str, Path]) -> No
             "--port",
             str(port),
             "--reward-model",
-            f"helpful={model_dirs['llama']},view=answer",
+            f"helpful={model_dirs['llama']},view=answer,device=cpu",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
