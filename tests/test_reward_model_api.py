@@ -212,3 +212,21 @@ def test_a_model_that_cannot_load_stops_the_server_naming_it(tmp_path: Path) -> 
     )
     with pytest.raises(Exception, match="'ghost'"), TestClient(create_app(settings)):
         pass
+
+
+def test_the_service_runs_without_torch_when_no_model_is_configured() -> None:
+    script = """
+import sys
+sys.modules["torch"] = None  # any import of torch or transformers now fails
+sys.modules["transformers"] = None
+from fastapi.testclient import TestClient
+from reward_server.app import create_app
+from reward_server.config import Settings
+with TestClient(create_app(Settings(cpu_workers=1))) as client:
+    body = {"items": [{"completion": "<think>a</think><answer>1</answer>"}], "rewards": {"format": 1}}
+    assert client.post("/v1/score", json=body).json()["results"][0]["reward"] == 1.0
+    assert client.post("/v1/rank", json={"groups": [{"completions": ["a"]}]}).status_code == 422
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
