@@ -122,6 +122,24 @@ async def test_a_caller_that_gives_up_is_skipped() -> None:
     await batcher.close()
 
 
+async def test_close_during_a_forward_fails_its_callers_instead_of_hanging() -> None:
+    release = threading.Event()
+
+    def slow_forward(batch: list[TokenIds]) -> list[float]:
+        release.wait(timeout=5)
+        return [1.0] * len(batch)
+
+    batcher = DynamicBatcher(slow_forward, max_batch_tokens=100, max_batch_size=1, max_wait_ms=0)
+    running = asyncio.create_task(batcher.submit([[1], [2]]))  # two batches: one runs, one waits
+    await asyncio.sleep(0.02)
+    closing = asyncio.create_task(batcher.close())
+    await asyncio.sleep(0.01)
+    release.set()
+    await closing
+    with pytest.raises(RuntimeError, match="stopped"):
+        await asyncio.wait_for(running, timeout=2)
+
+
 async def test_close_fails_waiting_callers_and_refuses_new_ones() -> None:
     batcher = DynamicBatcher(RecordingForward(), max_batch_tokens=100, max_batch_size=4, max_wait_ms=1000)
     waiting = asyncio.create_task(batcher.submit([[1]]))

@@ -125,6 +125,7 @@ class DynamicBatcher:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        round_: list[_Pending] = []
         try:
             while True:
                 await self._wakeup.wait()
@@ -145,7 +146,7 @@ class DynamicBatcher:
                 self._wakeup.clear()
         finally:
             # Cancelled (close) or a bug: nobody may wait forever on a future we own.
-            for p in self._pending:
+            for p in [*round_, *self._pending]:
                 if not p.future.done():
                     p.future.set_exception(RuntimeError("the reward model batcher stopped"))
             self._pending = []
@@ -188,4 +189,5 @@ class DynamicBatcher:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
-        self._executor.shutdown(wait=True)
+        # A forward pass in flight finishes on its thread; wait for it without blocking the loop.
+        await asyncio.to_thread(self._executor.shutdown, wait=True)

@@ -216,7 +216,7 @@ class RewardModel:
 
     async def aclose(self) -> None:
         await self.batcher.close()
-        self._encode_executor.shutdown(wait=True)
+        await asyncio.to_thread(self._encode_executor.shutdown, wait=True)
 
 
 def _model_max_length(tokenizer: Any, config: Any) -> int | None:
