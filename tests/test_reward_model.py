@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import torch
+from transformers import AutoTokenizer
 
 from reward_server.reward_model import RewardInput, RewardModelSpec
 from reward_server.reward_model.engine import (
@@ -293,6 +294,21 @@ async def test_on_a_gpu_scores_run_in_bf16_close_to_fp32(load: LoadFn) -> None:
 def test_a_missing_model_fails_at_load_naming_it(tmp_path: Path) -> None:
     with pytest.raises(RewardModelLoadError, match="'helpful'"):
         load_reward_model(RewardModelSpec(name="helpful", path=str(tmp_path / "nowhere")))
+
+
+def test_a_model_that_cannot_score_fails_at_load(model_dirs: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for file in model_dirs["llama"].iterdir():
+        (broken / file.name).write_bytes(file.read_bytes())
+    # A tokenizer whose template writes a token past the model's vocabulary: loading works,
+    # every forward fails.
+    tokenizer = AutoTokenizer.from_pretrained(broken)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|beyond|>"]})
+    tokenizer.chat_template = "<|beyond|>" + tokenizer.chat_template
+    tokenizer.save_pretrained(broken)
+    with pytest.raises(RewardModelLoadError, match="'broken' .* loaded but cannot score"):
+        load_reward_model(RewardModelSpec(name="broken", path=str(broken), device="cpu"))
 
 
 def test_llama_without_pad_token_pads_with_eos_like_trl(load: LoadFn) -> None:

@@ -254,5 +254,16 @@ def load_reward_model(spec: RewardModelSpec) -> RewardModel:
         model.config.pad_token_id = tokenizer.pad_token_id
     model.to(device)
     model.eval()
+    loaded = RewardModel(spec, tokenizer, model, device)
+    try:
+        # One forward at start: a checkpoint that cannot score fails the start, not the first request.
+        warm_up = loaded.encode(RewardInput("Hello", "Hello."))
+        loaded.forward([warm_up.ids, warm_up.ids[:-1] or warm_up.ids])
+    except Exception as exc:
+        loaded._encode_executor.shutdown(wait=False)
+        raise RewardModelLoadError(
+            f"reward model {spec.name!r} from {spec.path!r} loaded but cannot score: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     log.info("reward model %s loaded from %s on %s (%s)", spec.name, spec.path, device, dtype)
-    return RewardModel(spec, tokenizer, model, device)
+    return loaded
