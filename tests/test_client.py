@@ -8,100 +8,26 @@ client against a real `reward-server serve` process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
-import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
+from fake_scorer import FakeScorer, fake_scorers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from trainer_client import RetryPolicy, RewardClient, RewardClientError
 from trainer_client._retry import parse_retry_after
 
-Handler = Callable[[Request, dict[str, Any]], Awaitable[Response | None]]
-
 FAST_RETRY = RetryPolicy(max_attempts=8, backoff_base_s=0.01, backoff_max_s=0.05)
-
-
-class FakeScorer:
-    """A stand-in `/v1/score`: reward = len(completion); `hook` may answer first (429, hang, ...)."""
-
-    def __init__(self, hook: Handler | None = None) -> None:
-        self.hook = hook
-        self.requests: list[dict[str, Any]] = []
-        self.times: list[float] = []
-        self.in_flight = 0
-        self.max_in_flight = 0
-
-    async def endpoint(self, request: Request) -> Response:
-        body = await request.json()
-        self.requests.append(body)
-        self.times.append(time.monotonic())
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            await asyncio.sleep(0.02)  # long enough for concurrent chunks to overlap
-            if self.hook is not None:
-                answer = await self.hook(request, body)
-                if answer is not None:
-                    return answer
-            results = [
-                {
-                    "id": item["id"],
-                    "reward": float(len(item["completion"])),
-                    "scores": {"length": float(len(item["completion"]))},
-                    "details": {},
-                    "error": None,
-                }
-                for item in body["items"]
-            ]
-            return JSONResponse({"results": results})
-        finally:
-            self.in_flight -= 1
-
-    def app(self) -> Starlette:
-        return Starlette(routes=[Route("/v1/score", self.endpoint, methods=["POST"])])
-
-
-@contextlib.contextmanager
-def serve_in_thread(app: Starlette) -> Iterator[str]:
-    """Run `app` under uvicorn on a free port in a daemon thread; yield its base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.005)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        server.force_exit = True
-        thread.join(timeout=5)
-        sock.close()
 
 
 @pytest.fixture
 def fake_server() -> Iterator[Callable[..., FakeScorer]]:
-    """Factory: `fake_server(hook)` starts a FakeScorer and gives it a `.url`."""
-    stack = contextlib.ExitStack()
-
-    def start(hook: Handler | None = None) -> FakeScorer:
-        scorer = FakeScorer(hook)
-        scorer.url = stack.enter_context(serve_in_thread(scorer.app()))  # type: ignore[attr-defined]
-        return scorer
-
-    with stack:
+    """`fake_server(hook)` serves a FakeScorer (reward = len(completion)) on a free port."""
+    with fake_scorers() as start:
         yield start
 
 
