@@ -84,18 +84,20 @@ def generate(
     was_training = model.training
     model.eval()
     try:
-        output = model.generate(input_ids=prompt_ids, attention_mask=prompt_mask, generation_config=config)
+        output = model.generate(  # type: ignore[operator]  # transformers' stubs lose generate's type
+            input_ids=prompt_ids, attention_mask=prompt_mask, generation_config=config
+        )
     finally:
         model.train(was_training)
     completion_ids = output[:, prompt_ids.shape[1] :]
     completion_mask = _through_first_eos(completion_ids, eos_id)
     completion_ids = completion_ids.masked_fill(completion_mask == 0, pad_id)
-    texts = []
+    texts: list[str] = []
     for ids, mask in zip(completion_ids, completion_mask, strict=True):
         kept = ids[mask.bool()].tolist()
         if kept and kept[-1] == eos_id:
             kept = kept[:-1]
-        texts.append(tokenizer.decode(kept, skip_special_tokens=True))
+        texts.append(str(tokenizer.decode(kept, skip_special_tokens=True)))
     return Rollout(list(rows), prompt_ids, prompt_mask, completion_ids, completion_mask, texts)
 
 

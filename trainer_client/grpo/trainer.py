@@ -62,13 +62,15 @@ class GRPOTrainer:
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.policy: PreTrainedModel = AutoModelForCausalLM.from_pretrained(source, dtype=self.param_dtype)
-        self.policy.to(self.device).train()
+        self.policy.to(self.device)  # type: ignore[arg-type]  # stubs type .to() for dtypes only
+        self.policy.train()
         self.reference: PreTrainedModel | None = None
         if config.beta > 0:
             ref_dtype = torch.bfloat16 if self.device.type == "cuda" else self.param_dtype
             # The reference is always the starting model, also when resuming.
             self.reference = AutoModelForCausalLM.from_pretrained(config.model, dtype=ref_dtype)
-            self.reference.to(self.device).eval().requires_grad_(False)
+            self.reference.to(self.device)  # type: ignore[arg-type]
+            self.reference.eval().requires_grad_(False)
         self.optimizer = torch.optim.AdamW(
             self.policy.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
