@@ -11,6 +11,7 @@ import asyncio
 import socket
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -252,3 +253,12 @@ def test_backoff_is_jittered_and_capped() -> None:
     waits = [policy.backoff_s(attempt, rng) for attempt in range(1, 50)]
     assert all(0 <= w <= 4.0 for w in waits)
     assert len({round(w, 6) for w in waits}) == len(waits), "waits should be jittered, not fixed"
+
+
+def test_sync_score_is_safe_from_many_threads(fake_server: Any) -> None:
+    server = fake_server()
+    with RewardClient(server.url) as client, ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda n: client.score(items(n)), range(1, 13)))
+    assert [[r["reward"] for r in answer] for answer in answers] == [
+        [float(i) for i in range(n)] for n in range(1, 13)
+    ]

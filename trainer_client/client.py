@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import math
 import random
+import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -101,6 +102,7 @@ class RewardClient:
             weakref.WeakKeyDictionary()
         )
         self._loop_thread: LoopThread | None = None
+        self._loop_lock = threading.Lock()
 
     # ------------------------------------------------------------------ public API
 
@@ -122,9 +124,11 @@ class RewardClient:
         timeout_s: float | None = None,
     ) -> concurrent.futures.Future[list[ScoreResult]]:
         """Start scoring in the client's background event loop and return at once."""
-        if self._loop_thread is None or not self._loop_thread.usable():
-            self._loop_thread = LoopThread(name="reward-client")
-        return self._loop_thread.submit(self.ascore(items, rewards, timeout_s=timeout_s))
+        with self._loop_lock:  # trainers call from several threads (verl's reward workers do)
+            if self._loop_thread is None or not self._loop_thread.usable():
+                self._loop_thread = LoopThread(name="reward-client")
+            loop_thread = self._loop_thread
+        return loop_thread.submit(self.ascore(items, rewards, timeout_s=timeout_s))
 
     async def ascore(
         self,
