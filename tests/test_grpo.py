@@ -87,7 +87,8 @@ def train_args(model: Path, prompts: Path, url: str, log: Path, steps: int, *ext
     return [
         "--model", str(model), "--prompts", str(prompts), "--reward-url", url, "--log", str(log),
         "--steps", str(steps), "--group-size", "8", "--prompts-per-step", "4", "--max-new-tokens", "1",
-        "--lr", "0.02", "--seed", "0", "--rewards", "accuracy=1", "--generation-chunks", "2", *extra,
+        "--lr", "0.02", "--seed", "0", "--rewards", "accuracy=1", "--generation-chunks", "2",
+        "--reward-timeout", "60", *extra,
     ]  # fmt: skip
 
 
