@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fake_scorer import FakeScorer, fake_scorers
 
+from tests.fake_scorer import FakeScorer, fake_scorers
 from trainer_client import compute_score, compute_score_batch, make_trl_reward
 
 

@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from fake_scorer import FakeScorer, fake_scorers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from tests.fake_scorer import FakeScorer, fake_scorers
 from trainer_client import RetryPolicy, RewardClient, RewardClientError
 from trainer_client._retry import parse_retry_after
 

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-PATH = "/get_reward"
+from reward_server.pipeline import validate_batch_size
+from reward_server.routes.deps import get_services
+from reward_server.schemas import ScoreItem, ScoreRequest
+from reward_server.services import Services
+
+router = APIRouter(tags=["openrlhf"])
 
 # Chat-template and padding tokens OpenRLHF leaves in decoded sequences (it decodes with
 # skip_special_tokens=False): <|im_end|>, <|endoftext|>, <|eot_id|>, </s>, <eos>, <end_of_turn>, <pad>.
@@ -110,3 +116,36 @@ def openrlhf_response(results: list[dict[str, Any]]) -> OpenRLHFResponse:
             logs[name].append(float(by_component.get(name, 0.0)))
         logs["reward_error"].append(0.0 if result.get("error") is None else 1.0)
     return OpenRLHFResponse(rewards=rewards, scores=scores, extra_logs=logs)
+
+
+@router.post("/get_reward", response_model=OpenRLHFResponse)
+async def get_reward(
+    request: OpenRLHFRequest, services: Annotated[Services, Depends(get_services)]
+) -> OpenRLHFResponse:
+    """OpenRLHF's remote reward model: one reward per query, in order.
+
+    A sample whose label is not a task this server knows gets reward 0.0 and `reward_error` 1.0;
+    the other samples are scored as usual.
+    """
+    validate_batch_size(request.query, services.settings.max_batch_items)
+    results: list[dict[str, Any] | None] = [None] * len(request.query)
+    valid: list[ScoreItem] = []
+    positions: list[int] = []
+    for index, raw in enumerate(score_items(request)):
+        try:
+            valid.append(ScoreItem.model_validate(raw))
+            positions.append(index)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            results[index] = {
+                "reward": None,
+                "scores": {},
+                "error": f"labels.{index}: {where}: {first['msg']}",
+            }
+    if valid:
+        assert services.backend is not None
+        scored = await services.backend.score(ScoreRequest(items=valid, rewards=request.rewards))
+        for index, result in zip(positions, scored, strict=True):
+            results[index] = result.model_dump()
+    return openrlhf_response([r for r in results if r is not None])
