@@ -10,13 +10,15 @@ response scored is the query after its prompt, without the special tokens OpenRL
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from reward_server.pipeline import validate_batch_size
+from reward_server.rewards.names import validate_reward_name
 from reward_server.routes.deps import get_services
 from reward_server.schemas import ScoreItem, ScoreRequest
 from reward_server.services import Services
@@ -37,6 +39,15 @@ class OpenRLHFRequest(BaseModel):
     rewards: dict[str, float] | None = Field(
         default=None, description="component weights (an extension; default: the server's)"
     )
+
+    @field_validator("rewards")
+    @classmethod
+    def _known_rewards(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for name, weight in (value or {}).items():
+            validate_reward_name(name)
+            if not math.isfinite(weight):
+                raise ValueError(f"weight of {name!r} must be a finite number")
+        return value
 
     @model_validator(mode="after")
     def _same_lengths(self) -> OpenRLHFRequest:
