@@ -39,6 +39,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(score.router)
     app.include_router(sandbox.router)
     app.include_router(rank.router)
-
     app.include_router(openrlhf.router)
     return app
