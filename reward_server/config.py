@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from reward_server.reward_model.spec import RewardModelSpec
 from reward_server.rewards.names import validate_reward_name
 
 
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
     sandbox_memory_limit_mb: Annotated[int, Field(ge=16, le=65536)] = 512
     sandbox_output_limit_bytes: Annotated[int, Field(gt=0, le=64 << 20)] = 1 << 20
 
+    # Reward models: `model:NAME` components (`--reward-model [NAME=]PATH[,key=value...]`, or JSON here)
+    reward_models: list[RewardModelSpec] = Field(
+        default_factory=list, description="Sequence-classification reward models to load at start."
+    )
+
     # Request limits
     max_batch_items: Annotated[int, Field(ge=1)] = 8192
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
@@ -56,6 +62,14 @@ class Settings(BaseSettings):
     def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
         for name in value:
             validate_reward_name(name)
+        return value
+
+    @field_validator("reward_models")
+    @classmethod
+    def _unique_model_names(cls, value: list[RewardModelSpec]) -> list[RewardModelSpec]:
+        names = [spec.name for spec in value]
+        if duplicates := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"reward model names must be unique; repeated: {', '.join(duplicates)}")
         return value
 
     @field_validator("think_tag", "answer_tag")

@@ -45,6 +45,7 @@ def build_components(services: Services) -> dict[str, Component]:
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
     from reward_server.rewards.language import LanguageComponent
     from reward_server.rewards.math import MathChecker
+    from reward_server.rewards.model import reward_model_components
 
     settings = services.settings
     checkers: dict[str, TaskChecker] = {
@@ -61,4 +62,5 @@ def build_components(services: Services) -> dict[str, Component]:
         "accuracy": AccuracyComponent(checkers),
         "language": LanguageComponent(services.cpu_pool, settings.language_timeout_s, settings.think_tag),
     }
+    components.update(reward_model_components(services.reward_models))
     return components
