@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sandboxes.base import Sandbox, StopRule
+from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.languages import LANGUAGES, Language
 from sandboxes.models import Execution, Limits, RunResult, SandboxError, classify
 from sandboxes.verdicts import Verdict
@@ -344,6 +344,7 @@ class DockerSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
     ) -> Execution:
         pool = self._pool(lang.image)
         try:
@@ -352,7 +353,7 @@ class DockerSandbox(Sandbox):
             return Execution(runs=[RunResult.sandbox_error(str(exc))])
         healthy = False
         try:
-            execution = await self._run_on(worker, lang, files, stdins, limits, should_stop)
+            execution = await self._run_on(worker, lang, files, stdins, limits, should_stop, fetch_files)
             healthy = True
             return execution
         except _Broken as exc:
@@ -369,6 +370,7 @@ class DockerSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
     ) -> Execution:
         encoded = {name: base64.b64encode(data).decode() for name, data in files.items()}
         compiled: RunResult | None = None
@@ -388,18 +390,32 @@ class DockerSandbox(Sandbox):
         runs: list[RunResult] = []
         # Without a stop rule every run goes in one request, which also wipes the workspace.
         batches = [steps] if should_stop is None else [[s] for s in steps]
+        fetch = {"fetch": fetch_files, "fetch_limit_bytes": FETCH_LIMIT_BYTES}
+        fetched: dict[str, str] = {}
         for number, batch in enumerate(batches):
             last = number == len(batches) - 1
-            payload = {"op": "run", "files": encoded, "steps": batch, "reset": last}
+            payload = {
+                "op": "run",
+                "files": encoded,
+                "steps": batch,
+                "reset": last,
+                **(fetch if last else {}),
+            }
             answer = await self._send(worker, payload, batch)
             encoded = {}
             runs.extend(classify(raw, time_limit_s=limits.time_limit_s) for raw in answer["results"])
-            if last and not answer.get("clean"):
-                raise _Broken("workspace could not be wiped")
-            if not last and should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
-                await self._reset(worker)
+            if last:
+                if not answer.get("clean"):
+                    raise _Broken("workspace could not be wiped")
+                fetched = answer.get("files") or {}
+            elif should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
+                answer = await self._send(worker, {"op": "run", "steps": [], "reset": True, **fetch}, [])
+                if not answer.get("clean"):
+                    raise _Broken("workspace could not be wiped")
+                fetched = answer.get("files") or {}
                 break
-        return Execution(compile=compiled, runs=runs)
+        files_back = {name: base64.b64decode(data) for name, data in fetched.items()}
+        return Execution(compile=compiled, runs=runs, files=files_back)
 
     @staticmethod
     async def _reset(worker: _Container) -> None:

@@ -12,6 +12,7 @@ JVM, Go and Node runs get no memory limit here.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import functools
 import os
@@ -23,10 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandboxes.base import Sandbox, StopRule
+from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.languages import LANGUAGES, Language
 from sandboxes.models import Execution, Limits, RunResult, classify
 from sandboxes.runner import execute
+from sandboxes.runner import fetch_files as fetch_back
 from sandboxes.verdicts import Verdict
 
 _NOBODY = 65534
@@ -109,6 +111,7 @@ class LocalSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
     ) -> Execution:
         if self._semaphore is None:
             await self.start()
@@ -117,7 +120,7 @@ class LocalSandbox(Sandbox):
             uid = self._free_uids.pop()
             try:
                 return await asyncio.to_thread(
-                    self._execute_sync, lang, files, stdins, limits, should_stop, uid
+                    self._execute_sync, lang, files, stdins, limits, should_stop, fetch_files, uid
                 )
             finally:
                 self._free_uids.append(uid)
@@ -129,6 +132,7 @@ class LocalSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
         uid: int = _NOBODY,
     ) -> Execution:
         workspace = tempfile.mkdtemp(prefix="reward-sandbox-")
@@ -153,7 +157,9 @@ class LocalSandbox(Sandbox):
                 runs.append(self._run(lang, lang.run, stdin, workspace, limits, compiling=False, uid=uid))
                 if should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
                     break
-            return Execution(compile=compiled, runs=runs)
+            fetched = fetch_back(fetch_files, FETCH_LIMIT_BYTES, root=workspace)
+            files_back = {name: base64.b64decode(data) for name, data in fetched.items()}
+            return Execution(compile=compiled, runs=runs, files=files_back)
         finally:
             shutil.rmtree(workspace, ignore_errors=True)
 

@@ -52,6 +52,7 @@ class Execution:
 
     compile: RunResult | None = None
     runs: list[RunResult] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # the requested `fetch_files` that existed
 
     @property
     def sandbox_error(self) -> str | None:

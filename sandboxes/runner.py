@@ -383,6 +383,26 @@ def _write_files(files: dict[str, str]) -> None:
             f.write(base64.b64decode(data))
 
 
+def fetch_files(names: list[str], limit_bytes: int, root: str = WORKSPACE) -> dict[str, str]:
+    """Read back files the program left in the workspace (regular files only, never through links),
+    base64-encoded."""
+    found: dict[str, str] = {}
+    for name in names:
+        path = os.path.normpath(os.path.join(root, name))
+        if not path.startswith(root.rstrip("/") + "/"):
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                found[name] = base64.b64encode(os.read(fd, limit_bytes)).decode()
+        finally:
+            os.close(fd)
+    return found
+
+
 def _encode(result: dict[str, Any]) -> dict[str, Any]:
     for key in ("stdout", "stderr"):
         result[key] = base64.b64encode(result[key]).decode()
@@ -430,6 +450,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
             if failed and step.get("stop_on_failure"):
                 break
         answer["results"] = results
+        answer["files"] = fetch_files(request.get("fetch") or [], int(request.get("fetch_limit_bytes") or 0))
     if op == "reset" or request.get("reset"):
         kill_everything_else()
         answer["clean"] = all([_wipe(d) for d in WIPED_DIRS if os.path.isdir(d)])

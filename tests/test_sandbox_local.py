@@ -117,3 +117,9 @@ async def test_bubblewrap_compiles_cpp_when_gxx_is_installed(bwrap_sandbox: Loca
     assert [r.stdout for r in execution.runs] == ["3\n", "42\n"]
     broken = await bwrap_sandbox.execute("cpp", "int main( {", limits=LIMITS)
     assert broken.compile is not None and broken.compile.status is Verdict.COMPILE_ERROR
+
+
+async def test_fetch_files_from_the_local_workspace(bwrap_sandbox: LocalSandbox) -> None:
+    code = "import os\nopen('out.txt', 'w').write('local')\nos.symlink('/etc/hostname', 'link')"
+    execution = await bwrap_sandbox.execute("python", code, fetch_files=["out.txt", "link"], limits=LIMITS)
+    assert execution.files == {"out.txt": b"local"}
