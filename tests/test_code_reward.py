@@ -261,3 +261,45 @@ def test_local_sandbox_is_flagged_as_weaker_in_healthz() -> None:
 def test_limits_dataclass_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="time limits"):
         Limits(time_limit_s=0)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_cpp_judge_task_through_score(docker_client: TestClient) -> None:
+    require_images(["cpp"])
+    code = "#include <iostream>\nint main(){long a,b; std::cin>>a>>b; std::cout<<a*b<<std::endl;}"
+    body = {
+        "items": [
+            {
+                "completion": fenced(code, "cpp"),
+                "task": {
+                    "type": "code",
+                    "language": "cpp",
+                    "tests": [
+                        {"stdin": "6 7", "expected_stdout": "42"},
+                        {"stdin": "2 2", "expected_stdout": "5"},
+                    ],
+                },
+            },
+            {
+                "completion": fenced("int main( {", "cpp"),
+                "task": {"type": "code", "language": "c++", "tests": [{"expected_stdout": ""}]},
+            },
+            {
+                "completion": fenced(code + "\n", "cpp"),
+                "task": {
+                    "type": "code",
+                    "language": "cpp",
+                    "entry_point": "main",
+                    "test_code": "// no extra tests",
+                },
+            },
+        ]
+    }
+    response = docker_client.post("/v1/score", json=body)
+    assert response.status_code == 200, response.text
+    judged, broken, humaneval_style = response.json()["results"]
+    assert judged["details"]["accuracy"]["verdicts"] == ["accepted", "wrong_answer"]
+    assert broken["details"]["accuracy"]["verdicts"] == ["compile_error"]
+    assert "error" in broken["details"]["accuracy"]["compile_output"]
+    assert humaneval_style["scores"]["accuracy"] == 1.0

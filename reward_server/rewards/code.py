@@ -166,7 +166,9 @@ class CodeChecker:
             )
             total = len(tests)
         else:
-            program = humaneval_program(code, task.test_code or "", task.entry_point)
+            # `check(entry_point)` is Python's HumanEval convention; other languages' tests carry a main.
+            entry_point = task.entry_point if name == "python" else None
+            program = humaneval_program(code, task.test_code or "", entry_point)
 
             def verdict(index: int, result: RunResult) -> Verdict:
                 if result.status is Verdict.OK:
