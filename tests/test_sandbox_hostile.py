@@ -103,6 +103,7 @@ try:
     print("resolved")
 except OSError:
     print("no dns")
+print("interfaces", sorted(line.split(":")[0].strip() for line in open("/proc/net/dev").readlines()[2:]))
 """
         result = await run(sandbox, code, Limits(time_limit_s=8.0))
     finally:
@@ -111,6 +112,7 @@ except OSError:
     assert result.status is Verdict.OK, result
     assert "reached" not in result.stdout and "resolved" not in result.stdout
     assert result.stdout.count("blocked") == 6
+    assert "interfaces ['lo']" in result.stdout  # no route anywhere, not merely a closed port
 
 
 async def test_writes_outside_the_workspace_fail(sandbox: DockerSandbox) -> None:
