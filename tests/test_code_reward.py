@@ -303,3 +303,20 @@ def test_cpp_judge_task_through_score(docker_client: TestClient) -> None:
     assert broken["details"]["accuracy"]["verdicts"] == ["compile_error"]
     assert "error" in broken["details"]["accuracy"]["compile_output"]
     assert humaneval_style["scores"]["accuracy"] == 1.0
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "import sys\nsys.exit(0)",
+        "import os\nos._exit(0)",
+        "exit()",
+        "raise SystemExit",
+        "import os\nos.kill(os.getpid(), 9)",
+    ],
+)
+def test_exiting_before_the_tests_run_does_not_pass(docker_client: TestClient, escape: str) -> None:
+    code = f"def add(a, b):\n    return a - b\n\n{escape}"
+    result = score_code(docker_client, fenced(code), HUMANEVAL)
+    assert result["scores"]["accuracy"] == 0.0, result
