@@ -58,12 +58,16 @@ def oom_kill_count() -> int | None:
     return None
 
 
-def _limit_child(cpu_limit_s: int, address_space_mb: int | None, new_session: bool) -> Callable[[], None]:
+def _limit_child(
+    cpu_limit_s: int, address_space_mb: int | None, new_session: bool, max_processes: int | None = None
+) -> Callable[[], None]:
     def apply() -> None:
         if new_session:
             os.setsid()
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit_s, cpu_limit_s + 1))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if max_processes:  # counts every process of the real uid: only meaningful for a per-run uid
+            resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
         if address_space_mb:
             size = address_space_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
@@ -173,6 +177,7 @@ def execute(
     address_space_mb: int | None = None,
     new_session: bool = True,
     inline_python: bool = False,
+    max_processes: int | None = None,
 ) -> dict[str, Any]:
     """Run `argv` to completion or to a limit; stdout/stderr are read while it runs and capped.
 
@@ -196,7 +201,7 @@ def execute(
     }
     oom_before = oom_kill_count()
     start = time.monotonic()
-    prepare = _limit_child(max(1, math.ceil(time_limit_s)), address_space_mb, new_session)
+    prepare = _limit_child(max(1, math.ceil(time_limit_s)), address_space_mb, new_session, max_processes)
     proc: subprocess.Popen[bytes] | _Forked
     try:
         if inline_python:
