@@ -8,6 +8,8 @@ client against a real `reward-server serve` process.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -262,3 +264,23 @@ def test_sync_score_is_safe_from_many_threads(fake_server: Any) -> None:
     assert [[r["reward"] for r in answer] for answer in answers] == [
         [float(i) for i in range(n)] for n in range(1, 13)
     ]
+
+
+def test_a_forked_child_gets_its_own_background_loop(fake_server: Any) -> None:
+    # verl and OpenRLHF score in worker processes forked from a parent that already used the client.
+    server = fake_server()
+    with RewardClient(server.url) as client:
+        assert client.score(items(2))[1]["reward"] == 1.0
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: the parent's loop thread does not exist here
+            try:
+                rewards = [r["reward"] for r in client.score(items(3), timeout_s=10)]
+                os.write(write_end, json.dumps(rewards).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            child_rewards = json.loads(pipe.read() or "null")
+        os.waitpid(pid, 0)
+    assert child_rewards == [0.0, 1.0, 2.0]
