@@ -11,6 +11,8 @@ import asyncio
 import json
 import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tests.fake_scorer import FakeScorer, fake_scorers
+from tests.reward_server_process import running_reward_server
 from trainer_client import RetryPolicy, RewardClient, RewardClientError
 from trainer_client._retry import parse_retry_after
 
@@ -284,3 +287,34 @@ def test_a_forked_child_gets_its_own_background_loop(fake_server: Any) -> None:
             child_rewards = json.loads(pipe.read() or "null")
         os.waitpid(pid, 0)
     assert child_rewards == [0.0, 1.0, 2.0]
+
+
+def test_against_reward_server() -> None:
+    """The real service: verdicts come back aligned, its 413 limit is split around, its 422 isolated."""
+    math = [
+        ("\\boxed{\\frac{1}{2}}", "0.5", 1.0),
+        ("\\boxed{3}", "4", 0.0),
+        ("so it is \\boxed{4}", "4", 1.0),
+        ("no idea", "7", 0.0),
+        ("\\boxed{x^2}", "x^2", 1.0),
+        ("\\boxed{12}", "12", 1.0),
+        ("\\boxed{-1}", "1", 0.0),
+    ]
+    batch = [{"completion": c, "task": {"type": "math", "answer": gold}} for c, gold, _ in math]
+    batch[3]["rewards"] = {"no-such-reward": 1.0}  # refused by the server with a 422 naming this item
+    env = {"REWARD_SERVER_MAX_BATCH_ITEMS": "3", "REWARD_SERVER_CPU_WORKERS": "1"}
+    with running_reward_server(env) as url, RewardClient(url, chunk_size=7, timeout_s=60) as client:
+        results = client.score(batch, rewards={"accuracy": 1.0})
+    expected = [score for _, _, score in math]
+    expected[3] = None
+    assert [r["reward"] for r in results] == expected
+    assert results[3]["error"] is not None and "no-such-reward" in results[3]["error"]
+    assert [r["id"] for r in results] == [str(i) for i in range(len(math))]
+    assert results[0]["details"]["accuracy"]["status"] == "correct"
+
+
+def test_client_and_adapters_import_without_torch() -> None:
+    # Trainer nodes that only call the service (TRL, verl, OpenRLHF) need httpx, not torch.
+    code = "import sys, trainer_client; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
