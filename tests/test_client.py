@@ -318,3 +318,11 @@ def test_client_and_adapters_import_without_torch() -> None:
     code = "import sys, trainer_client; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+async def test_a_deadline_too_short_to_send_still_answers_every_item(fake_server: Any) -> None:
+    server = fake_server()
+    async with RewardClient(server.url, chunk_size=2) as client:
+        results = await client.ascore(items(5), timeout_s=1e-9)
+    assert [r["reward"] for r in results] == [None] * 5
+    assert all("deadline" in r["error"] and "not sent yet" in r["error"] for r in results)

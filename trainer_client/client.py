@@ -160,7 +160,7 @@ class RewardClient:
             )
             for start in range(0, len(sent), self.chunk_size)
         ]
-        live: list[_Chunk] = []
+        live = list(chunks)  # every chunk that may hold unanswered items, splits included
         tasks = [
             asyncio.create_task(self._score_chunk(http, chunk, weights, deadline, semaphore, results, live))
             for chunk in chunks
@@ -191,7 +191,7 @@ class RewardClient:
                         f"{chunk.attempts} attempt(s); last problem: {chunk.last_problem}",
                     )
         return [
-            r if r is not None else _error_result(sent[i]["id"], "reward client: lost")
+            r if r is not None else _error_result(sent[i]["id"], "reward client: no answer (internal error)")
             for i, r in enumerate(results)
         ]
 
@@ -246,7 +246,6 @@ class RewardClient:
         live: list[_Chunk],
     ) -> None:
         """Send one chunk until it is answered, refused for good, or out of time; fill `results`."""
-        live.append(chunk)
         loop = asyncio.get_running_loop()
         body: dict[str, Any] = {"items": chunk.items}
         if weights is not None:
@@ -353,6 +352,7 @@ class RewardClient:
             _Chunk(chunk.positions[:half], chunk.items[:half], last_problem="HTTP 413: batch too large"),
             _Chunk(chunk.positions[half:], chunk.items[half:], last_problem="HTTP 413: batch too large"),
         ]
+        live.extend(parts)
         await asyncio.gather(
             *(self._score_chunk(http, part, weights, deadline, semaphore, results, live) for part in parts)
         )
@@ -381,6 +381,7 @@ class RewardClient:
             results[chunk.positions[index]] = _error_result(chunk.items[index]["id"], f"HTTP 422: {message}")
         if keep:
             rest = _Chunk([chunk.positions[i] for i in keep], [chunk.items[i] for i in keep])
+            live.append(rest)
             await self._score_chunk(http, rest, weights, deadline, semaphore, results, live)
 
 
