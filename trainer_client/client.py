@@ -31,9 +31,12 @@ _REPORT_GRACE_S = 0.05
 class RewardClient:
     """Batched, concurrent, retrying client for `POST /v1/score`.
 
-    >>> client = RewardClient("http://localhost:8000")
-    >>> client.score([{"completion": r"\\boxed{2}", "task": {"type": "math", "answer": "2"}}])
-    [{'id': '0', 'reward': 1.0, 'scores': {'accuracy': 1.0}, 'details': {...}, 'error': None}]
+    Example::
+
+        client = RewardClient("http://localhost:8000")
+        item = {"completion": r"\\boxed{2}", "task": {"type": "math", "answer": "2"}}
+        client.score([item], rewards={"accuracy": 1.0})
+        # [{'id': '0', 'reward': 1.0, 'scores': {'accuracy': 1.0}, 'details': {...}, 'error': None}]
 
     `score` is for plain (synchronous) code, `ascore` for coroutines and `submit` starts a call in the
     background and returns a `concurrent.futures.Future`, so a trainer can generate while it scores.
