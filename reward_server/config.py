@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +40,18 @@ class Settings(BaseSettings):
     reward_models: list[RewardModelSpec] = Field(
         default_factory=list, description="Sequence-classification reward models to load at start."
     )
+
+    # Code sandbox
+    sandbox: Literal["auto", "docker", "local", "none"] = Field(
+        default="auto", description="auto: docker when a daemon answers and images exist, else local."
+    )
+    sandbox_pool_size: Annotated[int, Field(ge=1, le=256)] = Field(default_factory=_default_workers)
+    sandbox_prewarm: list[str] = Field(
+        default_factory=lambda: ["python"], description="Pools started at boot."
+    )
+    sandbox_time_limit_s: Annotated[float, Field(gt=0, le=600)] = 10.0
+    sandbox_memory_limit_mb: Annotated[int, Field(ge=16, le=65536)] = 512
+    sandbox_output_limit_bytes: Annotated[int, Field(gt=0, le=64 << 20)] = 1 << 20
 
     # Request limits
     max_batch_items: Annotated[int, Field(ge=1)] = 8192

@@ -11,6 +11,8 @@ from reward_server.config import Settings
 from reward_server.cpu_pool import CpuPool
 from reward_server.pipeline import Scorer, ScoringBackend
 from reward_server.rewards.components import Component, build_components
+from reward_server.sandboxing import create_sandbox, sandbox_limits
+from sandboxes import Limits, Sandbox
 
 if TYPE_CHECKING:
     from reward_server.reward_model.engine import RewardModel
@@ -29,13 +31,22 @@ class Services:
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
     reward_models: dict[str, RewardModel] = field(default_factory=dict)
+    sandbox: Sandbox | None = None
+    sandbox_limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
-        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers))
+        from reward_server.rewards.math import warm_up as warm_up_math
+
+        # Workers (and replacements for killed ones) load the LaTeX parser and sympy before their first task.
+        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=(warm_up_math,)))
 
     async def start(self) -> None:
         self.cpu_pool.start()
+        self.sandbox_limits = sandbox_limits(self.settings)
+        self.sandbox = await create_sandbox(self.settings)
+        if self.sandbox is not None:
+            self.health["sandbox"] = self.sandbox.health()
         try:
             await self._load_reward_models()
         except BaseException:
@@ -63,3 +74,5 @@ class Services:
         for model in self.reward_models.values():
             await model.aclose()
         self.cpu_pool.close()
+        if self.sandbox is not None:
+            await self.sandbox.close()
