@@ -48,20 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--math-timeout-s", type=float, dest="math_timeout_s")
     serve.add_argument(
-        "--reward-model",
-        type=_reward_model,
-        action="append",
-        dest="reward_models",
-        metavar="[NAME=]PATH[,OPTION=VALUE...]",
-        help="load a reward model (repeatable): e.g. helpful=/models/rm,view=answer,max_length=4096",
-    )
-    serve.add_argument(
         "--sandbox",
         choices=["auto", "docker", "local", "none"],
         help="where code runs: docker (isolated), local (bubblewrap/rlimits, weaker), auto (default)",
     )
     serve.add_argument(
         "--sandbox-pool-size", type=int, dest="sandbox_pool_size", help="warm containers per image"
+    )
+    serve.add_argument(
+        "--reward-model",
+        type=_reward_model,
+        action="append",
+        dest="reward_models",
+        metavar="[NAME=]PATH[,OPTION=VALUE...]",
+        help="load a reward model (repeatable): e.g. helpful=/models/rm,view=answer,max_length=4096",
     )
     serve.add_argument("--log-level", dest="log_level")
     return parser

@@ -36,11 +36,6 @@ class Settings(BaseSettings):
     think_tag: str = "think"
     answer_tag: str = "answer"
 
-    # Reward models: `model:NAME` components (`--reward-model [NAME=]PATH[,key=value...]`, or JSON here)
-    reward_models: list[RewardModelSpec] = Field(
-        default_factory=list, description="Sequence-classification reward models to load at start."
-    )
-
     # Code sandbox
     sandbox: Literal["auto", "docker", "local", "none"] = Field(
         default="auto", description="auto: docker when a daemon answers and images exist, else local."
@@ -52,6 +47,11 @@ class Settings(BaseSettings):
     sandbox_time_limit_s: Annotated[float, Field(gt=0, le=600)] = 10.0
     sandbox_memory_limit_mb: Annotated[int, Field(ge=16, le=65536)] = 512
     sandbox_output_limit_bytes: Annotated[int, Field(gt=0, le=64 << 20)] = 1 << 20
+
+    # Reward models: `model:NAME` components (`--reward-model [NAME=]PATH[,key=value...]`, or JSON here)
+    reward_models: list[RewardModelSpec] = Field(
+        default_factory=list, description="Sequence-classification reward models to load at start."
+    )
 
     # Request limits
     max_batch_items: Annotated[int, Field(ge=1)] = 8192

@@ -30,9 +30,9 @@ class Services:
     scorer: Scorer | None = None
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
-    reward_models: dict[str, RewardModel] = field(default_factory=dict)
     sandbox: Sandbox | None = None
     sandbox_limits: Limits = field(default_factory=Limits)
+    reward_models: dict[str, RewardModel] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -43,14 +43,14 @@ class Services:
 
     async def start(self) -> None:
         self.cpu_pool.start()
-        self.sandbox_limits = sandbox_limits(self.settings)
-        self.sandbox = await create_sandbox(self.settings)
-        if self.sandbox is not None:
-            self.health["sandbox"] = self.sandbox.health()
         try:
+            self.sandbox_limits = sandbox_limits(self.settings)
+            self.sandbox = await create_sandbox(self.settings)
+            if self.sandbox is not None:
+                self.health["sandbox"] = self.sandbox.health()
             await self._load_reward_models()
         except BaseException:
-            await self.close()  # no half-started process: models already loaded and the pool go
+            await self.close()  # no half-started process: the pool, sandbox and loaded models go
             raise
         self.components = build_components(self)
         self.scorer = Scorer(self.components, self.settings.default_rewards)
