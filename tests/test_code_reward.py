@@ -320,3 +320,41 @@ def test_exiting_before_the_tests_run_does_not_pass(docker_client: TestClient, e
     code = f"def add(a, b):\n    return a - b\n\n{escape}"
     result = score_code(docker_client, fenced(code), HUMANEVAL)
     assert result["scores"]["accuracy"] == 0.0, result
+
+
+# ---- choosing the sandbox --------------------------------------------------------------------
+
+
+def test_cli_flags_pick_the_sandbox() -> None:
+    from reward_server.cli import build_parser, settings_from_args
+
+    args = build_parser().parse_args(["serve", "--sandbox", "local", "--sandbox-pool-size", "3"])
+    settings = settings_from_args(args)
+    assert settings.sandbox == "local" and settings.sandbox_pool_size == 3
+    assert Settings().sandbox == "auto"
+
+
+async def test_auto_falls_back_to_local_loudly_when_docker_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from reward_server.sandboxing import create_sandbox
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    sandbox = await create_sandbox(Settings(sandbox="auto"))
+    try:
+        assert isinstance(sandbox, LocalSandbox)
+        assert "falling back to the local sandbox" in caplog.text
+        assert "LOCAL sandbox" in caplog.text and "weaker" in caplog.text
+    finally:
+        assert sandbox is not None
+        await sandbox.close()
+
+
+async def test_explicit_docker_refuses_to_start_without_a_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reward_server.sandboxing import create_sandbox
+    from sandboxes import SandboxError
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(SandboxError, match="--sandbox docker"):
+        await create_sandbox(Settings(sandbox="docker"))
+    assert await create_sandbox(Settings(sandbox="none")) is None
