@@ -14,6 +14,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import os
 import socket
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 RUNNER_SOURCE = (Path(__file__).parent / "runner.py").read_text()
 IMAGE_PREFIX = "reward-sandbox/"
 CONTAINER_LABEL = "reward-sandbox.pool"
+OWNER_LABEL = "reward-sandbox.owner-pid"  # which server process a container belongs to
 # The runner (≈10 MB) and the workspace files share the container's cgroup with the program.
 RUNNER_HEADROOM_MB = 24
 _REQUEST_MARGIN_S = 5.0
@@ -178,7 +180,7 @@ class DockerSandbox(Sandbox):
             ipc_mode="private",
             ulimits=[Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="core", soft=0, hard=0)],
             log_config=LogConfig(type="none"),
-            labels={CONTAINER_LABEL: image},
+            labels={CONTAINER_LABEL: image, OWNER_LABEL: str(os.getpid())},
             auto_remove=True,
         )
         try:
