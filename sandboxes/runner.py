@@ -287,6 +287,9 @@ def execute(
         reap(block=True)
     end = time.monotonic()
     kill_tree(proc.pid)
+    for key in list(sel.get_map().values()):  # the pidfd and stdin would wake select() forever
+        if key.fd not in outputs:
+            sel.unregister(key.fd)
     # Every writer is gone now; take what is left in the pipes, still capped.
     drain_deadline = time.monotonic() + 0.5
     while total <= output_limit_bytes and time.monotonic() < drain_deadline:
