@@ -11,7 +11,9 @@ from sandboxes.verdicts import Verdict
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-run limits. `time_limit_s` bounds both wall-clock and CPU time of each run."""
+    """Per-run limits. `time_limit_s` bounds both wall-clock and CPU time of each run;
+    `output_limit_bytes` caps stdout and stderr together (the run is stopped when it is exceeded);
+    compiles get their own time and memory limits."""
 
     time_limit_s: float = 10.0
     memory_limit_mb: int = 512
