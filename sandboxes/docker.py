@@ -49,6 +49,8 @@ class DockerConfig:
     pids_limit: int = 128
     cpus: float = 1.0
     base_url: str | None = None
+    # Containers start with this run memory limit (the usual one saves a `docker update` per run).
+    memory_limit_mb: int = Limits().memory_limit_mb
     # Python programs run in a fork of the in-container runner's interpreter (same interpreter,
     # `-I` semantics) instead of a fresh `python3` process: ~10 ms less per run.
     inline_python: bool = True
@@ -142,7 +144,7 @@ class DockerSandbox(Sandbox):
     # ---- containers ------------------------------------------------------------------------
 
     async def _create(self, image: str) -> RunnerChannel:
-        memory_mb = Limits().memory_limit_mb
+        memory_mb = self.config.memory_limit_mb
         container, sock = await asyncio.to_thread(self._create_sync, image, memory_mb)
         try:
             reader, writer = await asyncio.open_connection(sock=sock)
