@@ -35,6 +35,8 @@ OWNER_LABEL = "reward-sandbox.owner-pid"  # which server process a container bel
 # The runner (≈10 MB) and the workspace files share the container's cgroup with the program.
 RUNNER_HEADROOM_MB = 24
 _REQUEST_MARGIN_S = 5.0
+_API_VERSION = "1.40"
+_DEFAULT_HOST = "unix:///var/run/docker.sock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,7 @@ class DockerSandbox(Sandbox):
     def __init__(self, config: DockerConfig | None = None, client: Any | None = None) -> None:
         self.config = config or DockerConfig()
         self._client = client
+        self._owns_client = client is None
         self._pools: dict[str, ContainerPool] = {}
         self._available: list[str] = []
         self._removals: set[asyncio.Task[None]] = set()
@@ -81,18 +84,26 @@ class DockerSandbox(Sandbox):
         if self._client is None:
             import docker
 
-            self._client = (
-                docker.DockerClient(base_url=self.config.base_url)
-                if self.config.base_url
-                else docker.from_env()
-            )
+            # A fixed API version (every daemon since 19.03 speaks it) spares docker-py a version
+            # request in its constructor, which leaks its socket when the daemon is not there.
+            if self.config.base_url:
+                self._client = docker.DockerClient(base_url=self.config.base_url, version=_API_VERSION)
+            else:
+                self._client = docker.from_env(version=_API_VERSION)
         return self._client
+
+    def _close_client(self) -> None:
+        if self._owns_client and self._client is not None:
+            self._client.close()  # its HTTP connection pool holds sockets to the daemon
+            self._client = None
 
     async def start(self) -> None:
         """Check the daemon, find which language images exist and warm the prewarm pools."""
         try:
+            _check_unix_socket(self.config.base_url or os.environ.get("DOCKER_HOST") or _DEFAULT_HOST)
             await asyncio.to_thread(self.client.ping)
         except Exception as exc:
+            self._close_client()
             raise SandboxError(f"Docker daemon not reachable: {exc}") from exc
         images = {lang.image for lang in LANGUAGES.values()}
         present = await asyncio.gather(*(asyncio.to_thread(self._image_exists, image) for image in images))
@@ -120,6 +131,7 @@ class DockerSandbox(Sandbox):
         await asyncio.gather(*(pool.close() for pool in self._pools.values()))
         if self._removals:
             await asyncio.gather(*self._removals, return_exceptions=True)
+        self._close_client()
 
     def languages(self) -> list[str]:
         return list(self._available)
@@ -342,3 +354,34 @@ class DockerSandbox(Sandbox):
             raw["stdout"] = base64.b64decode(raw["stdout"])
             raw["stderr"] = base64.b64decode(raw["stderr"])
         return answer
+
+
+def _check_unix_socket(url: str) -> None:
+    """Fail fast (and without docker-py, which leaks the socket of a failed connect) when a unix
+    socket daemon address does not answer."""
+    if not url.startswith("unix://"):
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(5)
+        probe.connect(url[len("unix://") :])
+
+
+def docker_daemon_error(base_url: str | None = None) -> str | None:
+    """Why the Docker daemon at `base_url` (default: $DOCKER_HOST, else the local socket) does not
+    answer, or None when it does."""
+    try:
+        import docker
+
+        _check_unix_socket(base_url or os.environ.get("DOCKER_HOST") or _DEFAULT_HOST)
+        client = (
+            docker.DockerClient(base_url=base_url, version=_API_VERSION, timeout=5)
+            if base_url
+            else docker.from_env(version=_API_VERSION, timeout=5)
+        )
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:  # noqa: BLE001 - any failure means no usable daemon
+        return f"{type(exc).__name__}: {exc}"
+    return None
