@@ -1,16 +1,17 @@
 """The most frequent function words of the Latin-script languages models drift into.
 
-Used only as a fast path in front of lingua: a clause whose function words all belong to one
-language (at least two of them, none of any other language) is that language; every other
-clause goes to lingua. A word listed under several languages ("de", "la", "a", "no", "se") is no
-evidence and is dropped from the markers, so each list must also name the short words it shares
-with the others. Lists hold articles, pronouns, prepositions, conjunctions, auxiliaries and the
-connectives chains of thought are full of ("then", "wait", "donc", "also"...), lower-cased.
+Used only as a fast path in front of lingua: a clause whose function words (at least two) all
+belong to one language, and together to no other, is that language; every other clause goes to
+lingua. Each list must therefore also name the short words it shares with the others ("de",
+"la", "a", "no", "se"), or a shared word would count as evidence for one language only. Lists
+hold articles, pronouns, prepositions, conjunctions, auxiliaries and the connectives chains of
+thought are full of ("then", "wait", "donc", "also"...), lower-cased.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from functools import reduce
+from operator import and_
 
 
 def _words(text: str) -> frozenset[str]:
@@ -36,7 +37,7 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
         nos votre vos mon ma mes je j' me m' se s' te t' tu y lui eux dont quand comment pourquoi
         or car comme tout tous toute toutes très aussi entre vers chez fait faire peut doit
         faut voici voilà puis ensuite encore déjà ainsi non oui même après avant depuis
-        pendant selon cependant parce lorsque puisque chaque
+        pendant selon cependant parce lorsque puisque chaque à jusqu'
         """
     ),
     "de": _words(
@@ -81,19 +82,33 @@ FUNCTION_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 
-_OCCURRENCES = Counter(word for words in FUNCTION_WORDS.values() for word in words)
+_BIT = {language: 1 << index for index, language in enumerate(FUNCTION_WORDS)}
+_LANGUAGE_OF_BIT = {bit: language for language, bit in _BIT.items()}
 
-# word -> the one language it is evidence for.
-MARKERS: dict[str, str] = {
-    word: language
-    for language, words in FUNCTION_WORDS.items()
-    for word in words
-    if _OCCURRENCES[word] == 1 and not word.endswith("'")
-}
-# French and Italian elisions ("l'équation", "c'est", "dell'area") are looked up by their prefix.
-ELISION_MARKERS: dict[str, str] = {
-    word[:-1]: language
-    for language, words in FUNCTION_WORDS.items()
-    for word in words
-    if _OCCURRENCES[word] == 1 and word.endswith("'")
-}
+# word -> bit set of the languages it is a function word of. French and Italian elisions
+# ("l'équation", "c'est", "dell'area") are looked up by what comes before the apostrophe.
+LANGUAGE_BITS: dict[str, int] = {}
+for _language, _words_of_language in FUNCTION_WORDS.items():
+    for _word in _words_of_language:
+        LANGUAGE_BITS[_word] = LANGUAGE_BITS.get(_word, 0) | _BIT[_language]
+
+
+def marker_language(words: list[str]) -> str | None:
+    """The one language every function word of the clause belongs to, when there are at least two
+    such words and together they rule out every other listed language; else None.
+
+    "nous trouvons le plus petit" is French: "le" could be Spanish or Italian and "plus" English,
+    but only French has them all. "vamos ver o caso par" is undecided: "par" is French.
+    """
+    get = LANGUAGE_BITS.get
+    found = [bits for bits in map(get, words) if bits is not None]
+    found += [
+        bits
+        for word in words
+        if "'" in word and word not in LANGUAGE_BITS
+        for bits in (get(word[: word.index("'") + 1]),)
+        if bits is not None
+    ]
+    if len(found) < 2:
+        return None
+    return _LANGUAGE_OF_BIT.get(reduce(and_, found))

@@ -46,12 +46,10 @@ from typing import Any
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.function_words import ELISION_MARKERS, FUNCTION_WORDS, MARKERS
-from reward_server.rewards.prose import strip_non_prose
+from reward_server.rewards.function_words import FUNCTION_WORDS, marker_language
+from reward_server.rewards.prose import read_prose
 from reward_server.rewards.scripts import (
-    CHARACTER_SCRIPTS,
     languages_of_script,
-    script_of,
 )
 from reward_server.rewards.text import tag_block
 
@@ -68,23 +66,7 @@ _ALIASES = {"no": "nb", "iw": "he", "in": "id", "fil": "tl"}
 
 _KANA_SHARE_FOR_JAPANESE = 0.2
 _SHORT_CLAUSE_WORDS = 2
-_MIN_MARKERS = 2
 
-_CJK = (
-    r"\u1100-\u11FF\u2E80-\u2FDF\u3005-\u3007\u3040-\u30FF\u3130-\u318F\u31F0-\u31FF\u3400-\u4DBF"
-    r"\u4E00-\u9FFF\uA960-\uA97F\uAC00-\uD7FF\uF900-\uFAFF\uFF66-\uFFDC\U00020000-\U0003134F"
-)
-# Combining marks are not \w in Python's re, yet Devanagari, Arabic... words are full of them.
-_MARKS = r"\u0300-\u036F\u0483-\u0489\u0591-\u05C7\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0900-\u0DFF"
-_LETTER = rf"[^\W\d_{_CJK}\u0E00-\u0E7F]"
-_TOKEN = re.compile(
-    r"(?P<Hani>[\u2E80-\u2FDF\u3005-\u3007\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0003134F]+)"
-    r"|(?P<Kana>[\u3040-\u30FF\u31F0-\u31FF\uFF66-\uFF9F]+)"
-    r"|(?P<Hang>[\u1100-\u11FF\u3130-\u318F\uA960-\uA97F\uAC00-\uD7FF\uFFA0-\uFFDC]+)"
-    r"|(?P<Thai>[\u0E00-\u0E7F]+)"
-    rf"|(?P<word>{_LETTER}(?:{_LETTER}|[{_MARKS}]|['’]{_LETTER})*)"
-    r"|(?P<stop>[.!?;:。！？；：…\n]+)"
-)
 _CHARACTER_LANGUAGE = {"Hang": "ko", "Thai": "th", "Kana": "ja"}
 
 
@@ -106,10 +88,13 @@ def _candidates(script: str, target: str) -> frozenset[str]:
     return languages_of_script(script, SUPPORTED_LANGUAGES) & (DRIFT_LANGUAGES | {target})
 
 
+# Models are loaded lazily, never with `with_preloaded_language_models()`: preloading runs on
+# rayon's thread pool, and a process forked after that (a pool worker replaced after a timeout)
+# hangs forever the next time it preloads. `warm_up` loads the models by using them instead.
 @cache
 def _clause_detector(candidates: frozenset[str]) -> LanguageDetector:
     codes = [IsoCode639_1.from_str(code) for code in sorted(candidates)]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 
 @cache
@@ -122,54 +107,13 @@ def _script_detector(script: str) -> LanguageDetector:
 def warm_up(*, prompt_detection: bool = True) -> None:
     """Build the detectors a process needs before its first item (the pool initializer calls
     this): the drift languages' Latin clause detector and, optionally, the Latin prompt detector."""
-    latin = _candidates("Latn", "en")
-    _clause_detector(latin).detect_language_of("warm up")
-    if prompt_detection:
-        _script_detector("Latn").detect_language_of("warm up")
-
-
-def _marker_language(words: list[str]) -> str | None:
-    found: set[str] = set()
-    hits = 0
-    for word in words:
-        language = MARKERS.get(word)
-        if language is None and "'" in word:
-            language = ELISION_MARKERS.get(word.split("'", 1)[0])
-        if language is not None:
-            found.add(language)
-            hits += 1
-    if len(found) == 1 and (hits >= _MIN_MARKERS or len(words) <= _SHORT_CLAUSE_WORDS):
-        return found.pop()
-    return None
-
-
-def _split(prose: str) -> tuple[list[tuple[str, list[str]]], Counter[str]]:
-    """Word clauses (script, lower-cased words) in order, and characters per character script."""
-    clauses: list[tuple[str, list[str]]] = []
-    characters: Counter[str] = Counter()
-    script = ""
-    words: list[str] = []
-    for match in _TOKEN.finditer(prose):
-        kind = match.lastgroup
-        if kind == "word":
-            word = match.group()
-            word_script = "Latn" if word[0] < "\u0250" else script_of(word[0])
-            if word_script != script:
-                if words:
-                    clauses.append((script, words))
-                    words = []
-                script = word_script
-            words.append(word.lower().replace("’", "'"))
-            continue
-        if words:
-            clauses.append((script, words))
-            words = []
-        script = ""
-        if kind != "stop":
-            characters[kind] += match.end() - match.start()  # type: ignore[index]
-    if words:
-        clauses.append((script, words))
-    return clauses, characters
+    # A short text loads the 1- to 5-gram models, a long one the trigram models lingua uses from
+    # 120 characters on.
+    samples = ("warm up", "warm up the models " * 8)
+    for sample in samples:
+        _clause_detector(_candidates("Latn", "en")).detect_language_of(sample)
+        if prompt_detection:
+            _script_detector("Latn").detect_language_of(sample)
 
 
 def _label_clauses(clauses: list[tuple[str, list[str]]], target: str) -> list[str | None]:
@@ -183,7 +127,7 @@ def _label_clauses(clauses: list[tuple[str, list[str]]], target: str) -> list[st
         elif len(candidates) == 1:
             labels.append(target)
         else:
-            label = _marker_language(words) if candidates <= FUNCTION_WORDS.keys() else None
+            label = marker_language(words) if candidates <= FUNCTION_WORDS.keys() else None
             labels.append(label)
             if label is None:
                 pending.append(index)
@@ -228,31 +172,26 @@ def _detect(
 def measure_language(text: str, target: str) -> tuple[Counter[str], dict[str, int]]:
     """Units of prose per language (characters for CJK/Thai, words otherwise) and what was
     excluded. Clauses lingua cannot place are counted under "und"."""
-    prose, excluded = strip_non_prose(text)
-    clauses, characters = _split(prose)
+    prose = read_prose(text)
     units: Counter[str] = Counter()
-    kept: list[tuple[str, list[str]]] = []
-    for clause in clauses:
-        if all(len(word) == 1 for word in clause[1]) and clause[0] not in CHARACTER_SCRIPTS:
-            excluded["symbols"] = excluded.get("symbols", 0) + len(clause[1])
-        else:
-            kept.append(clause)
-    for (_, words), label in zip(kept, _label_clauses(kept, target), strict=True):
+    for (_, words), label in zip(prose.clauses, _label_clauses(prose.clauses, target), strict=True):
         units[label or "und"] += len(words)
-    han, kana = characters.pop("Hani", 0), characters.get("Kana", 0)
+    characters = prose.characters
+    han, kana = characters.get("Hani", 0), characters.get("Kana", 0)
     if han:
         units["ja" if kana >= _KANA_SHARE_FOR_JAPANESE * (han + kana) else "zh"] += han
     for script, count in characters.items():
-        units[_CHARACTER_LANGUAGE[script]] += count
-    return units, excluded
+        if script != "Hani":
+            units[_CHARACTER_LANGUAGE[script]] += count
+    return units, prose.excluded
 
 
 @lru_cache(maxsize=4096)  # GRPO sends every prompt once per sampled completion
 def detect_prompt_language(prompt: str) -> str:
     """The language a prompt is written in (ISO 639-1), judged among all of lingua's languages
     that use the prompt's dominant script; raises ItemError when there is nothing to judge."""
-    prose, _ = strip_non_prose(prompt)
-    clauses, characters = _split(prose)
+    prose = read_prose(prompt)
+    clauses, characters = prose.clauses, prose.characters
     weight: Counter[str] = Counter()
     words_of: dict[str, list[str]] = {}
     for script, words in clauses:
