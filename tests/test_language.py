@@ -6,17 +6,21 @@ import pickle
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pebble import ProcessPool
 
+from reward_server.cpu_pool import CpuPool
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.function_words import marker_language
 from reward_server.rewards.language import (
+    LanguageComponent,
     _label_clauses,
     normalize_language,
     score_language,
     warm_up,
 )
 from reward_server.rewards.prose import read_prose
+from reward_server.schemas import ScoreItem
 
 ENGLISH = (
     "Let me start by writing down what the problem is asking for. We need the smallest positive "
@@ -145,7 +149,7 @@ def test_a_prompt_without_prose_cannot_give_a_target() -> None:
 
 @pytest.mark.parametrize("code", ["xx", "english", "", "zz-ZZ"])
 def test_unknown_language_code_is_an_item_error_naming_the_field(code: str) -> None:
-    with pytest.raises(ItemError, match=r"^language: unsupported language code") as error:
+    with pytest.raises(ItemError, match=r"^unsupported `language` code") as error:
         score_language(think(ENGLISH), target=code, prompt=None)
     assert repr(code) in str(error.value)
 
@@ -212,3 +216,46 @@ def test_scores_in_a_pool_worker_forked_after_the_parent_used_lingua() -> None:
     assert isinstance(result, ComponentScore)
     assert result.score == 0.5
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_the_language_reward_through_the_score_api(client: TestClient) -> None:
+    mixed = think("We compute the sum. 我们计算。")
+    body = {
+        "items": [
+            {"id": "en", "completion": think(ENGLISH), "language": "en"},
+            {"id": "mixed", "completion": mixed, "language": "en"},
+            {"id": "from-prompt", "prompt": "请计算 1+1 的值。", "completion": think(CHINESE)},
+            {"id": "bad-code", "completion": think(ENGLISH), "language": "xx"},
+            {"id": "no-target", "completion": think(ENGLISH)},
+        ],
+        "rewards": {"language": 1.0},
+    }
+    response = client.post("/v1/score", json=body)
+    assert response.status_code == 200
+    results = {result["id"]: result for result in response.json()["results"]}
+    assert results["en"]["reward"] == 1.0
+    assert results["mixed"]["scores"]["language"] == 0.5
+    assert results["mixed"]["details"]["language"]["units"] == {"en": 4, "zh": 4}
+    assert results["from-prompt"]["details"]["language"]["target"] == "zh"
+    assert results["from-prompt"]["reward"] == 1.0
+    assert results["bad-code"]["reward"] is None
+    assert results["bad-code"]["error"].startswith("language: unsupported `language` code 'xx'")
+    assert results["no-target"]["error"].startswith("language: no target language")
+
+
+async def test_only_the_item_that_overruns_its_budget_fails() -> None:
+    # Twenty thousand clauses no fast path can place: each goes to lingua, seconds in all. It
+    # travels in a chunk with three fast items (25 items, 2 workers: chunks of 4), which must
+    # still be scored when the chunk overruns.
+    slow = think("Calculons rapidement maintenant. " * 20_000)
+    items = [ScoreItem(completion=think(ENGLISH), language="en") for _ in range(24)]
+    items.insert(5, ScoreItem(completion=slow, language="fr"))
+    pool = CpuPool(2, initializers=(warm_up,))
+    try:
+        results = await LanguageComponent(pool, timeout_s=0.5).score(items)
+    finally:
+        pool.close()
+    assert isinstance(results[5], ItemError)
+    assert "budget" in results[5].message
+    others = [result for index, result in enumerate(results) if index != 5]
+    assert all(isinstance(result, ComponentScore) and result.score == 1.0 for result in others)

@@ -38,22 +38,34 @@ counts 3 English words against 6 Chinese characters and scores 3 / 9 ≈ 0.33.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import Counter
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
+from reward_server.cpu_pool import CpuPool, WorkerCrashed
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.function_words import FUNCTION_WORDS, marker_language
 from reward_server.rewards.prose import read_prose
 from reward_server.rewards.scripts import (
     languages_of_script,
 )
-from reward_server.rewards.text import tag_block
+from reward_server.rewards.text import completion_text, prompt_text, tag_block
+from reward_server.schemas import ScoreItem
 
-__all__ = ["DRIFT_LANGUAGES", "SUPPORTED_LANGUAGES", "normalize_language", "score_language", "warm_up"]
+__all__ = [
+    "DRIFT_LANGUAGES",
+    "SUPPORTED_LANGUAGES",
+    "LanguageComponent",
+    "normalize_language",
+    "score_language",
+    "score_language_batch",
+    "warm_up",
+]
 
 # The languages reasoning models drift into: a clause is only ever judged among these and the
 # target, which fixes most of lingua's errors on short text.
@@ -77,7 +89,7 @@ def normalize_language(code: str) -> str:
     primary = _ALIASES.get(primary, primary)
     if primary not in SUPPORTED_LANGUAGES:
         raise ItemError(
-            f"language: unsupported language code {code!r}; expected an ISO 639-1 code such as "
+            f"unsupported `language` code {code!r}: expected an ISO 639-1 code such as "
             f"'en' or 'zh' (supported: {', '.join(sorted(SUPPORTED_LANGUAGES))})"
         )
     return primary
@@ -203,8 +215,8 @@ def detect_prompt_language(prompt: str) -> str:
         weight["Kana"] += weight.pop("Hani", 0)
     if not weight:
         raise ItemError(
-            "language: no target language: the item has no `language` and its prompt has no prose "
-            "to detect one from; set `language` to an ISO 639-1 code such as 'en'"
+            "no target language: the item has no `language` and its prompt has no prose to "
+            "detect one from; set `language` to an ISO 639-1 code such as 'en'"
         )
     script = weight.most_common(1)[0][0]
     candidates = languages_of_script(script, SUPPORTED_LANGUAGES)
@@ -215,8 +227,8 @@ def detect_prompt_language(prompt: str) -> str:
     found = _script_detector(script).detect_language_of(" ".join(words_of[script]))
     if found is None:
         raise ItemError(
-            "language: the item has no `language` and its prompt's language could not be "
-            "detected; set `language` to an ISO 639-1 code such as 'en'"
+            "no target language: the item has no `language` and its prompt's language could "
+            "not be detected; set `language` to an ISO 639-1 code such as 'en'"
         )
     return _CODE_OF[found]
 
@@ -236,7 +248,7 @@ def score_language(
         language, detected = detect_prompt_language(prompt), True
     else:
         raise ItemError(
-            "language: no target language: set the item's `language` (ISO 639-1, e.g. 'en') "
+            "no target language: set the item's `language` (ISO 639-1, e.g. 'en') "
             "or send a prompt to detect it from"
         )
     block = tag_block(completion, think_tag)
@@ -258,3 +270,57 @@ def score_language(
     share = units[language] / total
     details["share"] = round(share, 4)
     return ComponentScore(share, details)
+
+
+Request = tuple[str, str | None, str | None]  # (completion, target, prompt)
+
+
+def score_language_batch(requests: list[Request], think_tag: str) -> list[ComponentScore | ItemError]:
+    """`score_language` over several items in one pool task; an item's ItemError is its result."""
+    results: list[ComponentScore | ItemError] = []
+    for completion, target, prompt in requests:
+        try:
+            results.append(score_language(completion, target=target, prompt=prompt, think_tag=think_tag))
+        except ItemError as exc:
+            results.append(exc)
+    return results
+
+
+class LanguageComponent:
+    """Scores items on the CPU pool in chunks: one pool round trip costs about what scoring a
+    completion does, so items travel in chunks sized to keep every worker busy.
+
+    The time budget stays per item: a chunk gets one item's budget (a healthy chunk of 64 takes
+    well under a tenth of it); a chunk that overruns is scored again item by item, each with the
+    full budget, so only the item that really overran gets the timeout error.
+    """
+
+    name = "language"
+
+    def __init__(
+        self, pool: CpuPool, timeout_s: float, think_tag: str = "think", max_chunk: int = 64
+    ) -> None:
+        self.pool, self.timeout_s, self.think_tag, self.max_chunk = pool, timeout_s, think_tag, max_chunk
+
+    async def score(self, items: Sequence[ScoreItem]) -> list[ComponentScore | ItemError]:
+        requests: list[Request] = [
+            (completion_text(item.completion), item.language, prompt_text(item.prompt) or None)
+            for item in items
+        ]
+        # Four chunks per worker balance uneven chunks without paying a round trip per item.
+        size = max(1, min(self.max_chunk, -(-len(requests) // (4 * self.pool.workers))))
+        chunks = [requests[start : start + size] for start in range(0, len(requests), size)]
+        scored = await asyncio.gather(*(self._chunk(chunk) for chunk in chunks))
+        return [result for chunk_results in scored for result in chunk_results]
+
+    async def _chunk(self, chunk: list[Request]) -> list[ComponentScore | ItemError]:
+        try:
+            return await self.pool.run(score_language_batch, chunk, self.think_tag, timeout_s=self.timeout_s)
+        except TimeoutError:
+            if len(chunk) == 1:
+                return [ItemError(f"exceeded the {self.timeout_s} s budget")]
+        except WorkerCrashed as exc:
+            if len(chunk) == 1:
+                return [ItemError(str(exc))]
+        retried = await asyncio.gather(*(self._chunk([request]) for request in chunk))
+        return [result for results in retried for result in results]

@@ -1,0 +1,7 @@
+"""reward-server: a reward service for GRPO-style RL training."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,3 @@
+from reward_server.cli import main
+
+raise SystemExit(main())

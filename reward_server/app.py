@@ -1,0 +1,40 @@
+"""Builds the FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from reward_server import __version__
+from reward_server.body_limit import BodyLimitMiddleware
+from reward_server.config import Settings
+from reward_server.errors import install_error_handlers
+from reward_server.routes import health, score
+from reward_server.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The reward service: routes, error handlers and the services they share."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services.create(settings)
+        await services.start()
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.close()
+
+    app = FastAPI(title="reward-server", version=__version__, lifespan=lifespan)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(score.router)
+    return app

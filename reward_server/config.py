@@ -1,0 +1,54 @@
+"""The one place the service's settings live: CLI flags and REWARD_SERVER_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reward_server.rewards.names import validate_reward_name
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told. Defaults run on one machine with nothing else installed."""
+
+    model_config = SettingsConfigDict(env_prefix="REWARD_SERVER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    log_level: str = "info"
+
+    # Scoring
+    default_rewards: dict[str, float] = Field(
+        default_factory=lambda: {"accuracy": 1.0, "format": 1.0},
+        description="Component weights used when neither the batch nor the item names any.",
+    )
+    cpu_workers: Annotated[int, Field(ge=1)] = Field(default_factory=_default_workers)
+    math_timeout_s: Annotated[float, Field(gt=0)] = 5.0
+    language_timeout_s: Annotated[float, Field(gt=0)] = 5.0
+    think_tag: str = "think"
+    answer_tag: str = "answer"
+
+    # Request limits
+    max_batch_items: Annotated[int, Field(ge=1)] = 8192
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
+
+    @field_validator("default_rewards")
+    @classmethod
+    def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
+        for name in value:
+            validate_reward_name(name)
+        return value
+
+    @field_validator("think_tag", "answer_tag")
+    @classmethod
+    def _tag_name(cls, value: str) -> str:
+        if not value or not value.replace("_", "").replace("-", "").isalnum():
+            raise ValueError("a tag name is letters, digits, '-' or '_' (for example 'think')")
+        return value

@@ -1,0 +1,75 @@
+"""A process pool for CPU-bound verification with real per-task time budgets.
+
+SIGALRM-based timeouts (what math-verify uses) do nothing off the main thread, so the
+budget is enforced from outside: pebble kills the worker process that overran and
+starts a fresh one. The event loop only awaits futures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, TypeVar
+
+from pebble import ProcessPool
+from pebble.common import ProcessExpired
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class WorkerCrashed(RuntimeError):
+    """The worker process died while running a task (segfault, OOM kill)."""
+
+
+def _run_initializers(initializers: tuple[Callable[[], object], ...]) -> None:
+    for init in initializers:
+        init()
+
+
+class CpuPool:
+    """`await pool.run(fn, *args, timeout_s=...)` runs `fn` in a worker process.
+
+    `fn` and its arguments must be picklable (module-level functions). A task that
+    overruns raises `TimeoutError` and its worker is replaced; the others carry on.
+    """
+
+    def __init__(self, workers: int, initializers: tuple[Callable[[], object], ...] = ()) -> None:
+        self.workers = workers
+        self._initializers = initializers
+        self._pool: ProcessPool | None = None
+
+    def start(self) -> None:
+        if self._pool is None:
+            self._pool = ProcessPool(
+                max_workers=self.workers,
+                initializer=_run_initializers if self._initializers else None,
+                initargs=(self._initializers,) if self._initializers else (),
+            )
+
+    @property
+    def running(self) -> bool:
+        return self._pool is not None and self._pool.active
+
+    async def run(self, fn: Callable[..., T], *args: Any, timeout_s: float | None) -> T:
+        if self._pool is None:
+            self.start()
+        assert self._pool is not None
+        future = self._pool.schedule(fn, args=args, timeout=timeout_s)
+        try:
+            return await asyncio.wrap_future(future)
+        except FutureTimeout as exc:
+            raise TimeoutError(f"exceeded its {timeout_s} s budget") from exc
+        except ProcessExpired as exc:
+            raise WorkerCrashed(f"worker process died (exit code {exc.exitcode})") from exc
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join(timeout=10)
+            self._pool = None

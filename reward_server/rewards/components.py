@@ -1,0 +1,57 @@
+"""The reward component protocol and the registry of components a process can compute."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.format import check_format
+from reward_server.rewards.text import completion_text
+from reward_server.schemas import ScoreItem
+
+if TYPE_CHECKING:
+    from reward_server.services import Services
+
+ComponentOutcome = ComponentScore | ItemError
+
+
+class Component(Protocol):
+    """Scores a list of items; results align with `items`. Never raises for one item's problem."""
+
+    name: str
+
+    async def score(self, items: Sequence[ScoreItem]) -> list[ComponentOutcome]: ...
+
+
+class FormatComponent:
+    name = "format"
+
+    def __init__(self, think_tag: str, answer_tag: str) -> None:
+        self.think_tag, self.answer_tag = think_tag, answer_tag
+
+    async def score(self, items: Sequence[ScoreItem]) -> list[ComponentOutcome]:
+        # Microseconds per item: cheaper inline than a round trip to the pool.
+        return [
+            check_format(
+                completion_text(item.completion), think_tag=self.think_tag, answer_tag=self.answer_tag
+            )
+            for item in items
+        ]
+
+
+def build_components(services: Services) -> dict[str, Component]:
+    """Every component this process can compute, by reward name."""
+    from reward_server.rewards.accuracy import AccuracyComponent
+    from reward_server.rewards.language import LanguageComponent
+    from reward_server.rewards.math import MathChecker
+
+    settings = services.settings
+    components: dict[str, Component] = {
+        "format": FormatComponent(settings.think_tag, settings.answer_tag),
+        "accuracy": AccuracyComponent(
+            {"math": MathChecker(services.cpu_pool, settings.math_timeout_s, settings.answer_tag)}
+        ),
+        "language": LanguageComponent(services.cpu_pool, settings.language_timeout_s, settings.think_tag),
+    }
+    return components

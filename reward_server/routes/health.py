@@ -1,0 +1,20 @@
+"""GET /healthz: 200 when this process can score."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from reward_server.routes.deps import get_services
+from reward_server.services import Services
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+async def healthz(services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
+    ok = services.backend is not None and services.cpu_pool.running
+    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", **services.health}
+    return JSONResponse(body, status_code=200 if ok else 503)

@@ -1,0 +1,22 @@
+"""POST /v1/score: a batch of completions in, one reward per completion out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from reward_server.pipeline import validate_batch_size
+from reward_server.routes.deps import get_services
+from reward_server.schemas import ScoreRequest, ScoreResponse
+from reward_server.services import Services
+
+router = APIRouter(prefix="/v1", tags=["score"])
+
+
+@router.post("/score", response_model=ScoreResponse)
+async def score(request: ScoreRequest, services: Annotated[Services, Depends(get_services)]) -> ScoreResponse:
+    """Score every item; results come back in item order, each with its reward, scores, details and error."""
+    validate_batch_size(request.items, services.settings.max_batch_items)
+    assert services.backend is not None
+    return ScoreResponse(results=await services.backend.score(request))

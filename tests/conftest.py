@@ -1,0 +1,42 @@
+"""Shared fixtures: one in-process app per session (its process pool is the expensive part)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reward_server.app import create_app
+from reward_server.config import Settings
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_service(available: bool, what: str, how: str) -> None:
+    """Fail in CI, skip elsewhere, when a real service the test needs is missing."""
+    if available:
+        return
+    message = f"{what} is not available: {how}"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(cpu_workers=2, math_timeout_s=3.0, max_batch_items=64, max_body_bytes=256 * 1024)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
