@@ -5,7 +5,7 @@ Baseline ("lingua per sentence"): what one writes first with lingua: split the c
 at sentence punctuation, `detect_language_of` each sentence with a detector restricted to the same
 drift languages, count its words (characters for CJK). Same processes, same items, same run.
 
-    PYTHONPATH=$PWD python benchmarks/bench_language.py [--items 4000] [--workers 2]
+    PYTHONPATH=$PWD python benchmarks/bench_language.py [--items 4000] [--parts single,pool,http]
 """
 
 from __future__ import annotations
@@ -67,9 +67,35 @@ def ours_score(completion: str, target: str) -> float:
     return score_language(completion, target=target, prompt=None).score
 
 
-def score_chunk(scorer: str, chunk: list[tuple[str, str]]) -> list[float]:
+def score_chunk(scorer: str, chunk: list[tuple[str, str]]) -> tuple[list[float], float]:
+    """Scores and the CPU seconds this worker spent on them."""
     fn = ours_score if scorer == "ours" else baseline_score
-    return [fn(completion, target) for completion, target in chunk]
+    start = time.process_time()
+    scores = [fn(completion, target) for completion, target in chunk]
+    return scores, time.process_time() - start
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and all its descendants (Linux /proc)."""
+    total = 0.0
+    stack = [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while stack:
+        current = stack.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def capacity(cpu_s: float, count: int, cores: int = 2) -> str:
+    """Load-independent figure: what `cores` idle cores would sustain at this CPU cost per item."""
+    per_item_ms = cpu_s / count * 1e3
+    return f"{per_item_ms:.3f} CPU-ms each -> {cores * 1e3 / per_item_ms:,.0f}/s on {cores} idle cores"
 
 
 def warm_both() -> None:
@@ -184,13 +210,73 @@ def bench_pool(cots: list[Cot], workers: int, chunk_size: int) -> None:
         for scorer in ("baseline", "ours"):
             start = time.perf_counter()
             futures = [pool.schedule(score_chunk, args=(scorer, chunk)) for chunk in chunks]
-            for future in futures:
-                future.result()
+            cpu_s = sum(future.result()[1] for future in futures)
             rates[scorer] = len(items) / (time.perf_counter() - start)
-            print(f"{scorer:10s} {rates[scorer]:8.0f} completions/s")
+            print(f"{scorer:10s} {rates[scorer]:8.0f} completions/s   {capacity(cpu_s, len(items), workers)}")
+    ratio = rates["ours"] / rates["baseline"]
+    print(f"ratio reward / baseline: {ratio:.1f}x  (target: >= 1,000 completions/s)")
+
+
+def bench_http(cots: list[Cot], workers: int, batch_size: int, in_flight: int) -> None:
+    """Through the real service: `python -m reward_server serve` in a subprocess, POST /v1/score."""
+    import asyncio
+    import socket
+    import subprocess
+
+    import httpx
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "REWARD_SERVER_CPU_WORKERS": str(workers), "REWARD_SERVER_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-m", "reward_server", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    items = [{"completion": c.completion, "language": c.target} for c in cots]
+    batches = [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
     print(
-        f"ratio reward / baseline: {rates['ours'] / rates['baseline']:.1f}x  (target: >= 1,000 completions/s)"
+        f"\n## Through POST /v1/score: {workers} pool workers, batches of {batch_size}, {in_flight} in flight"
     )
+
+    async def run() -> None:
+        async with httpx.AsyncClient(base_url=url, timeout=300) as client:
+            for _ in range(600):
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            # The first batch waits for the workers to load their models.
+            warm = await client.post("/v1/score", json={"items": items[:64], "rewards": {"language": 1.0}})
+            warm.raise_for_status()
+            gate = asyncio.Semaphore(in_flight)
+
+            async def post(batch: list[dict[str, str]]) -> int:
+                async with gate:
+                    response = await client.post(
+                        "/v1/score", json={"items": batch, "rewards": {"language": 1.0}}
+                    )
+                    response.raise_for_status()
+                    return sum(result["error"] is None for result in response.json()["results"])
+
+            start, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server.pid), time.process_time()
+            scored = sum(await asyncio.gather(*(post(batch) for batch in batches)))
+            elapsed = time.perf_counter() - start
+            server_cpu = cpu_seconds(server.pid) - server_cpu
+            client_cpu = time.process_time() - client_cpu
+            rate = len(items) / elapsed
+            print(f"service   {rate:8.0f} completions/s  ({scored}/{len(items)} scored without error)")
+            print(f"server and its workers: {capacity(server_cpu, len(items), workers)}")
+            print(
+                f"(the HTTP client in this process spent {client_cpu / len(items) * 1e3:.3f} CPU-ms per item)"
+            )
+
+    try:
+        asyncio.run(run())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -200,16 +286,25 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=4000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk-size", type=int, default=64)
-    parser.add_argument("--skip-clauses", action="store_true")
+    parser.add_argument(
+        "--parts", default="clauses,single,pool,http", help="comma-separated: clauses,single,pool,http"
+    )
+    parser.add_argument("--batch-size", type=int, default=256, help="items per POST /v1/score")
+    parser.add_argument("--in-flight", type=int, default=2, help="concurrent requests")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    if not args.skip_clauses:
+    parts = set(args.parts.split(","))
+    if "clauses" in parts:
         bench_clauses()
     cots = make_cots(args.items)
     mean_chars = statistics.fmean(len(c.completion) for c in cots)
     print(f"\ncorpus: {Counter(c.kind for c in cots)}, mean completion {mean_chars:.0f} characters")
-    bench_single(cots[: args.items // 4])
-    bench_pool(cots, args.workers, args.chunk_size)
+    if "single" in parts:
+        bench_single(cots[: args.items // 4])
+    if "pool" in parts:
+        bench_pool(cots, args.workers, args.chunk_size)
+    if "http" in parts:
+        bench_http(cots, args.workers, args.batch_size, args.in_flight)
 
 
 if __name__ == "__main__":

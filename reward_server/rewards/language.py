@@ -17,8 +17,9 @@ How a chain of thought is measured:
    "ru") or when the target is not among them (every Latin word in a Chinese chain of thought is
    off-target, whatever its language; such words are reported under the script tag, e.g.
    "Latn"). Otherwise (Latin text with target "en": English, French, German...?):
-   - a clause whose function words all belong to one candidate, at least two of them, is that
-     language (`function_words.py`): the fast path, which agrees with lingua on our labelled set;
+   - a clause with at least two function words whose languages have exactly one language in
+     common is that language (`function_words.py`): the fast path; on our labelled clauses it
+     never disagrees with the labels;
    - a clause of one or two words without such evidence takes the language of its nearest
      decided neighbour of the same script (lingua guesses poorly on single words);
    - every other clause goes to lingua, restricted to the candidates.
@@ -51,9 +52,7 @@ from reward_server.cpu_pool import CpuPool, WorkerCrashed
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.function_words import FUNCTION_WORDS, marker_language
 from reward_server.rewards.prose import read_prose
-from reward_server.rewards.scripts import (
-    languages_of_script,
-)
+from reward_server.rewards.scripts import languages_of_script
 from reward_server.rewards.text import completion_text, prompt_text, tag_block
 from reward_server.schemas import ScoreItem
 
