@@ -179,13 +179,11 @@ def bench_single(cots: list[Cot]) -> None:
         ("baseline: lingua per sentence", baseline_score),
         ("reward: score_language", ours_score),
     ):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         scores = [fn(c.completion, c.target) for c in cots]
-        elapsed = time.perf_counter() - start
+        elapsed, cpu_s = time.perf_counter() - start, time.process_time() - cpu_start
         results[name] = (elapsed, scores)
-        print(
-            f"{name:32s} {len(cots) / elapsed:8.0f} completions/s  ({elapsed / len(cots) * 1e3:.3f} ms each)"
-        )
+        print(f"{name:32s} {len(cots) / elapsed:8.0f} completions/s   {capacity(cpu_s, len(cots))}")
     (base_t, base_s), (ours_t, ours_s) = results.values()
     print(f"ratio reward / baseline: {base_t / ours_t:.1f}x")
     by_kind: dict[str, list[tuple[float, float]]] = defaultdict(list)

@@ -203,21 +203,22 @@ def detect_prompt_language(prompt: str) -> str:
     that use the prompt's dominant script; raises ItemError when there is nothing to judge."""
     prose = read_prose(prompt)
     clauses, characters = prose.clauses, prose.characters
-    weight: Counter[str] = Counter()
+    weight: dict[str, float] = {}
     words_of: dict[str, list[str]] = {}
     for script, words in clauses:
-        weight[script] += len(words)
+        weight[script] = weight.get(script, 0) + len(words)
         words_of.setdefault(script, []).extend(words)
     for script, count in characters.items():
-        weight[script] += count / 1.5  # about 1.5 CJK characters carry what one word does
+        # About 1.5 CJK characters carry what one word does.
+        weight[script] = weight.get(script, 0) + count / 1.5
     if "Kana" in weight:  # kanji and kana together are Japanese
-        weight["Kana"] += weight.pop("Hani", 0)
+        weight["Kana"] += weight.pop("Hani", 0.0)
     if not weight:
         raise ItemError(
             "no target language: the item has no `language` and its prompt has no prose to "
             "detect one from; set `language` to an ISO 639-1 code such as 'en'"
         )
-    script = weight.most_common(1)[0][0]
+    script = max(weight, key=weight.__getitem__)
     candidates = languages_of_script(script, SUPPORTED_LANGUAGES)
     if script == "Hani":
         return "zh"

@@ -116,7 +116,7 @@ def read_prose(text: str) -> Prose:
 
 
 def _append_by_script(clauses: list[tuple[str, list[str]]], words: list[str]) -> None:
-    script, run = "", []
+    script, run = "", list[str]()
     for word in words:
         word_script = "Latn" if word[0] < "\u0250" else script_of(word[0])
         if word_script != script:
