@@ -15,6 +15,7 @@ from reward_server.rewards.function_words import marker_language
 from reward_server.rewards.language import (
     LanguageComponent,
     _label_clauses,
+    detect_prompt_language,
     normalize_language,
     score_language,
     warm_up,
@@ -138,6 +139,31 @@ def test_target_is_detected_from_the_prompt_when_absent() -> None:
         == "fr"
     )
     assert score_language("Да.", target=None, prompt="Сколько будет два плюс два?").details["target"] == "ru"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("What is 1/2 + 1/2?", "en"),  # among all Latin languages lingua alone says German
+        ("Solve for x: 2x+3=7", "en"),
+        ("Wie viel ist zwei plus zwei?", "de"),
+        ("¿Cuánto es dos más dos?", "es"),
+        ("Berapakah hasil dari dua ditambah dua?", "id"),
+        (
+            "Wat is de som van alle priemgetallen kleiner dan honderd? Leg je redenering stap voor stap uit.",
+            "nl",
+        ),
+        ("Hãy tính tổng của tất cả các số nguyên tố nhỏ hơn một trăm.", "vi"),
+        ("Скільки буде два плюс два? Поясніть свою відповідь крок за кроком.", "uk"),
+        ("ما هو ناتج اثنين زائد اثنين؟", "ar"),
+        ("दो और दो कितने होते हैं?", "hi"),
+        ("Πόσο κάνει δύο και δύο;", "el"),
+        ("二たす二はいくつですか？", "ja"),
+        ("2 더하기 2는 얼마인가요?", "ko"),
+    ],
+)
+def test_prompts_in_many_languages_and_scripts(prompt: str, expected: str) -> None:
+    assert detect_prompt_language(prompt) == expected
 
 
 def test_a_prompt_without_prose_cannot_give_a_target() -> None:

@@ -71,6 +71,7 @@ __all__ = [
 DRIFT_LANGUAGES: frozenset[str] = frozenset({"en", "zh", "ja", "ko", "ru", "fr", "de", "es", "pt", "it"})
 
 _CODE_OF: dict[Language, str] = {lang: lang.iso_code_639_1.name.lower() for lang in Language.all()}
+_LANGUAGE_OF: dict[str, Language] = {code: lang for lang, code in _CODE_OF.items()}
 SUPPORTED_LANGUAGES: frozenset[str] = frozenset(_CODE_OF.values())
 # Codes people write that lingua spells differently.
 _ALIASES = {"no": "nb", "iw": "he", "in": "id", "fil": "tl"}
@@ -110,21 +111,22 @@ def _clause_detector(candidates: frozenset[str]) -> LanguageDetector:
 
 @cache
 def _script_detector(script: str) -> LanguageDetector:
-    # Models load lazily: a Latin prompt loads the Latin languages' models only.
+    """All of lingua's languages written in `script`, for prompts, with trigram models only
+    (lingua's low-accuracy mode, all it uses from 120 characters on anyway): the 1- to 5-gram
+    models of the 45 Latin languages alone take ~900 MB per process."""
     codes = [IsoCode639_1.from_str(code) for code in sorted(languages_of_script(script, SUPPORTED_LANGUAGES))]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_low_accuracy_mode().build()
 
 
 def warm_up(*, prompt_detection: bool = True) -> None:
-    """Build the detectors a process needs before its first item (the pool initializer calls
-    this): the drift languages' Latin clause detector and, optionally, the Latin prompt detector."""
+    """Load the models a process needs before its first item (the pool initializer calls this):
+    the drift languages' Latin models and, optionally, the Latin prompt detector's (≈90 MB)."""
     # A short text loads the 1- to 5-gram models, a long one the trigram models lingua uses from
     # 120 characters on.
-    samples = ("warm up", "warm up the models " * 8)
-    for sample in samples:
+    for sample in ("warm up", "warm up the models " * 8):
         _clause_detector(_candidates("Latn", "en")).detect_language_of(sample)
-        if prompt_detection:
-            _script_detector("Latn").detect_language_of(sample)
+    if prompt_detection:
+        _script_detector("Latn").detect_language_of("warm up the models " * 8)
 
 
 def _label_clauses(clauses: list[tuple[str, list[str]]], target: str) -> list[str | None]:
@@ -199,8 +201,9 @@ def measure_language(text: str, target: str) -> tuple[Counter[str], dict[str, in
 
 @lru_cache(maxsize=4096)  # GRPO sends every prompt once per sampled completion
 def detect_prompt_language(prompt: str) -> str:
-    """The language a prompt is written in (ISO 639-1), judged among all of lingua's languages
-    that use the prompt's dominant script; raises ItemError when there is nothing to judge."""
+    """The language a prompt is written in (ISO 639-1), judged among lingua's languages that use
+    the prompt's dominant script (among the drift languages when lingua is unsure); raises
+    ItemError when there is nothing to judge."""
     prose = read_prose(prompt)
     clauses, characters = prose.clauses, prose.characters
     weight: dict[str, float] = {}
@@ -224,7 +227,19 @@ def detect_prompt_language(prompt: str) -> str:
         return "zh"
     if len(candidates) == 1:
         return next(iter(candidates))
-    found = _script_detector(script).detect_language_of(" ".join(words_of[script]))
+    text = " ".join(words_of[script])
+    # Among all the languages of a script lingua needs some text to be sure ("What is 1/2 + 1/2?"
+    # comes out German at 16 % among the 45 Latin ones). Its verdict stands when it gives its top
+    # language at least half of the confidence; otherwise the prompt is judged among the drift
+    # languages of that script. A short prompt in a language outside them should carry `language`.
+    values = _script_detector(script).compute_language_confidence_values(text)
+    drift = _candidates(script, "en")
+    best = values[0] if values and values[0].value > 0 else None
+    found: Language | None = best.language if best is not None else None
+    if (best is None or best.value < 0.5) and drift:
+        found = (
+            _clause_detector(drift).detect_language_of(text) if len(drift) > 1 else _LANGUAGE_OF[min(drift)]
+        )
     if found is None:
         raise ItemError(
             "no target language: the item has no `language` and its prompt's language could "
