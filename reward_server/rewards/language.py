@@ -27,6 +27,12 @@ How a chain of thought is measured:
 4. score = target units / all counted units. Nothing countable (an empty or all-math chain of
    thought) scores 0 with `details["reason"]`: a reward must not pay for saying nothing.
 
+Target: the item's `language` (ISO 639-1; "EN", "zh-CN", "pt_BR" are read as "en", "zh", "pt";
+an unknown code is the item's error, naming the field), else the language of the prompt: the
+script most of the prompt is written in, then lingua among all languages of that script, trusted
+when it gives its top language at least half of the confidence and otherwise among the drift
+languages of that script. Prompt verdicts are cached: GRPO sends each prompt once per sample.
+
 Why lingua: on our labelled set of chain-of-thought clauses (benchmarks/bench_language.py) lingua
 restricted to the candidates is the most accurate of lingua, langdetect and langid, and it is
 deterministic and ships its models in the wheel. It is also the slowest per clause (≈0.2 ms for
