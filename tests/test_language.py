@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pebble import ProcessPool
 
 from reward_server.cpu_pool import CpuPool
@@ -285,3 +288,12 @@ async def test_only_the_item_that_overruns_its_budget_fails() -> None:
     assert "budget" in results[5].message
     others = [result for index, result in enumerate(results) if index != 5]
     assert all(isinstance(result, ComponentScore) and result.score == 1.0 for result in others)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=400), target=st.sampled_from(["en", "zh", "fr", "ru", "ja", "nl"]))
+def test_any_text_scores_in_zero_one_with_json_details(text: str, target: str) -> None:
+    result = score_language(text, target=target, prompt=None)
+    assert 0.0 <= result.score <= 1.0
+    assert json.loads(json.dumps(result.details)) == result.details
+    assert all(count > 0 for count in result.details["units"].values())
