@@ -260,8 +260,9 @@ def score_language(
     """Share of the chain of thought written in the target language, in [0, 1].
 
     `target` is the item's `language` (ISO 639-1); when None it is detected from `prompt`.
-    >>> score_language("<think>Wir rechnen. We compute the sum.</think>", target="en", prompt=None).score
-    0.6
+    >>> completion = "<think>Wir rechnen die Summe. We compute the sum.</think>"
+    >>> score_language(completion, target="en", prompt=None).score
+    0.5
     """
     if target is not None:
         language, detected = normalize_language(target), False
