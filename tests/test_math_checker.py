@@ -77,8 +77,10 @@ async def test_conversational_completions_use_the_last_assistant_message(pool: C
 
 
 async def test_an_overrun_scores_zero_with_timeout_and_the_rest_come_back(pool: CountingPool) -> None:
-    items = [item("\\boxed{\\frac{x^3 - 1}{x - 1}}", "x^2+x+1"), item("\\boxed{3}", "3")]
-    slow, fast = await MathChecker(pool, timeout_s=0.001).score(items)
+    # within every guard (under 1,000 characters), but seconds of LaTeX parsing and sympy work
+    heavy = "+".join(f"\\sin(x^{{{k}}})" for k in range(1, 75))
+    items = [item(f"\\boxed{{{heavy}}}", "x^2+\\sin(x)"), item("\\boxed{3}", "3")]
+    slow, fast = await MathChecker(pool, timeout_s=0.5).score(items)
     assert isinstance(slow, ComponentScore) and slow.score == 0.0
     assert slow.details["status"] == "timeout"
     assert isinstance(fast, ComponentScore) and fast.score == 1.0
