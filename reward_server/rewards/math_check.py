@@ -1,12 +1,16 @@
 """Deciding whether one answer string equals the gold answer: exact, symbolic and numeric checks.
 
-Order of work, cheapest first:
-1. Guards: answers that are too long, too deeply nested, or hold huge exponents/factorials are refused
-   in microseconds (compared as strings only) instead of being handed to sympy and killed at the budget.
-2. Plain numbers on both sides: exact rational arithmetic decides (`math_numbers`), no parser.
-3. Otherwise math-verify parses both (as LaTeX inside `\\boxed{}`, never as free text, which is where
-   `4\\sqrt{2}` became `4`) and verifies; the mpmath check (`math_numeric`) compares the same parsed
-   forms independently.
+Order of work, cheapest first (steps 1-5 need no parser and run inline in the API process):
+1. Identical after normalising spacing, `\\left`/`\\right`, `\\dfrac`: equal.
+2. Guards: answers that are too long, too deeply nested, or hold huge exponents/factorials are
+   refused in microseconds instead of being handed to sympy and killed at the time budget.
+3. An equation against a gold that is not one (`x = 4`, `391 - 16 = 375`): its last right-hand side
+   is compared, as math-verify does.
+4. Plain numbers on both sides: exact rational arithmetic decides (`math_numbers`).
+5. Polynomials with square roots, and bracketed lists of them: exact canonical forms (`math_exact`).
+6. Otherwise math-verify parses both (as LaTeX inside `\\boxed{}`, never as free text, which is where
+   `4\\sqrt{2}` became `4`) and the mpmath check (`math_numeric`) compares the parsed forms
+   independently of sympy's simplification; math-verify's `verify` runs when that does not settle it.
 
 Disagreement rule (recorded in `details["rule"]`):
 - the second check found a counterexample (a point where both sides are defined, real and differ at
@@ -39,7 +43,16 @@ from reward_server.rewards.math_extract import normalise_answer
 from reward_server.rewards.math_numbers import PlainNumber, numbers_equal, parse_plain_number
 from reward_server.rewards.math_numeric import MAX_NODES, Numeric, compare_numeric
 
-__all__ = ["NeedsParser", "Verdict", "compare_answer", "guard_reason", "parse_gold", "parse_latex"]
+__all__ = [
+    "NeedsParser",
+    "Verdict",
+    "compare_answer",
+    "compare_exact_forms",
+    "guard_reason",
+    "last_right_hand_side",
+    "parse_gold_latex",
+    "parse_latex",
+]
 
 # We run math-verify with its SIGALRM timeouts off (the pool kills overrunning workers), so its
 # one-time "timeout is disabled" warning is noise.
@@ -109,9 +122,9 @@ def parse_latex(text: str) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=1024)
-def parse_gold(gold: str) -> tuple[PlainNumber | None, tuple[Any, ...]]:
-    """The gold answer read both ways; the sympy parse is only done when needed (lazily by caller)."""
-    return parse_plain_number(gold), ()
+def parse_gold_number(gold: str) -> PlainNumber | None:
+    """The gold answer as a plain number (cached: a batch repeats each gold across its group)."""
+    return parse_plain_number(gold)
 
 
 _RELATION = re.compile(r"<|>|\\le|\\ge|\\ne|\\approx|\\sim|\\equiv|\\to|\\in\b")
@@ -221,7 +234,7 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
             verdict.decided_by,
             {**verdict.details, "compared": f"right-hand side {rhs[:100]!r}"},
         )
-    gold_number, _ = parse_gold(gold)
+    gold_number = parse_gold_number(gold)
     if gold_number is not None:
         answer_number = parse_plain_number(answer)
         if answer_number is not None:
