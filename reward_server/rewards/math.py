@@ -174,6 +174,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
         return _score(verdict.equal, details)
     if len(distinct) > MAX_ALTERNATIVES:
         details["hedge"] = f"{len(distinct)} different answers offered at once"
+        details["decided_by"] = "hedge"
         details["status"] = "wrong"
         return ComponentScore(0.0, details)
     if len(distinct) == 1:
@@ -184,6 +185,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     # A hedge scores 1 only when every alternative is correct: one wrong alternative decides, so the
     # cheap checks go first (the same order with or without the parser, so the details match).
     details["hedge"] = "several different answers offered at once: every one must be correct"
+    details["decided_by"] = "hedge"
     verdicts: dict[str, Verdict] = {}
     for allowed in (False, True) if allow_parser else (False,):
         for answer in distinct:
