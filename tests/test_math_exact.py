@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from reward_server.rewards.math_check import compare_answer, last_right_hand_side
@@ -89,3 +91,21 @@ def test_exact_forms_decide_without_the_parser() -> None:
     assert verdict.equal and verdict.decided_by == "exact"
     verdict = compare_answer("(1, 2)", "x^2", allow_parser=False)
     assert not verdict.equal and "bracketed list" in verdict.details["rule"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(2^{2000})^{2000}",
+        "\\sqrt{99999999977}",
+        "(a+b+c+d+f+g+h+j+k+l)^{40}",
+        "(a+b+c+d+f+g+h+j+k+l)^{3}(m+n+o+p+q+r+s+t+u+v)^{3}",
+        "(1000000x+999999)^{40}",
+        "9^{9^{9}}",
+    ],
+)
+def test_costly_forms_are_refused_quickly(text: str) -> None:
+    # this runs on the event loop (the inline path): it must stay cheap whatever the input
+    start = time.perf_counter()
+    parse_exact(text)
+    assert time.perf_counter() - start < 0.05

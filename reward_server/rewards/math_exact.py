@@ -22,9 +22,11 @@ Monomial = tuple[tuple[tuple[str, int], ...], int]  # ((variable, power), ...), 
 ExactForm = dict[Monomial, Fraction]
 
 MAX_DEGREE = 40
-MAX_TERMS = 500
+MAX_TERMS = 200
 MAX_CONST_EXPONENT = 2000
-MAX_RADICAND = 10**12
+MAX_RADICAND = 10**8  # trial division up to 10^4: microseconds
+MAX_BITS = 20_000  # coefficients beyond ~6,000 digits are not worth exact arithmetic on the event loop
+MAX_PRODUCT = 2_500  # term pairs one multiplication may visit
 MAX_CHARS = 300
 
 _NOISE = re.compile(r"\\left|\\right|\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\s+")
@@ -65,7 +67,13 @@ def _add(a: ExactForm, b: ExactForm, sign: int = 1) -> ExactForm:
     return out
 
 
+def _bits(value: Fraction) -> int:
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
+
+
 def _mul(a: ExactForm, b: ExactForm) -> ExactForm:
+    if len(a) * len(b) > MAX_PRODUCT:
+        raise _Refuse
     out: ExactForm = {}
     for (vars_a, rad_a), coef_a in a.items():
         for (vars_b, rad_b), coef_b in b.items():
@@ -73,6 +81,8 @@ def _mul(a: ExactForm, b: ExactForm) -> ExactForm:
             for var, power in vars_b:
                 powers[var] = powers.get(var, 0) + power
             if sum(powers.values()) > MAX_DEGREE:
+                raise _Refuse
+            if _bits(coef_a) + _bits(coef_b) > MAX_BITS:
                 raise _Refuse
             g = gcd(rad_a, rad_b)
             mono = (tuple(sorted(powers.items())), rad_a * rad_b // (g * g))
