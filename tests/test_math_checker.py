@@ -60,9 +60,9 @@ async def test_plain_answers_never_reach_the_pool(pool: CountingPool) -> None:
 
 
 async def test_identical_answers_in_a_batch_are_judged_once(pool: CountingPool) -> None:
-    completions = [f"Reasoning {i} ... so the answer is $\\boxed{{\\frac{{\\pi}}{{4}}}}$." for i in range(8)]
-    completions.append("Different reasoning: \\boxed{\\frac{2\\pi}{8}}")
-    results = await MathChecker(pool, timeout_s=10).score([item(c, "\\pi/4") for c in completions])
+    completions = [f"Reasoning {i} ... so the answer is $\\boxed{{2\\ln 2}}$." for i in range(8)]
+    completions.append("Different reasoning: \\boxed{\\ln 2 + \\ln 2}")
+    results = await MathChecker(pool, timeout_s=10).score([item(c, "\\ln 4") for c in completions])
     assert all(isinstance(r, ComponentScore) and r.score == 1.0 for r in results)
     assert pool.calls == ["judge", "judge"]  # one task per distinct answer, not per item
 

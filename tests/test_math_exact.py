@@ -7,7 +7,12 @@ import time
 import pytest
 
 from reward_server.rewards.math_check import compare_answer, last_right_hand_side
-from reward_server.rewards.math_exact import exact_lists_equal, parse_exact, parse_exact_list
+from reward_server.rewards.math_exact import (
+    exact_lists_equal,
+    parse_exact,
+    parse_exact_list,
+    parse_exact_matrix,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +60,7 @@ def test_different_forms(a: str, b: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "\\pi", "e^2", "2i", "\\sin x", "\\frac{1}{x}", "\\sqrt{x}", "0.5x", "2^10", "x^23", "1/2x",
+        "e^2", "2i", "\\sin x", "\\frac{1}{x}", "\\sqrt{x}", "0.5x", "2^10", "x^23", "1/2x",
         "p(t)", "x(x+1)", "x^{1/2}", "(x+1)^{100}", "\\sqrt{-4}", "5!", "|x|", "x < 2", "",
     ],
 )  # fmt: skip
@@ -73,7 +78,6 @@ def test_bracketed_lists() -> None:
     set_a, set_b = parse_exact_list("\\{1, \\sqrt{4}, 3\\}"), parse_exact_list("\\{3, 2, 1\\}")
     assert set_a and set_b and exact_lists_equal(set_a, set_b)
     assert parse_exact_list("(1, 2) \\cup (3, 4)") is None
-    assert parse_exact_list("(-\\infty, 2)") is None
 
 
 def test_equations_compare_their_last_right_hand_side() -> None:
@@ -109,3 +113,30 @@ def test_costly_forms_are_refused_quickly(text: str) -> None:
     start = time.perf_counter()
     parse_exact(text)
     assert time.perf_counter() - start < 0.05
+
+
+def test_pi_is_exact_as_a_transcendental() -> None:
+    assert parse_exact("\\frac{\\pi}{3}") == parse_exact("\\frac{2\\pi}{6}") == parse_exact("\\pi/3")
+    assert parse_exact("2\\pi") != parse_exact("\\pi")
+    assert compare_answer("\\frac{2\\pi}{6}", "\\pi/3", allow_parser=False).equal
+
+
+def test_infinite_interval_ends() -> None:
+    left_ray = parse_exact_list("(-\\infty, 3]")
+    assert left_ray == parse_exact_list("\\left(-\\infty, 3\\right]")
+    assert left_ray == parse_exact_list("[-\\infty, 3]")  # sympy's Interval opens an infinite end
+    open_ray = parse_exact_list("(-\\infty, 3)")
+    assert left_ray and open_ray and not exact_lists_equal(left_ray, open_ray)
+    assert parse_exact_list("\\{1, \\infty\\}") is None
+
+
+def test_matrices() -> None:
+    p = parse_exact_matrix("\\begin{pmatrix} 1 & \\sqrt{8} \\\\ -1 & -6 \\end{pmatrix}")
+    b = parse_exact_matrix("\\begin{bmatrix}1 & 2\\sqrt{2}\\\\ -1 & -6\\end{bmatrix}")
+    assert p is not None and p == b
+    assert parse_exact_matrix("\\begin{pmatrix} 1 & 2 \\\\ 3 \\end{pmatrix}") is None  # ragged
+    assert parse_exact_matrix("\\begin{vmatrix} 1 & 2 \\\\ 3 & 4 \\end{vmatrix}") is None  # a determinant
+    verdict = compare_answer(
+        "\\begin{pmatrix}1&2\\\\3&5\\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"
+    )
+    assert not verdict.equal and verdict.decided_by == "exact"

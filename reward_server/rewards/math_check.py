@@ -38,7 +38,12 @@ import math_verify.parser
 import sympy
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
-from reward_server.rewards.math_exact import exact_lists_equal, parse_exact, parse_exact_list
+from reward_server.rewards.math_exact import (
+    exact_lists_equal,
+    parse_exact,
+    parse_exact_list,
+    parse_exact_matrix,
+)
 from reward_server.rewards.math_extract import normalise_answer
 from reward_server.rewards.math_numbers import PlainNumber, numbers_equal, parse_plain_number
 from reward_server.rewards.math_numeric import MAX_NODES, Numeric, compare_numeric
@@ -150,34 +155,45 @@ def last_right_hand_side(answer: str, gold: str) -> str | None:
     return rhs or None
 
 
-@lru_cache(maxsize=1024)
-def parse_gold_exact(gold: str) -> tuple[str, Any] | None:
-    listed = parse_exact_list(gold)
+def _exact_form(text: str) -> tuple[str, Any] | None:
+    listed = parse_exact_list(text)
     if listed is not None:
         return "list", listed
-    form = parse_exact(gold)
+    matrix = parse_exact_matrix(text)
+    if matrix is not None:
+        return "matrix", matrix
+    form = parse_exact(text)
     return None if form is None else ("expr", form)
 
 
+@lru_cache(maxsize=1024)
+def parse_gold_exact(gold: str) -> tuple[str, Any] | None:
+    return _exact_form(gold)
+
+
 def compare_exact_forms(answer: str, gold: str) -> Verdict | None:
-    """Exact verdict for polynomials with radicals and bracketed lists of them, else None."""
+    """Exact verdict for polynomials with radicals and pi, bracketed lists and matrices of them, else None."""
     gold_form = parse_gold_exact(gold)
     if gold_form is None:
         return None
-    kind, gold_value = gold_form
-    answer_list = parse_exact_list(answer)
-    answer_form = None if answer_list is not None else parse_exact(answer)
-    if (kind == "list" and answer_form is not None) or (kind == "expr" and answer_list is not None):
-        return Verdict(False, "exact", {"rule": "a single value against a bracketed list (or the reverse)"})
-    if kind == "list":
-        if answer_list is None:
-            return None
-        equal = exact_lists_equal(gold_value, answer_list)
-        return Verdict(equal, "exact", {"rule": "exact canonical forms of the elements, brackets compared"})
+    answer_form = _exact_form(answer)
     if answer_form is None:
         return None
-    equal = answer_form == gold_value
-    return Verdict(equal, "exact", {"rule": "exact canonical form (polynomial with square roots)"})
+    (gold_kind, gold_value), (answer_kind, answer_value) = gold_form, answer_form
+    if {gold_kind, answer_kind} == {"list", "expr"}:
+        return Verdict(False, "exact", {"rule": "a single value against a bracketed list (or the reverse)"})
+    if gold_kind != answer_kind:
+        return None
+    if gold_kind == "list":
+        equal = exact_lists_equal(gold_value, answer_value)
+        return Verdict(equal, "exact", {"rule": "exact canonical forms of the elements, brackets compared"})
+    if gold_kind == "matrix":
+        return Verdict(gold_value == answer_value, "exact", {"rule": "exact canonical forms of the entries"})
+    return Verdict(
+        answer_value == gold_value,
+        "exact",
+        {"rule": "exact canonical form (polynomial with square roots, pi)"},
+    )
 
 
 @lru_cache(maxsize=1024)

@@ -16,7 +16,7 @@ import re
 from fractions import Fraction
 from math import gcd
 
-__all__ = ["ExactForm", "parse_exact", "parse_exact_list", "exact_lists_equal"]
+__all__ = ["ExactForm", "exact_lists_equal", "parse_exact", "parse_exact_list", "parse_exact_matrix"]
 
 Monomial = tuple[tuple[tuple[str, int], ...], int]  # ((variable, power), ...), square-free radicand
 ExactForm = dict[Monomial, Fraction]
@@ -242,6 +242,10 @@ class _Parser:
         if token == "{":
             self.pos -= 1
             return self.group()
+        if token == "\\pi":
+            # pi is transcendental: polynomials in pi over the rationals (and their square roots)
+            # have unique expanded forms, so it can stand as a variable.
+            return {((("\\pi", 1),), 1): Fraction(1)}
         if len(token) == 1 and token.isalpha() and token.islower() and token not in _FORBIDDEN_VARS:
             if self.peek() == "(":
                 raise _Refuse  # x(x+1) is a product but p(t) may be a function: leave it to the parser
@@ -252,7 +256,9 @@ class _Parser:
 def _clean(text: str) -> str | None:
     if len(text) > MAX_CHARS:
         return None
-    return _NOISE.sub("", text.strip().strip("$").rstrip("."))
+    # keep matrix row breaks (double backslash) safe from the noise pattern's backslash-space
+    protected = text.strip().strip("$").rstrip(".").replace("\\\\", "\x00")
+    return _NOISE.sub("", protected).replace("\x00", "\\\\")
 
 
 def parse_exact(text: str) -> ExactForm | None:
@@ -269,31 +275,92 @@ def parse_exact(text: str) -> ExactForm | None:
 _LIST = re.compile(r"^(\\\{|[(\[])(.*)(\\\}|[)\]])$")
 
 
+_INFINITY = {"\\infty": 1, "+\\infty": 1, "-\\infty": -1}
+_INFINITY_KEY: Monomial = ((("\\infty", 1),), 1)
+
+
+def _split_top_level(body: str, separator: str) -> list[str] | None:
+    parts, depth, last = [], 0, 0
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and body.startswith(separator, i):
+            parts.append(body[last:i])
+            i += len(separator)
+            last = i
+            continue
+        i += 1
+    parts.append(body[last:])
+    return parts
+
+
+def _element(text: str) -> ExactForm | None:
+    if text in _INFINITY:  # only as a whole element: an interval's end
+        return {_INFINITY_KEY: Fraction(_INFINITY[text])}
+    return parse_exact(text)
+
+
 def parse_exact_list(text: str) -> tuple[str, list[ExactForm]] | None:
-    """`(a, b)`, `[a, b)`, `\\{a, b\\}` with exact elements: (brackets, elements), else None."""
+    """`(a, b)`, `[a, b)`, `\\{a, b\\}`, `(-\\infty, 3]` with exact elements: (brackets, elements), else None.
+
+    A bracket next to an infinite end is read as open, as sympy's `Interval` does (`[-\\infty, 3]`).
+    """
     cleaned = _clean(text)
     if not cleaned:
         return None
     m = _LIST.match(cleaned)
     if not m or "," not in m.group(2):
         return None
-    parts, depth, last = [], 0, 0
-    body = m.group(2)
-    for i, ch in enumerate(body):
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(body[last:i])
-            last = i + 1
-        if depth < 0:
-            return None
-    parts.append(body[last:])
-    elements = [parse_exact(p) for p in parts]
+    parts = _split_top_level(m.group(2), ",")
+    if parts is None:
+        return None
+    elements = [_element(p) for p in parts]
     if any(e is None for e in elements):
         return None
-    return m.group(1) + m.group(3), [e for e in elements if e is not None]
+    items = [e for e in elements if e is not None]
+    opening, closing = m.group(1), m.group(3)
+    if len(items) == 2 and opening in "([" and closing in ")]":
+        if _INFINITY_KEY in items[0]:
+            opening = "("
+        if _INFINITY_KEY in items[1]:
+            closing = ")"
+    elif any(_INFINITY_KEY in item for item in items):
+        return None  # infinity inside a set or a longer tuple: not ours
+    return opening + closing, items
+
+
+_MATRIX = re.compile(r"^\\begin\{([pb])matrix\}(.*)\\end\{\1matrix\}$")
+
+
+def parse_exact_matrix(text: str) -> list[list[ExactForm]] | None:
+    """A `pmatrix`/`bmatrix` of exact entries as rows, else None (both brackets mean the same matrix)."""
+    cleaned = _clean(text)
+    if not cleaned:
+        return None
+    m = _MATRIX.match(cleaned)
+    if not m:
+        return None
+    rows = _split_top_level(m.group(2).strip().removesuffix("\\\\"), "\\\\")
+    if not rows:
+        return None
+    matrix: list[list[ExactForm]] = []
+    for row in rows:
+        cells = _split_top_level(row, "&")
+        if cells is None:
+            return None
+        parsed = [parse_exact(cell) for cell in cells]
+        if any(p is None for p in parsed):
+            return None
+        matrix.append([p for p in parsed if p is not None])
+    if len({len(row) for row in matrix}) != 1:
+        return None
+    return matrix
 
 
 def exact_lists_equal(gold: tuple[str, list[ExactForm]], answer: tuple[str, list[ExactForm]]) -> bool:
