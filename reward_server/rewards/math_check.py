@@ -40,6 +40,8 @@ from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, veri
 
 from reward_server.rewards.math_exact import (
     exact_lists_equal,
+    exact_matrices_equal,
+    forms_equal,
     parse_exact,
     parse_exact_list,
     parse_exact_matrix,
@@ -172,7 +174,7 @@ def parse_gold_exact(gold: str) -> tuple[str, Any] | None:
 
 
 def compare_exact_forms(answer: str, gold: str) -> Verdict | None:
-    """Exact verdict for polynomials with radicals and pi, bracketed lists and matrices of them, else None."""
+    """Exact verdict for rational functions with radicals and pi, lists and matrices of them, else None."""
     gold_form = parse_gold_exact(gold)
     if gold_form is None:
         return None
@@ -186,14 +188,14 @@ def compare_exact_forms(answer: str, gold: str) -> Verdict | None:
         return None
     if gold_kind == "list":
         equal = exact_lists_equal(gold_value, answer_value)
-        return Verdict(equal, "exact", {"rule": "exact canonical forms of the elements, brackets compared"})
-    if gold_kind == "matrix":
-        return Verdict(gold_value == answer_value, "exact", {"rule": "exact canonical forms of the entries"})
-    return Verdict(
-        answer_value == gold_value,
-        "exact",
-        {"rule": "exact canonical form (polynomial with square roots, pi)"},
-    )
+        rule = "exact canonical forms of the elements, brackets compared"
+    elif gold_kind == "matrix":
+        equal = exact_matrices_equal(gold_value, answer_value)
+        rule = "exact canonical forms of the entries"
+    else:
+        equal = forms_equal(gold_value, answer_value)
+        rule = "exact canonical form (rational function with square roots and pi)"
+    return None if equal is None else Verdict(equal, "exact", {"rule": rule})
 
 
 @lru_cache(maxsize=1024)
