@@ -36,10 +36,14 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
+        from reward_server.rewards.language import warm_up as warm_up_language
         from reward_server.rewards.math import warm_up as warm_up_math
 
-        # Workers (and replacements for killed ones) load the LaTeX parser and sympy before their first task.
-        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=(warm_up_math,)))
+        # Workers (and replacements for killed ones) load the LaTeX parser, sympy and the language
+        # models before their first task: loading takes seconds, more than one item's budget, and
+        # must not be charged to whichever item comes first.
+        initializers = (warm_up_math, warm_up_language)
+        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=initializers))
 
     async def start(self) -> None:
         self.cpu_pool.start()
