@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reward_server.config import Settings
 from reward_server.cpu_pool import CpuPool
 from reward_server.pipeline import Scorer, ScoringBackend
 from reward_server.rewards.components import Component, build_components
+
+if TYPE_CHECKING:
+    from reward_server.queue.client import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +27,7 @@ class Services:
     scorer: Scorer | None = None
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
+    queue: JobQueue | None = None  # set in an API process started with --redis-url
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -36,5 +40,15 @@ class Services:
         self.backend = self.scorer
         self.health.update({"cpu_workers": self.settings.cpu_workers, "components": sorted(self.components)})
 
+    async def use_queue(self) -> None:
+        """Score through Redis workers instead of this process (`serve --redis-url`)."""
+        from reward_server.queue.backend import QueueBackend
+        from reward_server.queue.client import JobQueue
+
+        self.queue = JobQueue(self.settings)
+        self.backend = QueueBackend(self.queue)
+
     async def close(self) -> None:
+        if self.queue is not None:
+            await self.queue.close()
         self.cpu_pool.close()
