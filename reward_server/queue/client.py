@@ -29,7 +29,7 @@ from reward_server.schemas import ScoreRequest, ScoreResult
 
 log = logging.getLogger(__name__)
 
-OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError)
 
 
 class QueueUnavailable(ServiceUnavailable):
@@ -201,7 +201,8 @@ class JobQueue:
         block_s = max(0.05, self.settings.redis_timeout_s / 2)
         last_id = "0-0"
         outage_since: float | None = None
-        while True:
+        finished = False
+        while not finished:
             try:
                 status = await self.redis.hget(self.keys.job(job_id), "status")
                 if status is None:
@@ -210,9 +211,10 @@ class JobQueue:
                         "(Redis restarted without persistence, or the job expired); resubmit it",
                         retry_after_s=self.settings.queue_retry_after_s,
                     )
-                if JobStatus(status).finished:
-                    break
+                finished = JobStatus(status).finished
                 remaining = deadline - time.monotonic()
+                if finished:
+                    break
                 if remaining <= 0:
                     raise TimeoutError(f"job {job_id} did not finish within {timeout_s:g} s")
                 reply = await self.redis.xread(
@@ -231,9 +233,8 @@ class JobQueue:
                         f"({type(exc).__name__}: {exc}); retry shortly",
                         retry_after_s=self.settings.queue_retry_after_s,
                     ) from exc
-                await asyncio.sleep(
-                    min(0.2, self.settings.redis_timeout_s / 4)
-                )  # backoff before reconnecting
+                # Back off before reconnecting; the outage budget above bounds how long this goes on.
+                await asyncio.sleep(min(0.2, self.settings.redis_timeout_s / 4))
         info = await self.get(job_id)
         if info is None:
             raise QueueUnavailable(f"job {job_id} expired before its results were read; resubmit it")
@@ -261,5 +262,5 @@ class JobQueue:
                     "queued_items": await self.queued_items(),
                 }
             }
-        except (RedisError, ServiceUnavailable, OSError) as exc:
+        except (RedisError, ServiceUnavailable) as exc:
             return {"queue": {"redis": self.where, "reachable": False, "error": str(exc)}}
