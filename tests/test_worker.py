@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from reward_server.cli import build_parser, settings_from_args
 from reward_server.config import Settings
 from reward_server.queue import scripts
 from reward_server.queue.client import JobQueue
@@ -133,3 +134,19 @@ async def test_a_chunk_that_keeps_losing_its_workers_fails_its_job(redis_server:
     finally:
         await queue.close()
         await services.close()
+
+
+def test_the_worker_command_takes_the_queue_settings() -> None:
+    args = build_parser().parse_args(
+        ["worker", "--redis-url", "redis://q:6379/1", "--concurrency", "4", "--reclaim-after-s", "2.5"]
+    )
+    settings = settings_from_args(args)
+    assert settings.redis_url == "redis://q:6379/1"
+    assert settings.worker_concurrency == 4
+    assert settings.queue_reclaim_after_s == 2.5
+
+
+def test_the_worker_command_needs_a_redis_url(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["worker"])
+    assert "--redis-url" in capsys.readouterr().err

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from reward_server.app import create_app
 from reward_server.config import Settings
 from tests.queue_helpers import assert_math_results, math_items, wait_for_job
-from tests.redis_fixtures import RedisServer, unique_prefix, wait_for_workers
+from tests.redis_fixtures import RedisServer, live_workers, unique_prefix, wait_for_workers
 
 pytestmark = pytest.mark.redis
 
@@ -162,3 +162,13 @@ def test_with_persistence_a_job_survives_a_redis_crash_mid_flight(
         assert response.status_code == 200, response.text
         assert_math_results(response.json()["results"], 40)
         assert_math_results(wait_for_job(api, queued)["results"], 16)
+
+
+def test_a_worker_stops_on_sigterm_and_leaves_the_live_set(
+    redis_server: RedisServer, prefix: str, spawn_worker: Spawn
+) -> None:
+    worker = spawn_worker(redis_server.url, prefix)
+    wait_for_workers(redis_server.client(), prefix, 1)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=20) == 0
+    assert live_workers(redis_server.client(), prefix) == 0
