@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
@@ -100,6 +100,11 @@ class JobQueue:
         """Queue `request` in chunks; answer its job id (the first job's, for a reused idempotency key)."""
         body = request.model_dump_json()
         digest = hashlib.sha256(body.encode()).hexdigest()
+        size = self.settings.queue_chunk_items
+        chunks = [
+            ScoreRequest.model_construct(items=request.items[start : start + size], rewards=request.rewards)
+            for start in range(0, len(request.items), size)
+        ]
         job_id = uuid.uuid4().hex
         keys = self.keys
         settings = self.settings
@@ -116,7 +121,6 @@ class JobQueue:
                 ],
                 args=[
                     job_id,
-                    body,
                     len(request.items),
                     settings.queue_max_items,
                     int(settings.job_max_age_s * 1000),
@@ -126,6 +130,7 @@ class JobQueue:
                     json.dumps(settings.default_rewards),
                     keys.job(""),
                     int(settings.job_result_ttl_s * 1000),
+                    *(chunk.model_dump_json() for chunk in chunks),
                 ],
             )
         outcome = reply[0]
@@ -146,7 +151,7 @@ class JobQueue:
     async def get(self, job_id: str, *, with_results: bool = True) -> JobInfo | None:
         """The job's state, with its results once done; None for an unknown or expired job."""
         async with self.reachable():
-            fields: dict[str, str] = await self.redis.hgetall(self.keys.job(job_id))
+            fields = cast(dict[str, str], await self.redis.hgetall(self.keys.job(job_id)))
             if not fields:
                 return None
             status = JobStatus(fields["status"])
@@ -174,7 +179,7 @@ class JobQueue:
         return cause["field"], cause["message"]
 
     async def _results(self, job_id: str) -> list[ScoreResult]:
-        chunks: dict[str, str] = await self.redis.hgetall(self.keys.results(job_id))
+        chunks = cast(dict[str, str], await self.redis.hgetall(self.keys.results(job_id)))
         results: list[ScoreResult] = []
         for index in sorted(chunks, key=int):
             results.extend(ScoreResult.model_validate(r) for r in json.loads(chunks[index]))
@@ -204,7 +209,7 @@ class JobQueue:
         finished = False
         while not finished:
             try:
-                status = await self.redis.hget(self.keys.job(job_id), "status")
+                status = cast(str | None, await self.redis.hget(self.keys.job(job_id), "status"))
                 if status is None:
                     raise QueueUnavailable(
                         f"job {job_id} vanished from the job queue at {self.where} "
@@ -217,7 +222,7 @@ class JobQueue:
                     break
                 if remaining <= 0:
                     raise TimeoutError(f"job {job_id} did not finish within {timeout_s:g} s")
-                reply = await self.redis.xread(
+                reply: Any = await self.redis.xread(
                     {self.keys.events(job_id): last_id}, block=int(min(remaining, block_s) * 1000)
                 )
                 outage_since = None

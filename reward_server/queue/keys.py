@@ -1,7 +1,7 @@
 """Every Redis key and name the queue uses, and nothing else.
 
-One stream of chunks is read by one consumer group of workers. Each job owns a hash (its state), a string
-(the request body), a hash of chunk results keyed by chunk index, and a stream of events its waiters block on.
+One stream of chunks is read by one consumer group of workers. Each job owns a hash (its state), a hash
+of chunk requests, a hash of chunk results keyed by chunk index, and a stream of events its waiters block on.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class Keys:
         return f"{self.prefix}:job:{job_id}"
 
     def request(self, job_id: str) -> str:
+        """Hash of chunk index → that chunk's ScoreRequest JSON (deleted once the job finishes)."""
         return f"{self.prefix}:job:{job_id}:request"
 
     def results(self, job_id: str) -> str:

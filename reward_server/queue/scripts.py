@@ -33,44 +33,48 @@ end
 """
 
 # KEYS: queued-items, idempotency key (or ''), job, request, chunks, events
-# ARGV: job_id, request_json, total, max_items, max_age_ms, now, digest, chunk_items, default_rewards_json,
-#       job key prefix (to look up an idempotent job's digest), result_ttl_ms (applied once it finishes)
+# ARGV: job_id, total, max_items, max_age_ms, now, digest, chunk_items, default_rewards_json,
+#       job key prefix (to look up an idempotent job's digest), result_ttl_ms (applied once it finishes),
+#       then one ScoreRequest JSON per chunk: a worker reads and parses only its own chunk.
 ENQUEUE = """
+local job_id, total, max_items = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local max_age_ms, now, digest, chunk_items = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local defaults, job_prefix, result_ttl_ms = ARGV[8], ARGV[9], ARGV[10]
+local first_chunk_arg = 11
 if KEYS[2] ~= '' then
   local existing = redis.call('GET', KEYS[2])
   if existing then
-    local digest = redis.call('HGET', ARGV[10] .. existing, 'digest')
-    if digest then return {'existing', existing, digest} end
+    local existing_digest = redis.call('HGET', job_prefix .. existing, 'digest')
+    if existing_digest then return {'existing', existing, existing_digest} end
   end
 end
-local total = tonumber(ARGV[3])
 local queued = tonumber(redis.call('GET', KEYS[1]) or '0')
-if queued > 0 and queued + total > tonumber(ARGV[4]) then
+if queued > 0 and queued + total > max_items then
   return {'full', tostring(queued)}
 end
-local chunk_items = tonumber(ARGV[8])
 local n_chunks = math.ceil(total / chunk_items)
 local status = 'queued'
 if n_chunks == 0 then status = 'done' end
 redis.call('HSET', KEYS[3], 'status', status, 'total', total, 'done', 0, 'n_chunks', n_chunks,
-           'chunks_done', 0, 'digest', ARGV[7], 'created_at', ARGV[6], 'default_rewards', ARGV[9],
-           'redelivered', 0, 'result_ttl_ms', ARGV[11])
-redis.call('PEXPIRE', KEYS[3], ARGV[5])
+           'chunks_done', 0, 'digest', digest, 'created_at', now, 'default_rewards', defaults,
+           'redelivered', 0, 'result_ttl_ms', result_ttl_ms)
+redis.call('PEXPIRE', KEYS[3], max_age_ms)
 if n_chunks == 0 then
-  redis.call('HSET', KEYS[3], 'finished_at', ARGV[6])
-  redis.call('PEXPIRE', KEYS[3], ARGV[11])
+  redis.call('HSET', KEYS[3], 'finished_at', now)
+  redis.call('PEXPIRE', KEYS[3], result_ttl_ms)
 end
-redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[5])
 redis.call('XADD', KEYS[6], '*', 'status', status)
-redis.call('PEXPIRE', KEYS[6], ARGV[5])
+redis.call('PEXPIRE', KEYS[6], max_age_ms)
 for index = 0, n_chunks - 1 do
   local start = index * chunk_items
   local stop = math.min(start + chunk_items, total)
-  redis.call('XADD', KEYS[5], '*', 'job_id', ARGV[1], 'index', index, 'start', start, 'stop', stop)
+  redis.call('HSET', KEYS[4], index, ARGV[first_chunk_arg + index])
+  redis.call('XADD', KEYS[5], '*', 'job_id', job_id, 'index', index, 'start', start, 'stop', stop)
 end
+if n_chunks > 0 then redis.call('PEXPIRE', KEYS[4], max_age_ms) end
 redis.call('INCRBY', KEYS[1], total)
-if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[5]) end
-return {'created', ARGV[1]}
+if KEYS[2] ~= '' then redis.call('SET', KEYS[2], job_id, 'PX', max_age_ms) end
+return {'created', job_id}
 """
 
 # KEYS: job, events   ARGV: now

@@ -64,7 +64,7 @@ class Worker:
         self.chunks_recorded = 0
 
     async def close(self) -> None:
-        with contextlib.suppress(OUTAGE_ERRORS):
+        with contextlib.suppress(*OUTAGE_ERRORS):
             await self.redis.delete(self.keys.worker(self.consumer))
         await self.redis.aclose()
 
@@ -107,16 +107,16 @@ class Worker:
         """Keep this worker counted among the live ones (what /v1/score checks before it waits)."""
         key = self.keys.worker(self.consumer)
         while not stop.is_set():
-            with contextlib.suppress(OUTAGE_ERRORS):
+            with contextlib.suppress(*OUTAGE_ERRORS):
                 await self.redis.set(key, str(time.time()), px=int(self.heartbeat_s * 3000))
             await _sleep_unless(stop, self.heartbeat_s)
 
     async def _next_entry(self) -> Entry | None:
         """A chunk abandoned by a dead worker first (XAUTOCLAIM), else a new one (blocking XREADGROUP)."""
-        cursor, claimed, *_ = await self.redis.xautoclaim(
+        claim: Any = await self.redis.xautoclaim(
             self.keys.chunks, GROUP, self.consumer, self.reclaim_ms, start_id=self._claim_cursor, count=1
         )
-        self._claim_cursor = cursor
+        self._claim_cursor, claimed = claim[0], claim[1]
         for entry_id, fields in claimed:
             if fields:
                 pending = await self.redis.xpending_range(
@@ -124,7 +124,7 @@ class Worker:
                 )
                 deliveries = int(pending[0]["times_delivered"]) if pending else 1
                 return entry_id, fields, deliveries
-        reply = await self.redis.xreadgroup(
+        reply: Any = await self.redis.xreadgroup(
             GROUP, self.consumer, {self.keys.chunks: ">"}, count=1, block=self.block_ms
         )
         for _stream, entries in reply or []:
@@ -163,14 +163,13 @@ class Worker:
             return
 
         status = await self._start(keys=[keys.job(job_id), keys.events(job_id)], args=[time.time()])
-        raw = await self.redis.get(keys.request(job_id)) if status == JobStatus.running.value else None
+        raw = await self.redis.hget(keys.request(job_id), str(index)) if status == JobStatus.running else None
         defaults = await self.redis.hget(keys.job(job_id), "default_rewards") if raw else None
         if raw is None or defaults is None:  # cancelled, failed, expired or lost: nothing to score
             await self._ack(keys=queue_keys, args=[GROUP, entry_id, n_items])
             return
 
-        request = ScoreRequest.model_validate_json(raw)
-        chunk = ScoreRequest.model_construct(items=request.items[start:stop], rewards=request.rewards)
+        chunk = ScoreRequest.model_validate_json(raw)
         scorer = Scorer(self.services.components, json.loads(defaults))
         scoring = asyncio.create_task(scorer.score(chunk))
         while not scoring.done():
@@ -210,7 +209,7 @@ class Worker:
             return
 
         payload = json.dumps([r.model_dump(mode="json") for r in results])
-        args = [GROUP, entry_id, index, n_items, payload, time.time(), self.consumer]
+        args: list[Any] = [GROUP, entry_id, index, n_items, payload, time.time(), self.consumer]
         outcome = await self._retrying(lambda: self._record(keys=job_keys + queue_keys, args=args))
         if outcome == "recorded":
             self.chunks_recorded += 1
