@@ -23,7 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from reward_server.config import Settings
 from reward_server.errors import RequestError, ServiceUnavailable
 from reward_server.queue import scripts
-from reward_server.queue.jobs import JobInfo, JobProgress, JobStatus
+from reward_server.queue.jobs import CHUNK_RESULTS, JobInfo, JobProgress, JobStatus
 from reward_server.queue.keys import GROUP, Keys
 from reward_server.schemas import ScoreRequest, ScoreResult
 
@@ -182,7 +182,7 @@ class JobQueue:
         chunks = cast(dict[str, str], await self.redis.hgetall(self.keys.results(job_id)))
         results: list[ScoreResult] = []
         for index in sorted(chunks, key=int):
-            results.extend(ScoreResult.model_validate(r) for r in json.loads(chunks[index]))
+            results.extend(CHUNK_RESULTS.validate_json(chunks[index]))
         return results
 
     async def cancel(self, job_id: str) -> JobStatus | None:

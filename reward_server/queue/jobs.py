@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from reward_server.schemas import ScoreResult
 
@@ -41,3 +41,7 @@ class JobInfo(BaseModel):
     created_at: float
     started_at: float | None = None
     finished_at: float | None = None
+
+
+# A chunk's results travel as one JSON array, parsed and written by pydantic-core in one call.
+CHUNK_RESULTS = TypeAdapter(list[ScoreResult])

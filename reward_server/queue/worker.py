@@ -27,7 +27,7 @@ from reward_server.errors import RequestError
 from reward_server.pipeline import Scorer
 from reward_server.queue import scripts
 from reward_server.queue.client import OUTAGE_ERRORS, connect, ensure_group, redacted
-from reward_server.queue.jobs import JobStatus
+from reward_server.queue.jobs import CHUNK_RESULTS, JobStatus
 from reward_server.queue.keys import GROUP, Keys
 from reward_server.schemas import ScoreRequest
 from reward_server.services import Services
@@ -208,7 +208,7 @@ class Worker:
             )
             return
 
-        payload = json.dumps([r.model_dump(mode="json") for r in results])
+        payload = CHUNK_RESULTS.dump_json(results).decode()
         args: list[Any] = [GROUP, entry_id, index, n_items, payload, time.time(), self.consumer]
         outcome = await self._retrying(lambda: self._record(keys=job_keys + queue_keys, args=args))
         if outcome == "recorded":
