@@ -172,5 +172,5 @@ def test_health_reports_the_queue_and_its_live_workers(api: TestClient) -> None:
 
 def test_jobs_need_a_queue(client: TestClient) -> None:
     response = client.post("/v1/jobs", json={"items": []})
-    assert response.status_code == 501
+    assert response.status_code == 404
     assert "--redis-url" in response.json()["detail"][0]["msg"]

@@ -25,7 +25,7 @@ def get_queue(services: Annotated[Services, Depends(get_services)]) -> JobQueue:
             ("path",),
             "asynchronous jobs need a job queue: start the server with --redis-url redis://HOST:PORT "
             "(or use POST /v1/score, which scores in this process)",
-            status_code=501,
+            status_code=404,
         )
     return services.queue
 
@@ -59,7 +59,7 @@ async def submit_job(
     return JobCreated(job_id=await queue.enqueue(request, idempotency_key=idempotency_key))
 
 
-@router.get("/{job_id}", response_model=JobInfo, response_model_exclude_none=False)
+@router.get("/{job_id}", response_model=JobInfo)
 async def get_job(job_id: JobId, queue: Queue) -> JobInfo:
     """Status and progress; the results, in item order, once the status is `done`."""
     info = await queue.get(job_id)
