@@ -56,8 +56,13 @@ def test_a_sigkilled_workers_chunk_is_redelivered_and_every_item_gets_exactly_on
     with api_for(redis_server, prefix) as api:
         job_id = api.post("/v1/jobs", json={"items": math_items(64)}).json()["job_id"]
         deadline = time.monotonic() + 30
-        while not chunks_held_by(redis_server, prefix, victim.pid):
+        while True:  # freeze the victim at a moment it holds a chunk, then kill it there
             assert time.monotonic() < deadline, "the victim never took a chunk"
+            if chunks_held_by(redis_server, prefix, victim.pid):
+                victim.send_signal(signal.SIGSTOP)
+                if chunks_held_by(redis_server, prefix, victim.pid):
+                    break
+                victim.send_signal(signal.SIGCONT)
             time.sleep(0.005)
         victim.kill()  # SIGKILL, mid-chunk: no cleanup, no acknowledgement
         victim.wait()
@@ -118,7 +123,9 @@ def test_a_waiting_score_call_learns_its_job_vanished_in_a_restart(
             target=lambda: outcome.setdefault("r", api.post("/v1/score", json={"items": math_items(2)}))
         )
         call.start()
+        deadline = time.monotonic() + 10
         while not server.client().keys(f"{prefix}:job:*"):
+            assert time.monotonic() < deadline and call.is_alive(), "the job was never enqueued"
             time.sleep(0.01)
         server.restart()
         call.join(timeout=20)
