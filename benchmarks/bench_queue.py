@@ -2,9 +2,9 @@
 
     PYTHONPATH=$PWD python benchmarks/bench_queue.py [--items 2048] [--cpu-items 192] [--repeats 3]
 
-1. Overhead: the same batch of cheap (format-only) items scored in process (`Scorer`, the baseline) and through
-   Redis by one `reward-server worker` (enqueue, chunked delivery, result write, wait, read back). Prints both
-   times, the per-item overhead and the ratio.
+1. Overhead: the same batch of cheap (format-only) items scored in process (`Scorer`, the baseline) and
+   through Redis by one `reward-server worker` (enqueue, chunked delivery, result write, wait, read back).
+   Prints both times, the per-item overhead and the ratio.
 2. Scaling: a batch of CPU-bound math items through the queue with 1 and then 2 workers (1 cpu process each).
    Prints items/s for each and the ratio; the ideal is 2.0 on a machine with two idle cores.
 """
@@ -81,7 +81,7 @@ def workers(url: str, prefix: str, count: int) -> Iterator[None]:
         for _ in range(count)
     ]
     client = redis.Redis.from_url(url)
-    while len(list(client.scan_iter(match=f"{prefix}:worker:*"))) < count:
+    while client.zcount(f"{prefix}:workers", int(client.time()[0]), "+inf") < count:
         time.sleep(0.05)
     try:
         yield
@@ -158,9 +158,8 @@ async def overhead(url: str, n: int, repeats: int) -> None:
     )
     print(f"  in-process Scorer (baseline): {local * 1000:8.1f} ms  ({local / n * 1e6:6.1f} us/item)")
     print(f"  through Redis queue:          {queued * 1000:8.1f} ms  ({queued / n * 1e6:6.1f} us/item)")
-    print(
-        f"  queue overhead: {(queued - local) / n * 1e6:.1f} us/item; ratio queue/in-process: {queued / local:.2f}"
-    )
+    per_item_us = (queued - local) / n * 1e6
+    print(f"  queue overhead: {per_item_us:.1f} us/item; ratio queue/in-process: {queued / local:.2f}")
 
 
 async def scaling(url: str, n: int, repeats: int) -> None:

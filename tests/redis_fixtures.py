@@ -135,7 +135,8 @@ WORKER_ENV = {
 
 
 def live_workers(client: redis.Redis, prefix: str) -> int:
-    return len(list(client.scan_iter(match=f"{prefix}:worker:*")))
+    now = int(client.time()[0])
+    return int(client.zcount(f"{prefix}:workers", now, "+inf"))
 
 
 @contextmanager

@@ -103,7 +103,7 @@ def test_score_gives_up_after_the_wait_timeout_and_cancels_its_job(
 ) -> None:
     api = make_api(job_wait_timeout_s=0.5)
     # A heartbeat with no worker behind it: the API believes a worker is there, none ever scores.
-    redis_server.client().set(f"{prefix}:worker:ghost", "1", px=10_000)
+    redis_server.client().zadd(f"{prefix}:workers", {"ghost": time.time() + 60})
     started = time.monotonic()
     response = api.post("/v1/score", json={"items": math_items(1)})
     assert response.status_code == 503

@@ -116,7 +116,7 @@ def test_a_waiting_score_call_learns_its_job_vanished_in_a_restart(
     make_redis: Callable[..., RedisServer], prefix: str
 ) -> None:
     server = make_redis(persistent=False)
-    server.client().set(f"{prefix}:worker:ghost", "1")  # a worker that will never answer
+    server.client().zadd(f"{prefix}:workers", {"ghost": time.time() + 60})  # a worker that never answers
     with api_for(server, prefix) as api:
         outcome: dict[str, httpx.Response] = {}
         call = threading.Thread(

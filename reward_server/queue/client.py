@@ -81,6 +81,7 @@ class JobQueue:
         self.where = redacted(settings.redis_url or "")
         self._enqueue = self.redis.register_script(scripts.ENQUEUE)
         self._cancel = self.redis.register_script(scripts.CANCEL)
+        self._live_workers = self.redis.register_script(scripts.LIVE_WORKERS)
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -246,11 +247,9 @@ class JobQueue:
         return info
 
     async def live_workers(self) -> int:
-        """Workers whose heartbeat has not expired."""
+        """Workers whose heartbeat has not run out."""
         async with self.reachable():
-            return len(
-                [key async for key in self.redis.scan_iter(match=self.keys.worker_pattern(), count=100)]
-            )
+            return int(await self._live_workers(keys=[self.keys.workers]))
 
     async def queued_items(self) -> int:
         async with self.reachable():

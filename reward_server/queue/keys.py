@@ -43,9 +43,7 @@ class Keys:
     def idempotency(self, key: str) -> str:
         return f"{self.prefix}:idempotency:{key}"
 
-    def worker(self, consumer: str) -> str:
-        """Heartbeat of a live worker; expires when the worker stops renewing it."""
-        return f"{self.prefix}:worker:{consumer}"
-
-    def worker_pattern(self) -> str:
-        return f"{self.prefix}:worker:*"
+    @property
+    def workers(self) -> str:
+        """Sorted set of live workers, scored by when their heartbeat runs out (Redis clock, seconds)."""
+        return f"{self.prefix}:workers"

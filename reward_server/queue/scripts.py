@@ -173,3 +173,17 @@ if #owned == 1 then
 end
 return redis.call('HGET', KEYS[2], 'status')
 """
+
+# KEYS: workers   ARGV: consumer, ttl_s
+# A worker's heartbeat, on the Redis clock so machines with skewed clocks agree; forgets long-dead workers.
+HEARTBEAT = """
+local now = tonumber(redis.call('TIME')[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 3600)
+return 1
+"""
+
+# KEYS: workers   Counts workers whose heartbeat has not run out.
+LIVE_WORKERS = """
+return redis.call('ZCOUNT', KEYS[1], tonumber(redis.call('TIME')[1]), '+inf')
+"""

@@ -60,12 +60,13 @@ class Worker:
         self._fail = self.redis.register_script(scripts.FAIL)
         self._ack = self.redis.register_script(scripts.ACK)
         self._touch = self.redis.register_script(scripts.TOUCH)
+        self._heartbeat_script = self.redis.register_script(scripts.HEARTBEAT)
         self._claim_cursor = "0-0"
         self.chunks_recorded = 0
 
     async def close(self) -> None:
         with contextlib.suppress(*OUTAGE_ERRORS):
-            await self.redis.delete(self.keys.worker(self.consumer))
+            await self.redis.zrem(self.keys.workers, self.consumer)
         await self.redis.aclose()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -105,10 +106,10 @@ class Worker:
 
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         """Keep this worker counted among the live ones (what /v1/score checks before it waits)."""
-        key = self.keys.worker(self.consumer)
+        ttl_s = max(1, round(self.heartbeat_s * 3))
         while not stop.is_set():
             with contextlib.suppress(*OUTAGE_ERRORS):
-                await self.redis.set(key, str(time.time()), px=int(self.heartbeat_s * 3000))
+                await self._heartbeat_script(keys=[self.keys.workers], args=[self.consumer, ttl_s])
             await _sleep_unless(stop, self.heartbeat_s)
 
     async def _next_entry(self) -> Entry | None:
