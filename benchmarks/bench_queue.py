@@ -137,29 +137,37 @@ async def timed_queue(queue: JobQueue, request: ScoreRequest) -> float:
     return time.perf_counter() - started
 
 
-async def overhead(url: str, n: int, repeats: int) -> None:
+def report(what: str, n: int, repeats: int, local: float, queued: float) -> None:
+    print(f"overhead: {what}, median of {repeats}")
+    print(f"  in-process Scorer (baseline): {local * 1000:8.1f} ms ({local / n * 1e6:8.1f} us/item)")
+    print(f"  through Redis, 1 worker:      {queued * 1000:8.1f} ms ({queued / n * 1e6:8.1f} us/item)")
+    per_item_us = (queued - local) / n * 1e6
+    print(f"  queue overhead {per_item_us:.1f} us/item; ratio queue/in-process {queued / local:.2f}")
+
+
+async def overhead(url: str, batches: dict[str, ScoreRequest], repeats: int) -> None:
+    """Each batch in process (1 cpu process) and through the queue (1 worker with 1 cpu process)."""
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
-    settings = Settings(redis_url=url, queue_prefix=prefix, cpu_workers=1, queue_chunk_items=256)
-    request = format_items(n)
+    settings = Settings(redis_url=url, queue_prefix=prefix, cpu_workers=1, queue_chunk_items=64)
     services = Services.create(settings)
     await services.start()
     queue = JobQueue(settings)
     try:
         with workers(url, prefix, 1):
-            await timed_queue(queue, format_items(8))  # warm both paths
-            await timed_local(services, format_items(8))
-            local = statistics.median([await timed_local(services, request) for _ in range(repeats)])
-            queued = statistics.median([await timed_queue(queue, request) for _ in range(repeats)])
+            for warm in (format_items(8), math_items(8)):  # warm both paths, imports included
+                await timed_queue(queue, warm)
+                await timed_local(services, warm)
+            for name, request in batches.items():
+                n = len(request.items)
+                locals_, queueds = [], []
+                for _ in range(repeats):  # interleaved, so drifting load on a shared machine hits both alike
+                    locals_.append(await timed_local(services, request))
+                    queueds.append(await timed_queue(queue, request))
+                local, queued = statistics.median(locals_), statistics.median(queueds)
+                report(f"{n} {name} items, chunks of {settings.queue_chunk_items}", n, repeats, local, queued)
     finally:
         await queue.close()
         await services.close()
-    print(
-        f"overhead: {n} format items, chunks of {settings.queue_chunk_items}, 1 worker, median of {repeats}"
-    )
-    print(f"  in-process Scorer (baseline): {local * 1000:8.1f} ms  ({local / n * 1e6:6.1f} us/item)")
-    print(f"  through Redis queue:          {queued * 1000:8.1f} ms  ({queued / n * 1e6:6.1f} us/item)")
-    per_item_us = (queued - local) / n * 1e6
-    print(f"  queue overhead: {per_item_us:.1f} us/item; ratio queue/in-process: {queued / local:.2f}")
 
 
 async def scaling(url: str, n: int, repeats: int) -> None:
@@ -188,7 +196,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with redis_server() as url:
-        asyncio.run(overhead(url, args.items, args.repeats))
+        batches = {"format-only": format_items(args.items), "math": math_items(args.cpu_items)}
+        asyncio.run(overhead(url, batches, args.repeats))
         asyncio.run(scaling(url, args.cpu_items, args.repeats))
 
 
