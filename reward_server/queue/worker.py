@@ -172,6 +172,7 @@ class Worker:
 
         chunk = ScoreRequest.model_validate_json(raw)
         scorer = Scorer(self.services.components, json.loads(defaults))
+        started = time.perf_counter()
         scoring = asyncio.create_task(scorer.score(chunk))
         while not scoring.done():
             await asyncio.wait({scoring}, timeout=self.touch_interval_s)
@@ -214,7 +215,14 @@ class Worker:
         outcome = await self._retrying(lambda: self._record(keys=job_keys + queue_keys, args=args))
         if outcome == "recorded":
             self.chunks_recorded += 1
-        log.debug("chunk %s of job %s: %s", index, job_id, outcome)
+        log.debug(
+            "chunk %s of job %s (%d items) scored in %.3f s: %s",
+            index,
+            job_id,
+            n_items,
+            time.perf_counter() - started,
+            outcome,
+        )
 
     def _fail_args(
         self, entry_id: str, n_items: int, message: str, cause: dict[str, Any] | None
