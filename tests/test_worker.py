@@ -12,7 +12,7 @@ import pytest
 from reward_server.cli import build_parser, settings_from_args
 from reward_server.config import Settings
 from reward_server.queue import scripts
-from reward_server.queue.client import JobQueue
+from reward_server.queue.client import JobQueue, ensure_group
 from reward_server.queue.jobs import JobStatus
 from reward_server.queue.keys import GROUP
 from reward_server.queue.worker import Worker
@@ -46,6 +46,7 @@ def request_of(n: int) -> ScoreRequest:
 @pytest.fixture
 async def queue(redis_server: RedisServer) -> AsyncIterator[JobQueue]:
     job_queue = JobQueue(settings_for(redis_server))
+    await ensure_group(job_queue.redis, job_queue.keys)  # what a worker does when it starts
     yield job_queue
     await job_queue.close()
 
@@ -124,6 +125,7 @@ async def test_a_chunk_that_keeps_losing_its_workers_fails_its_job(redis_server:
     await services.start()
     queue = JobQueue(settings)
     try:
+        await ensure_group(queue.redis, queue.keys)
         job_id = await queue.enqueue(request_of(2))
         # A worker takes the chunk and dies without a word: it is delivered again, once too often.
         await queue.redis.xreadgroup(GROUP, "dead", {queue.keys.chunks: ">"}, count=1)

@@ -59,7 +59,10 @@ def connect(settings: Settings) -> aioredis.Redis:
 
 
 async def ensure_group(redis: aioredis.Redis, keys: Keys) -> None:
-    """Create the consumer group (and stream) once; from id 0 so chunks enqueued before it are delivered."""
+    """Create the consumer group (and stream); from id 0, so chunks enqueued before it are delivered too.
+
+    Workers call this when Redis answers NOGROUP: on first start, and after a restart that lost the data.
+    """
     try:
         await redis.xgroup_create(keys.chunks, GROUP, id="0", mkstream=True)
     except ResponseError as exc:
@@ -110,7 +113,6 @@ class JobQueue:
         keys = self.keys
         settings = self.settings
         async with self.reachable():
-            await ensure_group(self.redis, keys)
             reply = await self._enqueue(
                 keys=[
                     keys.queued_items,

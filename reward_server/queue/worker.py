@@ -89,7 +89,9 @@ class Worker:
                     slots.release()
                     if "NOGROUP" not in str(exc):
                         raise
-                    await ensure_group(self.redis, self.keys)  # Redis restarted without its data
+                    # A fresh Redis, or one restarted without its data: (re)create the group and go on.
+                    with contextlib.suppress(*OUTAGE_ERRORS):
+                        await ensure_group(self.redis, self.keys)
                     continue
                 if entry is None:
                     slots.release()
