@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
+from tests.conftest import free_port
 from tests.queue_helpers import assert_math_results, math_items, wait_for_job, warm_up
 from tests.redis_fixtures import RedisServer, unique_prefix, wait_for_workers, worker_processes
 
@@ -174,3 +177,33 @@ def test_jobs_need_a_queue(client: TestClient) -> None:
     response = client.post("/v1/jobs", json={"items": []})
     assert response.status_code == 404
     assert "--redis-url" in response.json()["detail"][0]["msg"]
+
+
+def test_reward_server_serve_with_a_redis_url_scores_through_the_workers(
+    redis_server: RedisServer, prefix: str, workers: object
+) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reward_server", "serve", "--port", str(port), "--cpu-workers", "1"]
+        + ["--redis-url", redis_server.url, "--queue-prefix", prefix],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"{url}/healthz", timeout=2)
+                if health.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the server did not come up"
+            time.sleep(0.1)
+        assert health.json()["queue"]["workers"] == 2
+        response = httpx.post(f"{url}/v1/score", json={"items": math_items(9)}, timeout=60)
+        assert response.status_code == 200, response.text
+        assert_math_results(response.json()["results"], 9)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
