@@ -179,3 +179,29 @@ def test_a_worker_stops_on_sigterm_and_leaves_the_live_set(
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=20) == 0
     assert live_workers(redis_server.client(), prefix) == 0
+
+
+def test_a_waiting_score_call_fails_clearly_when_redis_stays_down(
+    make_redis: Callable[..., RedisServer], prefix: str
+) -> None:
+    server = make_redis(persistent=False)
+    server.client().zadd(f"{prefix}:workers", {"ghost": time.time() + 60})
+    with api_for(server, prefix, redis_timeout_s=0.5) as api:
+        outcome: dict[str, httpx.Response] = {}
+        call = threading.Thread(
+            target=lambda: outcome.setdefault("r", api.post("/v1/score", json={"items": math_items(2)}))
+        )
+        call.start()
+        deadline = time.monotonic() + 10
+        while not server.client().keys(f"{prefix}:job:*"):
+            assert time.monotonic() < deadline and call.is_alive(), "the job was never enqueued"
+            time.sleep(0.01)
+        server.kill()
+        killed_at = time.monotonic()
+        call.join(timeout=20)
+        assert not call.is_alive(), "/v1/score hung with Redis down"
+    response = outcome["r"]
+    assert response.status_code == 503
+    assert "lost the job queue" in response.json()["detail"][0]["msg"]
+    assert "Retry-After" in response.headers
+    assert time.monotonic() - killed_at < 10
