@@ -71,6 +71,7 @@ def workers(url: str, prefix: str, count: int) -> Iterator[None]:
         "REWARD_SERVER_CPU_WORKERS": "1",
         "REWARD_SERVER_WORKER_CONCURRENCY": "2",
         "REWARD_SERVER_LOG_LEVEL": "warning",
+        "REWARD_SERVER_SANDBOX": "none",
         "REWARD_SERVER_MATH_TIMEOUT_S": "60",
     }
     procs = [
@@ -148,7 +149,9 @@ def report(what: str, n: int, repeats: int, local: float, queued: float) -> None
 async def overhead(url: str, batches: dict[str, ScoreRequest], repeats: int) -> None:
     """Each batch in process (1 cpu process) and through the queue (1 worker with 1 cpu process)."""
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
-    settings = Settings(redis_url=url, queue_prefix=prefix, cpu_workers=1, queue_chunk_items=64)
+    settings = Settings(
+        redis_url=url, queue_prefix=prefix, cpu_workers=1, queue_chunk_items=64, sandbox="none"
+    )
     services = Services.create(settings)
     await services.start()
     queue = JobQueue(settings)
@@ -174,7 +177,7 @@ async def scaling(url: str, n: int, repeats: int) -> None:
     rates: dict[int, float] = {}
     for count in (1, 2):
         prefix = f"bench-{uuid.uuid4().hex[:6]}"
-        settings = Settings(redis_url=url, queue_prefix=prefix, queue_chunk_items=8)
+        settings = Settings(redis_url=url, queue_prefix=prefix, queue_chunk_items=8, sandbox="none")
         queue = JobQueue(settings)
         try:
             with workers(url, prefix, count):

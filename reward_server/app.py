@@ -12,7 +12,7 @@ from reward_server import __version__
 from reward_server.body_limit import BodyLimitMiddleware
 from reward_server.config import Settings
 from reward_server.errors import install_error_handlers
-from reward_server.routes import health, jobs, score
+from reward_server.routes import health, jobs, openrlhf, rank, sandbox, score
 from reward_server.services import Services
 
 log = logging.getLogger(__name__)
@@ -39,5 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(score.router)
+    app.include_router(sandbox.router)
+    app.include_router(rank.router)
+    app.include_router(openrlhf.router)
     app.include_router(jobs.router)
     return app

@@ -129,6 +129,7 @@ WORKER_ENV = {
     "REWARD_SERVER_REDIS_TIMEOUT_S": "1.0",
     "REWARD_SERVER_WORKER_CONCURRENCY": "1",
     "REWARD_SERVER_LOG_LEVEL": "warning",
+    "REWARD_SERVER_SANDBOX": "none",  # no warm containers per test worker
     # A cold pool process imports math-verify for seconds on a busy box; tests check verdicts, not budgets.
     "REWARD_SERVER_MATH_TIMEOUT_S": "60",
 }

@@ -31,6 +31,7 @@ def make_api(redis_server: RedisServer, prefix: str) -> Iterator[Callable[..., T
     def make(**overrides: Any) -> TestClient:
         values: dict[str, Any] = {
             "cpu_workers": 1,
+            "sandbox": "none",
             "redis_url": redis_server.url,
             "queue_prefix": prefix,
             "queue_chunk_items": 2,

@@ -37,6 +37,7 @@ def workers(redis_server: RedisServer, prefix: str) -> Iterator[list[subprocess.
 def queue_settings(redis_server: RedisServer, prefix: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "cpu_workers": 1,
+        "sandbox": "none",
         "redis_url": redis_server.url,
         "queue_prefix": prefix,
         "queue_chunk_items": 4,
@@ -184,7 +185,18 @@ def test_reward_server_serve_with_a_redis_url_scores_through_the_workers(
 ) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_server", "serve", "--port", str(port), "--cpu-workers", "1"]
+        [
+            sys.executable,
+            "-m",
+            "reward_server",
+            "serve",
+            "--port",
+            str(port),
+            "--cpu-workers",
+            "1",
+            "--sandbox",
+            "none",
+        ]
         + ["--redis-url", redis_server.url, "--queue-prefix", prefix],
         stdout=subprocess.DEVNULL,
     )

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.redis
 def settings_for(server: RedisServer, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "cpu_workers": 1,
+        "sandbox": "none",
         "redis_url": server.url,
         "queue_prefix": unique_prefix(),
         "queue_chunk_items": 2,
@@ -141,11 +142,14 @@ async def test_a_chunk_that_keeps_losing_its_workers_fails_its_job(redis_server:
 def test_the_worker_command_takes_the_queue_settings() -> None:
     args = build_parser().parse_args(
         ["worker", "--redis-url", "redis://q:6379/1", "--concurrency", "4", "--reclaim-after-s", "2.5"]
+        + ["--sandbox", "local", "--cpu-workers", "3"]
     )
     settings = settings_from_args(args)
     assert settings.redis_url == "redis://q:6379/1"
     assert settings.worker_concurrency == 4
     assert settings.queue_reclaim_after_s == 2.5
+    assert settings.sandbox == "local"
+    assert settings.cpu_workers == 3
 
 
 def test_the_worker_command_needs_a_redis_url(capsys: pytest.CaptureFixture[str]) -> None:

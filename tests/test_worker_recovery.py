@@ -26,6 +26,7 @@ Spawn = Callable[..., subprocess.Popen[bytes]]
 def api_for(server: RedisServer, prefix: str, **overrides: Any) -> TestClient:
     values: dict[str, Any] = {
         "cpu_workers": 1,
+        "sandbox": "none",
         "redis_url": server.url,
         "queue_prefix": prefix,
         "queue_chunk_items": 8,
