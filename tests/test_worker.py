@@ -156,3 +156,18 @@ def test_the_worker_command_needs_a_redis_url(capsys: pytest.CaptureFixture[str]
     with pytest.raises(SystemExit):
         build_parser().parse_args(["worker"])
     assert "--redis-url" in capsys.readouterr().err
+
+
+async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None:
+    """What a client retry does when Redis ran the script but the reply was lost with the connection."""
+    request = request_of(3)
+    job_id = await queue.enqueue(request)
+    keys = queue.keys
+    enqueue = queue.redis.register_script(scripts.ENQUEUE)
+    chunks_before = await queue.redis.xlen(keys.chunks)
+    args: list[Any] = [job_id, 3, 100, 60_000, 0, "digest", 2, "{}", keys.job(""), 60_000, "{}", "{}"]
+    job_keys = [keys.job(job_id), keys.request(job_id), keys.chunks, keys.events(job_id)]
+    reply = await enqueue(keys=[keys.queued_items, "", *job_keys], args=args)
+    assert reply == ["created", job_id]
+    assert await queue.redis.xlen(keys.chunks) == chunks_before
+    assert await queue.queued_items() == 3

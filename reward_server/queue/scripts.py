@@ -41,6 +41,8 @@ local job_id, total, max_items = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local max_age_ms, now, digest, chunk_items = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local defaults, job_prefix, result_ttl_ms = ARGV[8], ARGV[9], ARGV[10]
 local first_chunk_arg = 11
+-- The client retries a call whose reply a dropped connection lost: enqueueing the same job twice is a no-op.
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'created', job_id} end
 if KEYS[2] ~= '' then
   local existing = redis.call('GET', KEYS[2])
   if existing then
