@@ -83,9 +83,14 @@ class SlowFormat:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
+        self.cancelled = False
 
     async def score(self, items: Sequence[ScoreItem]) -> list[ComponentScore]:
-        await asyncio.sleep(self.seconds)
+        try:
+            await asyncio.sleep(self.seconds)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
         return [ComponentScore(1.0, {}) for _ in items]
 
 
@@ -171,3 +176,31 @@ async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None
     assert reply == ["created", job_id]
     assert await queue.redis.xlen(keys.chunks) == chunks_before
     assert await queue.queued_items() == 3
+
+
+async def test_cancelling_a_running_job_stops_the_worker_scoring_it(redis_server: RedisServer) -> None:
+    settings = settings_for(redis_server, queue_reclaim_after_s=0.3)
+    services = Services.create(settings)
+    await services.start()
+    queue = JobQueue(settings)
+    stop = asyncio.Event()
+    worker = Worker(settings, services)
+    try:
+        slow = SlowFormat(seconds=30)
+        services.components["format"] = slow
+        job_id = await queue.enqueue(request_of(2))
+        run = asyncio.create_task(worker.run(stop))
+        while (info := await queue.get(job_id)) is not None and info.status is JobStatus.queued:
+            await asyncio.sleep(0.01)
+        assert await queue.cancel(job_id) is JobStatus.cancelled
+        started = asyncio.get_running_loop().time()
+        while await queue.queued_items():  # the worker notices at its next touch and drops the chunk
+            assert asyncio.get_running_loop().time() - started < 5, "the worker kept scoring a cancelled job"
+            await asyncio.sleep(0.01)
+        assert slow.cancelled
+        stop.set()
+        await run
+    finally:
+        await worker.close()
+        await queue.close()
+        await services.close()

@@ -176,21 +176,26 @@ class Worker:
         scorer = Scorer(self.services.components, json.loads(defaults))
         started = time.perf_counter()
         scoring = asyncio.create_task(scorer.score(chunk))
-        while not scoring.done():
-            await asyncio.wait({scoring}, timeout=self.touch_interval_s)
-            if scoring.done():
-                break
-            try:
-                status = await self._touch(
-                    keys=[keys.chunks, keys.job(job_id)], args=[GROUP, self.consumer, entry_id]
-                )
-            except OUTAGE_ERRORS:
-                continue
-            if status is None or JobStatus(status).finished:  # cancelled meanwhile: stop scoring
+        try:
+            while not scoring.done():
+                await asyncio.wait({scoring}, timeout=self.touch_interval_s)
+                if scoring.done():
+                    break
+                try:
+                    status = await self._touch(
+                        keys=[keys.chunks, keys.job(job_id)], args=[GROUP, self.consumer, entry_id]
+                    )
+                except OUTAGE_ERRORS:
+                    continue
+                if status is None or JobStatus(status).finished:  # cancelled meanwhile: stop scoring
+                    scoring.cancel()
+                    await asyncio.gather(scoring, return_exceptions=True)
+                    await self._ack(keys=queue_keys, args=[GROUP, entry_id, n_items])
+                    return
+        finally:
+            if not scoring.done():  # cancelled job, or this handler failed: the scoring goes too
                 scoring.cancel()
                 await asyncio.gather(scoring, return_exceptions=True)
-                await self._ack(keys=queue_keys, args=[GROUP, entry_id, n_items])
-                return
 
         try:
             results = scoring.result()
