@@ -110,12 +110,14 @@ async def run_workers(
 
 
 async def test_a_live_worker_keeps_a_chunk_that_outlasts_the_reclaim_time(redis_server: RedisServer) -> None:
-    settings = settings_for(redis_server, queue_reclaim_after_s=0.3)
+    # Touches every 1/3 s; the chunk takes 2.5 reclaim periods. A looser margin than needed: a busy CI box
+    # can stall an event loop for a good fraction of a second.
+    settings = settings_for(redis_server, queue_reclaim_after_s=1.0)
     services = Services.create(settings)
     await services.start()
     queue = JobQueue(settings)
     try:
-        services.components["format"] = SlowFormat(seconds=1.2)
+        services.components["format"] = SlowFormat(seconds=2.5)
         job_id = await queue.enqueue(request_of(2))
         info = await run_workers(settings, services, 2, job_id, queue)
         assert info.status is JobStatus.done
