@@ -12,7 +12,7 @@ from reward_server import __version__
 from reward_server.body_limit import BodyLimitMiddleware
 from reward_server.config import Settings
 from reward_server.errors import install_error_handlers
-from reward_server.routes import health, openrlhf, rank, sandbox, score
+from reward_server.routes import health, jobs, openrlhf, rank, sandbox, score
 from reward_server.services import Services
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.create(settings)
         await services.start()
+        if settings.redis_url:
+            await services.use_queue()
         app.state.services = services
         try:
             yield
@@ -40,4 +42,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sandbox.router)
     app.include_router(rank.router)
     app.include_router(openrlhf.router)
+    app.include_router(jobs.router)
     return app

@@ -57,6 +57,42 @@ class Settings(BaseSettings):
     max_batch_items: Annotated[int, Field(ge=1)] = 8192
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
 
+    # Job queue (Redis). Without redis_url the service scores in-process and none of these apply.
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db: score through Redis and `reward-server worker`s."
+    )
+    queue_prefix: str = Field(default="reward-server", description="Prefix of the queue's Redis keys.")
+    queue_chunk_items: Annotated[int, Field(ge=1)] = Field(
+        default=64,
+        description="Items per chunk: batches are split into chunks that workers score in parallel.",
+    )
+    queue_max_items: Annotated[int, Field(ge=1)] = Field(
+        default=100_000, description="Items queued or in progress beyond which new work answers 429."
+    )
+    queue_retry_after_s: Annotated[float, Field(gt=0)] = 2.0
+    queue_reclaim_after_s: Annotated[float, Field(gt=0)] = Field(
+        default=30.0,
+        description="A chunk whose worker went silent this long ago is redelivered to another worker.",
+    )
+    queue_max_deliveries: Annotated[int, Field(ge=1)] = Field(
+        default=3, description="A chunk delivered this many times without a result fails its job (poison)."
+    )
+    job_result_ttl_s: Annotated[float, Field(gt=0)] = Field(
+        default=3600.0, description="How long a finished job and its results stay readable."
+    )
+    job_max_age_s: Annotated[float, Field(gt=0)] = Field(
+        default=86400.0, description="An unfinished job's keys expire after this long, whatever happens."
+    )
+    job_wait_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=600.0, description="How long /v1/score waits for its job before answering 503."
+    )
+    redis_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=5.0, description="Timeout of one Redis call; an outage longer than this fails calls."
+    )
+    worker_concurrency: Annotated[int, Field(ge=1)] = Field(
+        default=2, description="Chunks one worker scores at once (they share its cpu pool)."
+    )
+
     @field_validator("default_rewards")
     @classmethod
     def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
