@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -38,6 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--math-timeout-s", type=float, dest="math_timeout_s")
     serve.add_argument("--log-level", dest="log_level")
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        metavar="KEY",
+        help="accept this bearer key on /v1/* (repeatable); prefer REWARD_SERVER_API_KEYS, "
+        "which `ps` does not show",
+    )
+    serve.add_argument("--log-format", choices=["json", "text"], dest="log_format")
+    serve.add_argument(
+        "--shutdown-timeout-s",
+        type=float,
+        dest="shutdown_timeout_s",
+        help="on SIGTERM, how long in-flight requests may finish (default 30)",
+    )
     return parser
 
 
@@ -52,12 +66,21 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from reward_server.app import create_app
+    from reward_server.logs import configure_logging
 
     settings = settings_from_args(args)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    configure_logging(settings.log_level, settings.log_format)
+    # SIGTERM: uvicorn stops accepting, lets in-flight requests finish for up to the shutdown timeout,
+    # then the lifespan closes the services.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
     return 0
 
 

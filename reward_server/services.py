@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,8 @@ class Services:
     scorer: Scorer | None = None
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
+    # Awaited before each /metrics scrape, so gauges read from elsewhere (queue depth) are fresh.
+    scrape_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
