@@ -1,4 +1,4 @@
-"""The `reward-server` command: serve (and, as they land, worker and eval)."""
+"""The `reward-server` command: serve, eval (and, as it lands, worker)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -52,7 +53,86 @@ def build_parser() -> argparse.ArgumentParser:
         dest="shutdown_timeout_s",
         help="on SIGTERM, how long in-flight requests may finish (default 30)",
     )
+    _add_eval(commands)
     return parser
+
+
+def _add_eval(commands: Any) -> None:
+    ev = commands.add_parser(
+        "eval",
+        help="score a JSONL file offline (resumable) and summarize it",
+        description="Each INPUT line is a /v1/score item plus an optional 'group' (the prompt the sample "
+        "belongs to). Rows already in OUTPUT (matched by id, or by line number for rows without one) are "
+        "skipped, so an interrupted run continues where it stopped.",
+    )
+    ev.add_argument("input", type=Path, metavar="INPUT.jsonl")
+    ev.add_argument("--output", "-o", type=Path, required=True, metavar="OUTPUT.jsonl")
+    ev.add_argument("--url", help="score through a running service instead of in this process")
+    ev.add_argument("--rewards", type=_weights, help="weights for every row, e.g. accuracy=1,format=0")
+    ev.add_argument("--report", type=Path, metavar="FILE.html", help="also write a self-contained HTML page")
+    ev.add_argument(
+        "--summary",
+        type=Path,
+        metavar="FILE.json",
+        help="summary path (default OUTPUT.summary.json)",
+    )
+    ev.add_argument(
+        "--api-key", help="bearer key for --url (default: $REWARD_SERVER_API_KEY, which `ps` does not show)"
+    )
+    ev.add_argument("--batch-size", type=int, default=64, help="rows per request (default 64)")
+    ev.add_argument("--concurrency", type=int, default=4, help="requests in flight with --url (default 4)")
+    ev.add_argument("--timeout-s", type=float, default=600.0, help="per-request timeout with --url")
+    ev.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ev.add_argument("--cpu-workers", type=int, dest="cpu_workers", help="in-process: processes for checks")
+    ev.add_argument("--math-timeout-s", type=float, dest="math_timeout_s", help="in-process: math budget")
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import asyncio
+    import os
+
+    from reward_server.eval_metrics import format_table
+    from reward_server.evaluation import EvalError, EvalOptions, evaluate
+
+    if args.batch_size < 1 or args.concurrency < 1:
+        print("reward-server eval: --batch-size and --concurrency must be at least 1", file=sys.stderr)
+        return 2
+    overrides = {
+        k: getattr(args, k) for k in ("cpu_workers", "math_timeout_s") if getattr(args, k) is not None
+    }
+    if args.rewards is not None:
+        from reward_server.schemas import ScoreRequest
+
+        try:
+            ScoreRequest(items=[], rewards=args.rewards)
+        except ValidationError as exc:
+            print(f"reward-server eval: --rewards: {exc.errors()[0]['msg']}", file=sys.stderr)
+            return 2
+    options = EvalOptions(
+        input=args.input,
+        output=args.output,
+        url=args.url,
+        rewards=args.rewards,
+        report=args.report,
+        summary=args.summary,
+        api_key=args.api_key or os.environ.get("REWARD_SERVER_API_KEY"),
+        batch_size=args.batch_size,
+        concurrency=args.concurrency,
+        timeout_s=args.timeout_s,
+        progress=not args.no_progress,
+        settings_overrides=overrides,
+    )
+    if not args.input.is_file():
+        print(f"reward-server eval: {args.input}: no such file", file=sys.stderr)
+        return 2
+    try:
+        summary = asyncio.run(evaluate(options))
+    except EvalError as exc:
+        print(f"reward-server eval: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(summary))
+    print(f"\nsummary: {options.summary_path}" + (f"   report: {args.report}" if args.report else ""))
+    return 0
 
 
 def settings_from_args(args: argparse.Namespace) -> Any:
@@ -89,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "eval":
+            return _eval(args)
     except ValidationError as exc:
         print(f"reward-server: invalid settings:\n{exc}", file=sys.stderr)
         return 2
