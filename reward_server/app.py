@@ -14,7 +14,7 @@ from reward_server.body_limit import BodyLimitMiddleware
 from reward_server.config import Settings
 from reward_server.errors import install_error_handlers
 from reward_server.request_context import RequestContextMiddleware
-from reward_server.routes import health, metrics, score
+from reward_server.routes import health, metrics, openrlhf, rank, sandbox, score
 from reward_server.services import Services
 
 log = logging.getLogger(__name__)
@@ -46,4 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(score.router)
     app.include_router(metrics.router)
+    app.include_router(sandbox.router)
+    app.include_router(rank.router)
+    app.include_router(openrlhf.router)
     return app

@@ -25,6 +25,16 @@ def _weights(text: str) -> dict[str, float]:
     return weights
 
 
+def _reward_model(text: str) -> Any:
+    """`[NAME=]PATH[,key=value...]` → RewardModelSpec, with the reason in argparse's message."""
+    from reward_server.reward_model.spec import RewardModelSpecError, parse_reward_model_spec
+
+    try:
+        return parse_reward_model_spec(text)
+    except RewardModelSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reward-server", description="A reward service for RL training.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -37,6 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--rewards", type=_weights, dest="default_rewards", help="default weights, e.g. accuracy=1,format=1"
     )
     serve.add_argument("--math-timeout-s", type=float, dest="math_timeout_s")
+    serve.add_argument(
+        "--sandbox",
+        choices=["auto", "docker", "local", "none"],
+        help="where code runs: docker (isolated), local (bubblewrap/rlimits, weaker), auto (default)",
+    )
+    serve.add_argument(
+        "--sandbox-pool-size", type=int, dest="sandbox_pool_size", help="warm containers per image"
+    )
+    serve.add_argument(
+        "--reward-model",
+        type=_reward_model,
+        action="append",
+        dest="reward_models",
+        metavar="[NAME=]PATH[,OPTION=VALUE...]",
+        help="load a reward model (repeatable): e.g. helpful=/models/rm,view=answer,max_length=4096",
+    )
     serve.add_argument("--log-level", dest="log_level")
     serve.add_argument(
         "--api-key",

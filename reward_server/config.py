@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from reward_server.reward_model.spec import RewardModelSpec
 from reward_server.rewards.names import validate_reward_name
 
 
@@ -35,6 +36,23 @@ class Settings(BaseSettings):
     language_timeout_s: Annotated[float, Field(gt=0)] = 5.0
     think_tag: str = "think"
     answer_tag: str = "answer"
+
+    # Code sandbox
+    sandbox: Literal["auto", "docker", "local", "none"] = Field(
+        default="auto", description="auto: docker when a daemon answers and images exist, else local."
+    )
+    sandbox_pool_size: Annotated[int, Field(ge=1, le=256)] = Field(default_factory=_default_workers)
+    sandbox_prewarm: list[str] = Field(
+        default_factory=lambda: ["python"], description="Pools started at boot."
+    )
+    sandbox_time_limit_s: Annotated[float, Field(gt=0, le=600)] = 10.0
+    sandbox_memory_limit_mb: Annotated[int, Field(ge=16, le=65536)] = 512
+    sandbox_output_limit_bytes: Annotated[int, Field(gt=0, le=64 << 20)] = 1 << 20
+
+    # Reward models: `model:NAME` components (`--reward-model [NAME=]PATH[,key=value...]`, or JSON here)
+    reward_models: list[RewardModelSpec] = Field(
+        default_factory=list, description="Sequence-classification reward models to load at start."
+    )
 
     # Request limits
     max_batch_items: Annotated[int, Field(ge=1)] = 8192
@@ -80,6 +98,12 @@ class Settings(BaseSettings):
                 )
             if any(c.isspace() or c == "," for c in secret):
                 raise ValueError("an API key cannot contain whitespace or commas")
+    @field_validator("reward_models")
+    @classmethod
+    def _unique_model_names(cls, value: list[RewardModelSpec]) -> list[RewardModelSpec]:
+        names = [spec.name for spec in value]
+        if duplicates := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"reward model names must be unique; repeated: {', '.join(duplicates)}")
         return value
 
     @field_validator("think_tag", "answer_tag")

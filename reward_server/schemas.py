@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from reward_server.rewards.names import validate_reward_name
 
@@ -31,7 +31,43 @@ class MathTask(_Strict):
     answer: Annotated[str, Field(min_length=1, description="The gold answer, LaTeX or plain text.")]
 
 
-Task = Annotated[MathTask | NoTask, Field(discriminator="type")]
+class CodeTest(_Strict):
+    stdin: str = ""
+    expected_stdout: str
+
+
+class CodeTask(_Strict):
+    """Run the completion's code: HumanEval style (`test_code` + `entry_point`) or judge style (`tests`)."""
+
+    type: Literal["code"]
+    language: Annotated[str, Field(min_length=1, max_length=32, examples=["python", "cpp"])]
+    test_code: str | None = Field(default=None, description="Appended to the code; the program must exit 0.")
+    entry_point: str | None = Field(
+        default=None, description="With test_code: `check(<entry_point>)` is called."
+    )
+    tests: Annotated[list[CodeTest], Field(min_length=1)] | None = None
+    time_limit_s: Annotated[float, Field(gt=0, le=60)] | None = Field(default=None, description="Per test.")
+    memory_limit_mb: Annotated[int, Field(ge=16, le=8192)] | None = None
+    stop_on_first_failure: bool = False
+    float_tolerance: Annotated[float, Field(ge=0)] | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from sandboxes.languages import LANGUAGES, resolve_language
+
+        if resolve_language(value) is None:
+            raise ValueError(f"unknown language {value!r}; known: {', '.join(LANGUAGES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_style(self) -> CodeTask:
+        if (self.test_code is None) == (self.tests is None):
+            raise ValueError("give either test_code (with entry_point) or tests, not both or neither")
+        return self
+
+
+Task = Annotated[MathTask | CodeTask | NoTask, Field(discriminator="type")]
 
 
 def _check_weights(value: Weights | None) -> Weights | None:

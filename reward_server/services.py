@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reward_server.config import Settings
 from reward_server.cpu_pool import CpuPool
 from reward_server.pipeline import Scorer, ScoringBackend
 from reward_server.rewards.components import Component, build_components
+from reward_server.sandboxing import create_sandbox, sandbox_limits
+from sandboxes import Limits, Sandbox
+
+if TYPE_CHECKING:
+    from reward_server.reward_model.engine import RewardModel
 
 log = logging.getLogger(__name__)
 
@@ -27,17 +33,49 @@ class Services:
     health: dict[str, Any] = field(default_factory=dict)
     # Awaited before each /metrics scrape, so gauges read from elsewhere (queue depth) are fresh.
     scrape_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    sandbox: Sandbox | None = None
+    sandbox_limits: Limits = field(default_factory=Limits)
+    reward_models: dict[str, RewardModel] = field(default_factory=dict)
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
-        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers))
+        from reward_server.rewards.math import warm_up as warm_up_math
+
+        # Workers (and replacements for killed ones) load the LaTeX parser and sympy before their first task.
+        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=(warm_up_math,)))
 
     async def start(self) -> None:
         self.cpu_pool.start()
+        try:
+            self.sandbox_limits = sandbox_limits(self.settings)
+            self.sandbox = await create_sandbox(self.settings)
+            if self.sandbox is not None:
+                self.health["sandbox"] = self.sandbox.health()
+            await self._load_reward_models()
+        except BaseException:
+            await self.close()  # no half-started process: the pool, sandbox and loaded models go
+            raise
         self.components = build_components(self)
         self.scorer = Scorer(self.components, self.settings.default_rewards)
         self.backend = self.scorer
         self.health.update({"cpu_workers": self.settings.cpu_workers, "components": sorted(self.components)})
 
+    async def _load_reward_models(self) -> None:
+        if not self.settings.reward_models:
+            return
+        from reward_server.reward_model.engine import load_reward_model  # torch: only when configured
+
+        for spec in self.settings.reward_models:
+            model = await asyncio.to_thread(load_reward_model, spec)
+            self.reward_models[spec.name] = model
+        self.health["reward_models"] = {
+            name: {"path": m.spec.path, "device": str(m.device), "dtype": str(m.dtype).removeprefix("torch.")}
+            for name, m in self.reward_models.items()
+        }
+
     async def close(self) -> None:
+        for model in self.reward_models.values():
+            await model.aclose()
         self.cpu_pool.close()
+        if self.sandbox is not None:
+            await self.sandbox.close()

@@ -40,3 +40,12 @@ def settings() -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def reward_server_url() -> Iterator[str]:
+    """A real `reward-server serve` process (for tests where the process boundary matters)."""
+    from tests.reward_server_process import running_reward_server
+
+    with running_reward_server({"REWARD_SERVER_CPU_WORKERS": "2"}) as url:
+        yield url

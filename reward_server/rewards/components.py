@@ -42,16 +42,25 @@ class FormatComponent:
 
 def build_components(services: Services) -> dict[str, Component]:
     """Every component this process can compute, by reward name."""
-    from reward_server.rewards.accuracy import AccuracyComponent
+    from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
     from reward_server.rewards.language import LanguageComponent
     from reward_server.rewards.math import MathChecker
+    from reward_server.rewards.model import reward_model_components
 
     settings = services.settings
+    checkers: dict[str, TaskChecker] = {
+        "math": MathChecker(services.cpu_pool, settings.math_timeout_s, settings.answer_tag)
+    }
+    if services.sandbox is not None:
+        from reward_server.rewards.code import CodeChecker
+
+        checkers["code"] = CodeChecker(
+            services.sandbox, default_limits=services.sandbox_limits, answer_tag=settings.answer_tag
+        )
     components: dict[str, Component] = {
         "format": FormatComponent(settings.think_tag, settings.answer_tag),
-        "accuracy": AccuracyComponent(
-            {"math": MathChecker(services.cpu_pool, settings.math_timeout_s, settings.answer_tag)}
-        ),
+        "accuracy": AccuracyComponent(checkers),
         "language": LanguageComponent(services.cpu_pool, settings.language_timeout_s, settings.think_tag),
     }
+    components.update(reward_model_components(services.reward_models))
     return components

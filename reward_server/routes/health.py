@@ -17,4 +17,6 @@ router = APIRouter(tags=["health"])
 async def healthz(services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
     ok = services.backend is not None and services.cpu_pool.running
     body: dict[str, Any] = {"status": "ok" if ok else "unavailable", **services.health}
+    if services.sandbox is not None:  # live pool counts, not the snapshot taken at start
+        body["sandbox"] = services.sandbox.health()
     return JSONResponse(body, status_code=200 if ok else 503)

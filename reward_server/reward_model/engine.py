@@ -1,0 +1,269 @@
+"""A loaded reward model: tokenizer, sequence-classification model, and its batcher.
+
+Imports torch and transformers; only import this module when a reward model is configured
+(the `model` extra).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import math
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+from reward_server.reward_model.batcher import DynamicBatcher, TokenIds
+from reward_server.reward_model.inputs import RewardInput, plain_prompt, prompt_messages, view_completion
+from reward_server.reward_model.spec import RewardModelSpec
+from reward_server.rewards.base import ComponentScore, ItemError
+
+log = logging.getLogger(__name__)
+
+# Beyond this a tokenizer's `model_max_length` is the "unset" sentinel (int(1e30)), not a limit.
+_UNSET_MAX_LENGTH = 1_000_000
+
+
+class RewardModelLoadError(RuntimeError):
+    """A configured reward model could not be loaded; says which one and why."""
+
+
+def choose_device(requested: str) -> tuple[torch.device, torch.dtype]:
+    """CUDA with bf16 when a GPU is there (or asked for), else CPU with fp32."""
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RewardModelLoadError("device=cuda was asked for but torch sees no CUDA device")
+    if requested == "cuda" or (requested == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda"), torch.bfloat16
+    return torch.device("cpu"), torch.float32
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedInput:
+    """Token ids for one input, and what happened on the way (for `details`)."""
+
+    ids: list[int]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class RewardModel:
+    """One reward model, ready to score: `await model.score(inputs)`."""
+
+    def __init__(self, spec: RewardModelSpec, tokenizer: Any, model: Any, device: torch.device) -> None:
+        self.spec = spec
+        self.tokenizer = tokenizer
+        self.model = model
+        self.device = device
+        self.dtype = next(model.parameters()).dtype
+        self.max_length = spec.max_length or _model_max_length(tokenizer, model.config)
+        self.pad_token_id: int | None = model.config.pad_token_id
+        # transformers ≥ 5 can encode control tokens written inside messages as plain text, so
+        # a completion cannot close its own turn and forge a new one with `<|im_end|>`.
+        self._sanitize = (
+            "sanitize_control_tokens" in inspect.signature(tokenizer.apply_chat_template).parameters
+        )
+        self.tokenizer.truncation_side = spec.truncation_side
+        # The fast tokenizer is not safe to share between threads once truncation settings
+        # change, so all encoding happens on one thread of its own.
+        self._encode_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"rm-encode-{spec.name}")
+        self.batcher = DynamicBatcher(
+            self.forward,
+            max_batch_tokens=spec.max_batch_tokens,
+            # Without a pad token the model cannot tell padding from text: one sequence per pass.
+            max_batch_size=spec.max_batch_size if self.pad_token_id is not None else 1,
+            max_wait_ms=spec.max_wait_ms,
+            max_padding=spec.max_padding,
+            name=f"rm-forward-{spec.name}",
+        )
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def uses_chat_template(self) -> bool:
+        return getattr(self.tokenizer, "chat_template", None) is not None
+
+    # -- input building -------------------------------------------------------------------------
+
+    def encode(self, item: RewardInput) -> EncodedInput:
+        """Token ids the model reads for one item (view applied, chat template, truncation)."""
+        viewed = view_completion(
+            item.completion, self.spec.view, think_tag=self.spec.think_tag, answer_tag=self.spec.answer_tag
+        )
+        messages = prompt_messages(item.prompt)
+        details: dict[str, Any] = {"model": self.name, "view": self.spec.view}
+        if self.spec.view == "answer":
+            details["answer_found"] = viewed.answer_found
+        if messages and self.uses_chat_template:
+            details["input"] = "chat_template"
+            conversation = [*messages, {"role": "assistant", "content": viewed.text}]
+            ids = self._encode_chat(conversation)
+            if self.max_length is not None and len(ids) > self.max_length:
+                details.update(truncated=True, tokens_before_truncation=len(ids))
+                ids = self._truncate_chat(ids, self.max_length)
+        else:
+            details["input"] = "plain"
+            text = plain_prompt(item.prompt) + viewed.text if messages else viewed.text
+            ids = self._encode_plain(text, truncate=False)
+            if self.max_length is not None and len(ids) > self.max_length:
+                details.update(truncated=True, tokens_before_truncation=len(ids))
+                ids = self._encode_plain(text, truncate=True)
+        details.setdefault("truncated", False)
+        details["tokens"] = len(ids)
+        if details["truncated"]:
+            details["max_length"] = self.max_length
+        return EncodedInput(list(ids), details)
+
+    def _encode_chat(self, conversation: list[dict[str, str]]) -> list[int]:
+        # The template writes BOS and turn markers itself: tokenizing its output again with
+        # special tokens would double BOS (the Skywork reward-model trap). Tokenizing through
+        # apply_chat_template adds none.
+        extra: dict[str, Any] = {"sanitize_control_tokens": True} if self._sanitize else {}
+        ids = self.tokenizer.apply_chat_template(
+            conversation,
+            tokenize=True,
+            return_dict=False,
+            **extra,
+        )
+        return list(ids)
+
+    def _truncate_chat(self, ids: list[int], max_length: int) -> list[int]:
+        if self.spec.truncation_side == "right":
+            return ids[:max_length]
+        # Keeping the end: the template's BOS stays first, as the model always saw it.
+        bos = self.tokenizer.bos_token_id
+        if bos is not None and ids and ids[0] == bos:
+            return [bos, *ids[len(ids) - max_length + 1 :]]
+        return ids[len(ids) - max_length :]
+
+    def _encode_plain(self, text: str, *, truncate: bool) -> list[int]:
+        encoded = self.tokenizer(
+            text,
+            add_special_tokens=True,
+            split_special_tokens=True,  # "</s>" written in a completion is text, not end of sequence
+            truncation=truncate,
+            max_length=self.max_length if truncate else None,
+        )
+        return list(encoded["input_ids"])
+
+    def encode_all(self, items: Sequence[RewardInput]) -> list[EncodedInput | ItemError]:
+        out: list[EncodedInput | ItemError] = []
+        for item in items:
+            try:
+                encoded = self.encode(item)
+            except Exception as exc:  # a template that rejects this conversation fails this item only
+                out.append(ItemError(f"cannot build model input: {type(exc).__name__}: {exc}"))
+                continue
+            out.append(encoded if encoded.ids else ItemError("model input is empty"))
+        return out
+
+    # -- forward ----------------------------------------------------------------------------------
+
+    def forward(self, batch: list[TokenIds]) -> list[float]:
+        """Raw scores for one batch: right-padded, so positions match a single-sequence forward."""
+        if len(batch) > 1 and self.pad_token_id is None:
+            return [score for ids in batch for score in self.forward([ids])]
+        longest = max(len(ids) for ids in batch)
+        pad = self.pad_token_id if self.pad_token_id is not None else 0
+        input_ids = torch.full((len(batch), longest), pad, dtype=torch.long)
+        attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = torch.as_tensor(ids, dtype=torch.long)
+            attention_mask[row, : len(ids)] = 1
+        try:
+            with torch.inference_mode():
+                logits = self.model(
+                    input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)
+                ).logits
+        except torch.cuda.OutOfMemoryError:
+            torch.cuda.empty_cache()  # the batcher retries in halves; give them the memory back
+            raise
+        return [float(x) for x in logits[:, 0].float().cpu().tolist()]
+
+    # -- scoring ----------------------------------------------------------------------------------
+
+    async def score(self, items: Sequence[RewardInput]) -> list[ComponentScore | ItemError]:
+        """Scores for `items`, in order; `(raw - mean) / std` when normalisation is configured."""
+        loop = asyncio.get_running_loop()
+        encoded = await loop.run_in_executor(self._encode_executor, self.encode_all, items)
+        ready = [(i, e) for i, e in enumerate(encoded) if isinstance(e, EncodedInput)]
+        results: list[ComponentScore | ItemError | None] = [
+            e if isinstance(e, ItemError) else None for e in encoded
+        ]
+        if ready:
+            try:
+                raws = await self.batcher.submit([e.ids for _, e in ready])
+            except Exception as exc:
+                log.exception("reward model %s: forward pass failed", self.name)
+                error = ItemError(f"reward model {self.name} failed: {type(exc).__name__}: {exc}")
+                return [error if r is None else r for r in results]
+            for (index, enc), raw in zip(ready, raws, strict=True):
+                results[index] = self._finish(raw, enc.details)
+        return [r if r is not None else ItemError("not scored") for r in results]
+
+    def _finish(self, raw: float, details: dict[str, Any]) -> ComponentScore | ItemError:
+        if not math.isfinite(raw):
+            return ItemError(f"reward model {self.name} returned a non-finite score ({raw})")
+        if self.spec.mean is None or self.spec.std is None:
+            return ComponentScore(raw, details)
+        return ComponentScore((raw - self.spec.mean) / self.spec.std, {**details, "raw_score": raw})
+
+    async def aclose(self) -> None:
+        await self.batcher.close()
+        await asyncio.to_thread(self._encode_executor.shutdown, wait=True)
+
+
+def _model_max_length(tokenizer: Any, config: Any) -> int | None:
+    limits = [getattr(tokenizer, "model_max_length", None), getattr(config, "max_position_embeddings", None)]
+    known = [int(x) for x in limits if isinstance(x, int) and 0 < x < _UNSET_MAX_LENGTH]
+    return min(known) if known else None
+
+
+def load_reward_model(spec: RewardModelSpec) -> RewardModel:
+    """Load tokenizer and model for `spec` (blocking: call it off the event loop).
+
+    A local directory never touches the network; a hub id downloads only when the hub is
+    reachable and HF_HUB_OFFLINE is unset. Like TRL, a tokenizer without a pad token pads
+    with EOS and the model config learns that pad id (sequence classifiers pool the last
+    token that is not padding).
+    """
+    device, dtype = choose_device(spec.device)
+    local = Path(spec.path).expanduser()
+    source = str(local) if local.is_dir() else spec.path
+    hub_kwargs: dict[str, Any] = {"local_files_only": True} if local.is_dir() else {}
+    if spec.trust_remote_code:
+        hub_kwargs["trust_remote_code"] = True
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **hub_kwargs)
+        model = AutoModelForSequenceClassification.from_pretrained(
+            source, num_labels=1, dtype=dtype, **hub_kwargs
+        )
+    except Exception as exc:
+        raise RewardModelLoadError(
+            f"reward model {spec.name!r} from {spec.path!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    if tokenizer.pad_token_id is None and tokenizer.eos_token_id is not None:
+        tokenizer.pad_token = tokenizer.eos_token
+    if model.config.pad_token_id is None and tokenizer.pad_token_id is not None:
+        model.config.pad_token_id = tokenizer.pad_token_id
+    model.to(device)
+    model.eval()
+    loaded = RewardModel(spec, tokenizer, model, device)
+    try:
+        # One forward at start: a checkpoint that cannot score fails the start, not the first request.
+        warm_up = loaded.encode(RewardInput("Hello", "Hello."))
+        loaded.forward([warm_up.ids, warm_up.ids[:-1] or warm_up.ids])
+    except Exception as exc:
+        loaded._encode_executor.shutdown(wait=False)
+        raise RewardModelLoadError(
+            f"reward model {spec.name!r} from {spec.path!r} loaded but cannot score: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    log.info("reward model %s loaded from %s on %s (%s)", spec.name, spec.path, device, dtype)
+    return loaded

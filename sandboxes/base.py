@@ -1,0 +1,82 @@
+"""The interface every sandbox backend implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any, ClassVar
+
+from sandboxes.languages import Language, resolve_language
+from sandboxes.models import Execution, Limits, RunResult, UnsupportedLanguage
+
+StopRule = Callable[[int, RunResult], bool]
+"""Called after run `index` with its result; returning True skips the remaining stdins."""
+
+
+class Sandbox(ABC):
+    """Runs untrusted programs under limits.
+
+    `execute` compiles once (for compiled languages) and runs the program once per stdin, each run
+    in the same fresh workspace; nothing the program did survives the call.
+    """
+
+    kind: ClassVar[str]
+
+    @property
+    @abstractmethod
+    def isolation(self) -> str:
+        """How strongly programs are isolated: "docker", "bubblewrap" or "rlimits"."""
+
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    def languages(self) -> list[str]:
+        """The languages this sandbox can run now."""
+
+    def health(self) -> dict[str, Any]:
+        """A JSON-able summary for `/healthz`."""
+        return {"kind": self.kind, "isolation": self.isolation, "languages": self.languages()}
+
+    async def execute(
+        self,
+        language: str,
+        code: str,
+        stdins: Sequence[str | bytes] = ("",),
+        *,
+        files: Mapping[str, str | bytes] | None = None,
+        limits: Limits | None = None,
+        should_stop: StopRule | None = None,
+    ) -> Execution:
+        """Compile `code` if needed, then run it once per entry of `stdins`.
+
+        Raises `UnsupportedLanguage` for a language this sandbox cannot run and `ValueError` for a
+        file name outside the workspace. Infrastructure
+        failures do not raise: they come back as `sandbox_error` results (worth a retry).
+        """
+        lang = resolve_language(language)
+        if lang is None or lang.name not in self.languages():
+            raise UnsupportedLanguage(language, self.languages())
+        all_files: dict[str, bytes] = {}
+        for name, data in (files or {}).items():
+            parts = PurePosixPath(name).parts
+            if not parts or name.startswith("/") or ".." in parts or "\0" in name:
+                raise ValueError(f"file name {name!r} must be a relative path inside the workspace")
+            all_files[name] = data.encode() if isinstance(data, str) else data
+        all_files[lang.source_file] = code.encode()
+        inputs = [s.encode() if isinstance(s, str) else s for s in stdins]
+        return await self._execute(lang, all_files, inputs, limits or Limits(), should_stop)
+
+    @abstractmethod
+    async def _execute(
+        self,
+        lang: Language,
+        files: dict[str, bytes],
+        stdins: list[bytes],
+        limits: Limits,
+        should_stop: StopRule | None,
+    ) -> Execution: ...

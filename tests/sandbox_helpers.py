@@ -1,0 +1,43 @@
+"""What the sandbox tests share: finding Docker and the images, or saying why not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def unavailable(message: str) -> None:
+    """A service the test needs is missing: fail in CI, skip elsewhere with how to fix it."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def require_docker() -> None:
+    try:
+        import docker
+
+        docker.from_env(timeout=5).ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means no usable daemon
+        unavailable(f"Docker daemon not reachable ({exc}); start it with `dockerd &`")
+
+
+def require_images(images: Sequence[str]) -> None:
+    """Build (or reuse, by definition hash) the named images through the offline build script."""
+    from sandboxes.build_images import BuildError, ensure_images
+
+    require_docker()
+    try:
+        ensure_images(images, log=lambda _line: None)
+    except BuildError as exc:
+        unavailable(f"could not build sandbox images {list(images)}: {exc}")
+
+
+def require_bwrap() -> None:
+    if not shutil.which("bwrap"):
+        unavailable("bubblewrap is not installed (apt-get install bubblewrap)")

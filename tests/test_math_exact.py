@@ -1,0 +1,91 @@
+"""Exact canonical forms: equal exactly when the mathematics is equal, None outside the class."""
+
+from __future__ import annotations
+
+import pytest
+
+from reward_server.rewards.math_check import compare_answer, last_right_hand_side
+from reward_server.rewards.math_exact import exact_lists_equal, parse_exact, parse_exact_list
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("(x+1)^2", "x^2+2x+1"),
+        ("(x+2)(x-3)", "x^2 - x - 6"),
+        ("\\sqrt{12}", "2\\sqrt{3}"),
+        ("\\frac{1}{\\sqrt{3}}", "\\frac{\\sqrt{3}}{3}"),
+        ("\\sqrt{\\frac{1}{2}}", "\\frac{\\sqrt{2}}{2}"),
+        ("(1+\\sqrt{2})^2", "3 + 2\\sqrt{2}"),
+        ("\\sqrt{2}\\sqrt{6}", "2\\sqrt{3}"),
+        ("\\frac{x^2-1}{2}", "\\frac{1}{2}x^2 - \\frac12"),
+        ("391 - 16", "375"),
+        ("2^{10}", "1024"),
+        ("2^{-3}", "\\frac{1}{8}"),
+        ("3 \\cdot 4 \\times 5", "60"),
+        ("x^2y", "y x^2"),
+        ("\\left(a+b\\right)^2", "a^2 + 2ab + b^2"),
+    ],
+)
+def test_equal_forms(a: str, b: str) -> None:
+    fa, fb = parse_exact(a), parse_exact(b)
+    assert fa is not None and fb is not None
+    assert fa == fb
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("4", "4\\sqrt{2}"),
+        ("\\frac{1}{2^{99}}", "\\frac{1}{2^{98}}"),
+        ("x^2+2x+1", "x^2+2x-1"),
+        ("(x+1)^2", "(x-1)^2"),
+        ("\\sqrt{2}", "\\sqrt{3}"),
+        ("x^2", "t^2"),
+    ],
+)
+def test_different_forms(a: str, b: str) -> None:
+    fa, fb = parse_exact(a), parse_exact(b)
+    assert fa is not None and fb is not None
+    assert fa != fb
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\\pi", "e^2", "2i", "\\sin x", "\\frac{1}{x}", "\\sqrt{x}", "0.5x", "2^10", "x^23", "1/2x",
+        "p(t)", "x(x+1)", "x^{1/2}", "(x+1)^{100}", "\\sqrt{-4}", "5!", "|x|", "x < 2", "",
+    ],
+)  # fmt: skip
+def test_outside_the_class_is_refused(text: str) -> None:
+    assert parse_exact(text) is None
+
+
+def test_bracketed_lists() -> None:
+    tuple_a, tuple_b = parse_exact_list("(1, 2)"), parse_exact_list("\\left(1,\\ 2\\right)")
+    assert tuple_a and tuple_b and exact_lists_equal(tuple_a, tuple_b)
+    swapped = parse_exact_list("(2, 1)")
+    assert swapped and not exact_lists_equal(tuple_a, swapped)
+    closed, half_open = parse_exact_list("[1, 2]"), parse_exact_list("[1, 2)")
+    assert closed and half_open and not exact_lists_equal(closed, half_open)
+    set_a, set_b = parse_exact_list("\\{1, \\sqrt{4}, 3\\}"), parse_exact_list("\\{3, 2, 1\\}")
+    assert set_a and set_b and exact_lists_equal(set_a, set_b)
+    assert parse_exact_list("(1, 2) \\cup (3, 4)") is None
+    assert parse_exact_list("(-\\infty, 2)") is None
+
+
+def test_equations_compare_their_last_right_hand_side() -> None:
+    assert last_right_hand_side("x = 4", "4") == "4"
+    assert last_right_hand_side("391 - 16 = 375", "375") == "375"
+    assert last_right_hand_side("x = 1, y = 2", "(1, 2)") is None
+    assert last_right_hand_side("y = 2x + 1", "2x - y + 1 = 0") is None
+    assert last_right_hand_side("x \\le 3", "3") is None
+    verdict = compare_answer("p(t) = (t-1)(t-2)", "t^2 - 3t + 2")
+    assert verdict.equal and "right-hand side" in verdict.details["compared"]
+
+
+def test_exact_forms_decide_without_the_parser() -> None:
+    verdict = compare_answer("\\sqrt{567}", "9\\sqrt{7}", allow_parser=False)
+    assert verdict.equal and verdict.decided_by == "exact"
+    verdict = compare_answer("(1, 2)", "x^2", allow_parser=False)
+    assert not verdict.equal and "bracketed list" in verdict.details["rule"]

@@ -1,0 +1,137 @@
+"""`POST /get_reward`: OpenRLHF's remote reward protocol, answered by reward-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+from fastapi.testclient import TestClient
+
+from reward_server.config import Settings
+from reward_server.routes.openrlhf import (
+    OpenRLHFRequest,
+    label_task,
+    openrlhf_response,
+    response_text,
+    score_items,
+)
+
+PROMPT = "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"
+RIGHT = "<think>2 and 2 make 4</think><answer>\\boxed{4}</answer>"
+WRONG = "<think>2 and 2 make 5</think><answer>\\boxed{5}</answer>"
+
+
+def test_response_is_the_query_after_its_prompt_without_trailing_special_tokens() -> None:
+    assert response_text(PROMPT + RIGHT + "<|im_end|><|endoftext|>", PROMPT) == RIGHT
+    assert (
+        response_text("<|endoftext|><|endoftext|>" + PROMPT + RIGHT + "</s>", PROMPT) == RIGHT
+    )  # left padding
+    assert response_text("no prompt in here \\boxed{1}", "something else") == "no prompt in here \\boxed{1}"
+    assert response_text(PROMPT + "a <|im_end|> b", PROMPT) == "a <|im_end|> b", "only trailing tokens go"
+
+
+def test_labels_are_gold_answers_or_json_tasks() -> None:
+    assert label_task("4") == {"type": "math", "answer": "4"}
+    assert label_task('{"type": "none"}') == {"type": "none"}
+    assert label_task("{1, 2}") == {"type": "math", "answer": "{1, 2}"}, "a LaTeX set is an answer, not JSON"
+    assert label_task(None) == {"type": "none"}
+
+
+def test_request_becomes_score_items_in_sample_order() -> None:
+    request = OpenRLHFRequest(
+        query=[PROMPT + RIGHT, PROMPT + WRONG], prompts=[PROMPT, PROMPT], labels=["4", "4"]
+    )
+    items = score_items(request)
+    assert [item["completion"] for item in items] == [RIGHT, WRONG]
+    assert [item["id"] for item in items] == ["0", "1"]
+    assert items[0]["prompt"] == PROMPT and items[0]["task"] == {"type": "math", "answer": "4"}
+
+
+def test_response_has_one_value_per_sample_in_every_list() -> None:
+    results = [
+        {"id": "0", "reward": 1.5, "scores": {"accuracy": 1.0, "format": 1.0}, "error": None},
+        {"id": "1", "reward": None, "scores": {}, "error": "accuracy: gold answer missing"},
+        {"id": "2", "reward": 0.5, "scores": {"accuracy": 0.0, "format": 1.0}, "error": None},
+    ]
+    response = openrlhf_response(results)
+    assert response.rewards == [1.5, 0.0, 0.5]
+    assert response.scores == [1.0, 0.0, 0.0]
+    assert response.extra_logs == {
+        "accuracy": [1.0, 0.0, 0.0],
+        "format": [1.0, 0.0, 1.0],
+        "reward_error": [0.0, 1.0, 0.0],
+    }
+    json.dumps(response.model_dump())  # what the route sends
+
+
+# ---------------------------------------------------------------- the route
+
+
+def test_get_reward_scores_each_query_against_its_label(client: TestClient) -> None:
+    body = {
+        "query": [PROMPT + RIGHT + "<|im_end|>", PROMPT + WRONG + "<|im_end|>", PROMPT + "\\boxed{4}"],
+        "prompts": [PROMPT] * 3,
+        "labels": ["4", "4", '{"type": "math", "answer": "4"}'],
+        "rewards": {"accuracy": 1.0, "format": 0.5},
+    }
+    response = client.post("/get_reward", json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["rewards"] == [1.5, 0.5, 1.0]
+    assert answer["scores"] == [1.0, 0.0, 1.0]
+    assert answer["extra_logs"] == {
+        "accuracy": [1.0, 0.0, 1.0],
+        "format": [1.0, 1.0, 0.0],
+        "reward_error": [0.0, 0.0, 0.0],
+    }
+
+
+def test_a_bad_label_fails_only_its_sample(client: TestClient) -> None:
+    body = {
+        "query": [PROMPT + RIGHT, PROMPT + RIGHT],
+        "prompts": [PROMPT, PROMPT],
+        "labels": ['{"type": "chess", "answer": "e4"}', "4"],
+        "rewards": {"accuracy": 1.0},
+    }
+    response = client.post("/get_reward", json=body)
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["rewards"] == [0.0, 1.0]
+    assert answer["extra_logs"]["reward_error"] == [1.0, 0.0]
+
+
+def test_mismatched_lists_are_refused_naming_the_field(client: TestClient) -> None:
+    response = client.post("/get_reward", json={"query": ["a", "b"], "labels": ["1"]})
+    assert response.status_code == 422
+    assert "'labels' has 1 entries but 'query' has 2" in response.text
+
+
+def test_unknown_reward_name_is_refused_naming_the_field(client: TestClient) -> None:
+    response = client.post("/get_reward", json={"query": ["a"], "rewards": {"bogus": 1.0}})
+    assert response.status_code == 422
+    (problem,) = response.json()["detail"]
+    assert problem["loc"] == ["body", "rewards"] and "unknown reward 'bogus'" in problem["msg"]
+
+
+def test_oversized_batch_gets_413(client: TestClient, settings: Settings) -> None:
+    count = settings.max_batch_items + 1
+    response = client.post("/get_reward", json={"query": ["x"] * count, "labels": ["1"] * count})
+    assert response.status_code == 413
+
+
+async def test_openrlhf_style_single_sample_requests_against_a_live_server(reward_server_url: str) -> None:
+    # OpenRLHF >= 0.9.1 sends one sample per request, many at once.
+    samples = [(RIGHT, "4"), (WRONG, "4"), ("It is \\boxed{\\frac{1}{2}}", "0.5"), ("no idea", "3")]
+    async with httpx.AsyncClient(base_url=reward_server_url, timeout=60) as http:
+        responses = await asyncio.gather(
+            *(
+                http.post(
+                    "/get_reward",
+                    json={"query": [PROMPT + text + "<|im_end|>"], "prompts": [PROMPT], "labels": [label]},
+                )
+                for text, label in samples
+            )
+        )
+    assert all(r.status_code == 200 for r in responses)
+    assert [r.json()["scores"][0] for r in responses] == [1.0, 0.0, 1.0, 0.0]

@@ -1,0 +1,118 @@
+"""Image definitions and the offline build script: hashed definitions, cached builds, every language."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from sandboxes import LANGUAGES, DockerConfig, DockerSandbox, Verdict, build_images
+from tests.sandbox_helpers import require_docker, require_images
+
+HELLO = {
+    "python": "print(input() + '!')",
+    "cpp": (
+        "#include <iostream>\n#include <string>\n"
+        'int main(){std::string s; std::cin >> s; std::cout << s << "!\\n";}'
+    ),
+    "c": '#include <stdio.h>\nint main(){char s[64]; scanf("%63s", s); printf("%s!\\n", s);}',
+    "javascript": "const s = require('fs').readFileSync(0, 'utf8').trim(); console.log(s + '!');",
+    "java": (
+        "import java.util.Scanner;\npublic class Main { public static void main(String[] a) {"
+        ' System.out.println(new Scanner(System.in).next() + "!"); } }'
+    ),
+    "go": 'package main\nimport "fmt"\nfunc main(){ var s string; fmt.Scan(&s); fmt.Println(s + "!") }',
+    "rust": (
+        "use std::io::Read;\nfn main(){ let mut s = String::new();"
+        ' std::io::stdin().read_to_string(&mut s).unwrap(); println!("{}!", s.trim()); }'
+    ),
+}
+
+
+def test_every_language_has_an_image_definition_and_a_hello_program() -> None:
+    defined = set(build_images.available_images())
+    assert {lang.image for lang in LANGUAGES.values()} <= defined
+    assert set(HELLO) == set(LANGUAGES)
+    for image in defined:
+        text = (build_images.IMAGES_DIR / image / "Dockerfile").read_text()
+        assert "ARG BASE=debian:bookworm-slim" in text and "FROM ${BASE}" in text
+
+
+@pytest.fixture
+def base_image() -> None:
+    require_images(["python"])  # builds (or finds) the debootstrap base as well
+
+
+@pytest.fixture
+def scratch_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private images directory holding one tiny definition that needs no network to build."""
+    (tmp_path / "scratchtest").mkdir()
+    (tmp_path / "scratchtest" / "Dockerfile").write_text(
+        "ARG BASE=debian:bookworm-slim\nFROM ${BASE}\nRUN echo one > /marker\n"
+    )
+    monkeypatch.setattr(build_images, "IMAGES_DIR", tmp_path)
+    yield tmp_path / "scratchtest" / "Dockerfile"
+    subprocess.run(["docker", "rmi", "-f", build_images.image_tag("scratchtest")], capture_output=True)
+
+
+def test_definition_hash_follows_the_dockerfile(scratch_definitions: Path) -> None:
+    first = build_images.definition_hash("scratchtest")
+    assert build_images.definition_hash("scratchtest") == first
+    scratch_definitions.write_text(scratch_definitions.read_text() + "RUN true\n")
+    assert build_images.definition_hash("scratchtest") != first
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(300)
+def test_build_is_skipped_when_the_definition_hash_matches(
+    base_image: None, scratch_definitions: Path
+) -> None:
+    log: list[str] = []
+    tag = build_images.build_image("scratchtest", log=log.append)
+    assert any(line.startswith("built ") for line in log)
+    log.clear()
+    started = time.monotonic()
+    assert build_images.build_image("scratchtest", log=log.append) == tag
+    assert log == [f"{tag} is up to date"] and time.monotonic() - started < 5
+    scratch_definitions.write_text(scratch_definitions.read_text().replace("one", "two"))
+    log.clear()
+    build_images.build_image("scratchtest", log=log.append)
+    assert any(line.startswith("built ") for line in log)
+    marker = subprocess.run(["docker", "run", "--rm", tag, "cat", "/marker"], capture_output=True, text=True)
+    assert marker.stdout == "two\n"
+
+
+def test_unknown_image_is_a_clear_error() -> None:
+    with pytest.raises(build_images.BuildError, match="no image definition 'fortran'"):
+        build_images.build_image("fortran", log=lambda _: None)
+
+
+def test_command_line_needs_an_image_name(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_images.main([])
+    assert "name at least one image" in capsys.readouterr().err
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def every_language() -> AsyncIterator[DockerSandbox]:
+    require_docker()
+    require_images(build_images.available_images())
+    box = DockerSandbox(DockerConfig(pool_size=1, prewarm=()))
+    await box.start()
+    yield box
+    await box.close()
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+@pytest.mark.timeout(1800)
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("language", sorted(HELLO))
+async def test_every_language_runs_in_its_image(every_language: DockerSandbox, language: str) -> None:
+    execution = await every_language.execute(language, HELLO[language], ["hello", "again"])
+    assert execution.compile is None or execution.compile.status is Verdict.OK, execution.compile
+    assert [r.stdout for r in execution.runs] == ["hello!\n", "again!\n"], execution.runs

@@ -1,0 +1,139 @@
+"""Settings of a GRPO run and the command line that fills them."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+
+class Overlap(StrEnum):
+    """How reward scoring overlaps generation.
+
+    - ``none``: generate the whole batch, then score it; every second of scoring is exposed.
+    - ``chunks`` (default, exactly on-policy): the batch is generated in chunks and each chunk is
+      sent for scoring as soon as it exists, so scoring runs while later chunks generate; only the
+      last chunk's scoring is exposed.
+    - ``next-step``: step t+1's completions are generated while step t's are scored, so they come
+      from the policy one update behind. The clipped importance ratio against the generating
+      policy's log-probabilities corrects for that (as PPO does for its reused samples).
+    """
+
+    NONE = "none"
+    CHUNKS = "chunks"
+    NEXT_STEP = "next-step"
+
+
+@dataclass
+class GRPOConfig:
+    model: Path
+    prompts: Path
+    reward_url: str
+    log: Path
+    steps: int = 100
+    group_size: int = 8
+    prompts_per_step: int = 4
+    seed: int = 0
+    max_new_tokens: int = 256
+    temperature: float = 1.0
+    top_p: float = 1.0
+    learning_rate: float = 1e-6
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    beta: float = 0.04
+    clip_eps: float = 0.2
+    updates_per_step: int = 1
+    micro_batch_size: int = 8
+    overlap: Overlap = Overlap.CHUNKS
+    generation_chunks: int = 4
+    rewards: dict[str, float] | None = None
+    api_key: str | None = None
+    reward_timeout_s: float = 600.0
+    checkpoint_dir: Path | None = None
+    checkpoint_every: int = 0
+    resume: str | None = None  # "auto" (latest in checkpoint_dir) or a checkpoint directory
+    device: str | None = None  # default: cuda when present, else cpu
+    dtype: str | None = None  # default: bfloat16 on cuda, float32 on cpu
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.group_size < 2:
+            problems.append("--group-size must be at least 2 (advantages compare completions of one prompt)")
+        for name in ("steps", "prompts_per_step", "max_new_tokens", "updates_per_step", "micro_batch_size"):
+            if getattr(self, name) < 1:
+                problems.append(f"--{name.replace('_', '-')} must be at least 1")
+        if self.generation_chunks < 1:
+            problems.append("--generation-chunks must be at least 1")
+        if self.checkpoint_every and self.checkpoint_dir is None:
+            problems.append("--checkpoint-every needs --checkpoint-dir")
+        if self.resume == "auto" and self.checkpoint_dir is None:
+            problems.append("--resume auto needs --checkpoint-dir")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def _weights(text: str) -> dict[str, float]:
+    """``accuracy=1,format=0.2`` → {"accuracy": 1.0, "format": 0.2}."""
+    weights = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"reward weight {part!r} is not NAME=WEIGHT")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"weight of {name!r} is not a number: {value!r}") from None
+    return weights
+
+
+def parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
+    p = argparse.ArgumentParser(
+        prog="python -m trainer_client.grpo",
+        description="GRPO training of a causal LM with rewards from reward-server.",
+    )
+    p.add_argument(
+        "--model", type=Path, required=True, help="a save_pretrained directory (model + tokenizer)"
+    )
+    p.add_argument(
+        "--prompts", type=Path, required=True, help="JSONL: prompt, task, language, rewards per row"
+    )
+    p.add_argument("--reward-url", required=True, help="reward-server base URL")
+    p.add_argument("--log", type=Path, required=True, help="JSONL file, one line per step")
+    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--group-size", type=int, default=8, help="completions per prompt (G)")
+    p.add_argument("--prompts-per-step", type=int, default=4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-new-tokens", type=int, default=256)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--top-p", type=float, default=1.0)
+    p.add_argument("--lr", dest="learning_rate", type=float, default=1e-6)
+    p.add_argument("--weight-decay", type=float, default=0.0)
+    p.add_argument("--max-grad-norm", type=float, default=1.0)
+    p.add_argument(
+        "--beta", type=float, default=0.04, help="KL penalty to the frozen reference (0: no reference)"
+    )
+    p.add_argument("--clip-eps", type=float, default=0.2)
+    p.add_argument("--updates-per-step", type=int, default=1, help="optimizer passes over each batch (mu)")
+    p.add_argument("--micro-batch-size", type=int, default=8, help="completions per forward/backward")
+    p.add_argument("--overlap", type=Overlap, choices=list(Overlap), default=Overlap.CHUNKS)
+    p.add_argument("--generation-chunks", type=int, default=4, help="chunks per step with --overlap chunks")
+    p.add_argument("--rewards", type=_weights, default=None, help="component weights: accuracy=1,format=0.2")
+    p.add_argument("--api-key", default=None)
+    p.add_argument("--reward-timeout", dest="reward_timeout_s", type=float, default=600.0)
+    p.add_argument("--checkpoint-dir", type=Path, default=None)
+    p.add_argument(
+        "--checkpoint-every", type=int, default=0, help="steps between checkpoints (0: only at the end)"
+    )
+    p.add_argument(
+        "--resume", default=None, help="'auto' (latest in --checkpoint-dir) or a checkpoint directory"
+    )
+    p.add_argument("--device", default=None)
+    p.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default=None)
+    args = p.parse_args(argv)
+    try:
+        return GRPOConfig(**vars(args))
+    except ValueError as error:
+        p.error(str(error))
+        raise  # unreachable: p.error exits

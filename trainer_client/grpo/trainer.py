@@ -1,0 +1,357 @@
+"""The GRPO loop: sample, score through reward-server (overlapped with generation), update, log."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import json
+import math
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
+
+from trainer_client.client import RewardClient
+from trainer_client.grpo.checkpoint import (
+    capture_rng,
+    latest_checkpoint,
+    load_trainer_state,
+    restore_rng,
+    save_checkpoint,
+)
+from trainer_client.grpo.config import GRPOConfig, Overlap
+from trainer_client.grpo.data import PromptSampler, load_prompts
+from trainer_client.grpo.loss import group_advantages, grpo_loss, token_logprobs
+from trainer_client.grpo.rollout import Rollout, concat_rollouts, generate
+from trainer_client.types import ScoreResult
+
+
+@dataclass
+class _Batch:
+    """A generated rollout and the scoring calls in flight for it."""
+
+    rollout: Rollout
+    futures: list[concurrent.futures.Future[list[ScoreResult]]]
+    submitted_at: float
+    finished_at: list[float] = field(default_factory=list)
+    generate_s: float = 0.0
+
+
+class GRPOTrainer:
+    """GRPO on a Hugging Face causal LM with rewards from reward-server; see `GRPOConfig`."""
+
+    def __init__(self, config: GRPOConfig, client: RewardClient | None = None) -> None:
+        self.config = config
+        torch.manual_seed(config.seed)
+        random.seed(config.seed)
+        self.device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        # fp32 master weights; on CUDA the forward passes run in bf16 under autocast.
+        self.param_dtype = getattr(torch, config.dtype) if config.dtype else torch.float32
+        self.autocast_dtype = torch.bfloat16 if self.device.type == "cuda" else None
+        self.rows = load_prompts(config.prompts)
+        self.sampler = PromptSampler(len(self.rows), config.prompts_per_step, config.seed)
+        self.start_step = 0
+        resume_from = self._resume_dir()
+        source = resume_from or config.model
+        self.tokenizer = AutoTokenizer.from_pretrained(source)
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.policy: PreTrainedModel = AutoModelForCausalLM.from_pretrained(source, dtype=self.param_dtype)
+        self.policy.to(self.device)  # type: ignore[arg-type]  # stubs type .to() for dtypes only
+        self.policy.train()
+        self.reference: PreTrainedModel | None = None
+        if config.beta > 0:
+            ref_dtype = torch.bfloat16 if self.device.type == "cuda" else self.param_dtype
+            # The reference is always the starting model, also when resuming.
+            self.reference = AutoModelForCausalLM.from_pretrained(config.model, dtype=ref_dtype)
+            self.reference.to(self.device)  # type: ignore[arg-type]
+            self.reference.eval().requires_grad_(False)
+        self.optimizer = torch.optim.AdamW(
+            self.policy.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
+        if resume_from is not None:
+            state = load_trainer_state(resume_from)
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.sampler.load_state_dict(state["sampler"])
+            restore_rng(state["rng"])
+            self.start_step = int(state["step"])
+        self._owns_client = client is None
+        self.client = client or RewardClient(
+            config.reward_url, config.api_key, rewards=config.rewards, timeout_s=config.reward_timeout_s
+        )
+        self.resumed_from = resume_from
+
+    def _resume_dir(self) -> Path | None:
+        resume = self.config.resume
+        if resume is None:
+            return None
+        if resume == "auto":
+            assert self.config.checkpoint_dir is not None
+            return latest_checkpoint(self.config.checkpoint_dir)  # None: nothing saved yet, start fresh
+        path = Path(resume)
+        load_trainer_state(path)  # fail now, with the path in the message, if it is not a checkpoint
+        return path
+
+    # ------------------------------------------------------------------ the loop
+
+    def train(self) -> list[dict[str, Any]]:
+        """Run from the current step to `config.steps`; returns the log rows written."""
+        config = self.config
+        rows_written: list[dict[str, Any]] = []
+        log = self._open_log()
+        pending: _Batch | None = None
+        sampler_before_pending = self.sampler.state_dict()
+        try:
+            for step in range(self.start_step, config.steps):
+                step_started = time.monotonic()
+                batch = pending if pending is not None else self._start_batch()
+                pending = None
+                generate_s = batch.generate_s
+                if config.overlap is Overlap.NEXT_STEP and step + 1 < config.steps:
+                    sampler_before_pending = self.sampler.state_dict()
+                    pending = self._start_batch()  # generated while `batch` is being scored
+                    generate_s += pending.generate_s
+                results, wait_s = self._collect(batch)
+                update_started = time.monotonic()
+                metrics = self._update(batch.rollout, results)
+                latency_s = max(batch.finished_at, default=batch.submitted_at) - batch.submitted_at
+                row = {
+                    "step": step + 1,
+                    **_reward_stats(results),
+                    **metrics,
+                    "generate_s": round(generate_s, 4),
+                    "reward_wait_s": round(wait_s, 4),
+                    "reward_latency_s": round(latency_s, 4),
+                    "reward_exposed_frac": round(min(1.0, wait_s / latency_s), 4) if latency_s > 0 else 0.0,
+                    "update_s": round(time.monotonic() - update_started, 4),
+                    "step_s": round(time.monotonic() - step_started, 4),
+                }
+                log.write(json.dumps(row) + "\n")
+                log.flush()
+                rows_written.append(row)
+                if self._checkpoint_due(step + 1):
+                    sampler_state = (
+                        sampler_before_pending if pending is not None else self.sampler.state_dict()
+                    )
+                    self._save(step + 1, sampler_state)
+        finally:
+            log.close()
+            if pending is not None:
+                for future in pending.futures:
+                    future.cancel()
+            if self._owns_client:
+                self.client.close()
+        return rows_written
+
+    def _open_log(self) -> Any:
+        path = self.config.log
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.start_step and path.exists():
+            # Rows past the checkpoint belong to steps that will run again.
+            kept = [line for line in path.read_text().splitlines() if _step_of(line) <= self.start_step]
+            path.write_text("".join(line + "\n" for line in kept))
+            return path.open("a", encoding="utf-8")
+        return path.open("w", encoding="utf-8")
+
+    def _checkpoint_due(self, step: int) -> bool:
+        config = self.config
+        if config.checkpoint_dir is None:
+            return False
+        return step == config.steps or (config.checkpoint_every > 0 and step % config.checkpoint_every == 0)
+
+    def _save(self, step: int, sampler_state: dict[str, int]) -> Path:
+        assert self.config.checkpoint_dir is not None
+        return save_checkpoint(
+            self.config.checkpoint_dir,
+            step,
+            self.policy,
+            self.tokenizer,
+            self.optimizer,
+            sampler_state,
+            capture_rng(),
+        )
+
+    # ------------------------------------------------------------------ rollout and rewards
+
+    def _start_batch(self) -> _Batch:
+        """Generate the next prompts' completions, sending each chunk for scoring once it exists."""
+        config = self.config
+        rows = [self.rows[i] for i in self.sampler.next_batch()]
+        chunk_count = config.generation_chunks if config.overlap is Overlap.CHUNKS else 1
+        chunk_size = math.ceil(len(rows) / min(chunk_count, len(rows)))
+        started = time.monotonic()
+        parts: list[Rollout] = []
+        futures: list[concurrent.futures.Future[list[ScoreResult]]] = []
+        submitted_at: float | None = None
+        finished_at: list[float] = []
+        for start in range(0, len(rows), chunk_size):
+            with self._autocast():
+                part = generate(
+                    self.policy,
+                    self.tokenizer,
+                    rows[start : start + chunk_size],
+                    group_size=config.group_size,
+                    max_new_tokens=config.max_new_tokens,
+                    temperature=config.temperature,
+                    top_p=config.top_p,
+                    device=self.device,
+                )
+            parts.append(part)
+            if config.overlap is not Overlap.NONE:
+                submitted_at = submitted_at or time.monotonic()
+                futures.append(self._submit(part, finished_at))
+        rollout = concat_rollouts(parts, self._pad_id)
+        if config.overlap is Overlap.NONE:
+            submitted_at = time.monotonic()
+            futures.append(self._submit(rollout, finished_at))
+        if config.overlap is Overlap.NEXT_STEP or config.updates_per_step > 1:
+            # The update will see a different policy than the one that sampled: keep the sampler's view.
+            rollout.old_logprobs = self._logprobs(self.policy, rollout)
+        assert submitted_at is not None
+        batch = _Batch(rollout, futures, submitted_at, finished_at)
+        batch.generate_s = time.monotonic() - started
+        return batch
+
+    def _submit(
+        self, rollout: Rollout, finished_at: list[float]
+    ) -> concurrent.futures.Future[list[ScoreResult]]:
+        future = self.client.submit(rollout.score_items(self.config.group_size))
+        future.add_done_callback(lambda _: finished_at.append(time.monotonic()))
+        return future
+
+    def _collect(self, batch: _Batch) -> tuple[list[ScoreResult], float]:
+        """Wait for the batch's rewards; the time spent here is the reward latency left exposed."""
+        started = time.monotonic()
+        results = [result for future in batch.futures for result in future.result()]
+        return results, time.monotonic() - started
+
+    # ------------------------------------------------------------------ the update
+
+    @property
+    def _pad_id(self) -> int:
+        pad = self.tokenizer.pad_token_id
+        return int(pad if pad is not None else self.tokenizer.eos_token_id)
+
+    @contextlib.contextmanager
+    def _autocast(self) -> Iterator[None]:
+        if self.autocast_dtype is None:
+            yield
+        else:
+            with torch.autocast(device_type=self.device.type, dtype=self.autocast_dtype):
+                yield
+
+    def _micro_batches(self, size: int) -> list[slice]:
+        step = self.config.micro_batch_size
+        return [slice(start, min(start + step, size)) for start in range(0, size, step)]
+
+    def _inputs(self, rollout: Rollout, part: slice) -> tuple[torch.Tensor, torch.Tensor]:
+        input_ids = torch.cat([rollout.prompt_ids[part], rollout.completion_ids[part]], dim=1)
+        attention = torch.cat([rollout.prompt_mask[part], rollout.completion_mask[part]], dim=1)
+        return input_ids, attention
+
+    @torch.no_grad()
+    def _logprobs(self, model: PreTrainedModel, rollout: Rollout) -> torch.Tensor:
+        chunks = []
+        for part in self._micro_batches(len(rollout.texts)):
+            input_ids, attention = self._inputs(rollout, part)
+            with self._autocast():
+                chunks.append(
+                    token_logprobs(
+                        model,
+                        input_ids,
+                        attention,
+                        rollout.completion_ids.shape[1],
+                        temperature=self.config.temperature,
+                    ).float()
+                )
+        return torch.cat(chunks)
+
+    def _update(self, rollout: Rollout, results: list[ScoreResult]) -> dict[str, Any]:
+        config = self.config
+        rewards = [r["reward"] for r in results]
+        advantages, weights = group_advantages(rewards, config.group_size)
+        advantages, weights = advantages.to(self.device), weights.to(self.device)
+        ref_logprobs = self._logprobs(self.reference, rollout) if self.reference is not None else None
+        total_weight = float(weights.sum())
+        losses, kls, clips, deviations = [], [], [], []
+        for _ in range(config.updates_per_step):
+            self.optimizer.zero_grad(set_to_none=True)
+            loss_sum = kl_sum = clip_sum = deviation_sum = 0.0
+            for part in self._micro_batches(len(rollout.texts)):
+                part_weight = float(weights[part].sum())
+                if part_weight == 0:
+                    continue
+                input_ids, attention = self._inputs(rollout, part)
+                with self._autocast():
+                    logprobs = token_logprobs(
+                        self.policy,
+                        input_ids,
+                        attention,
+                        rollout.completion_ids.shape[1],
+                        temperature=config.temperature,
+                    ).float()
+                old = rollout.old_logprobs[part] if rollout.old_logprobs is not None else logprobs.detach()
+                parts = grpo_loss(
+                    logprobs,
+                    old,
+                    ref_logprobs[part] if ref_logprobs is not None else None,
+                    advantages[part],
+                    rollout.completion_mask[part],
+                    weights[part],
+                    clip_eps=config.clip_eps,
+                    beta=config.beta,
+                )
+                share = part_weight / total_weight
+                (parts.loss * share).backward()
+                loss_sum += float(parts.loss.detach()) * share
+                kl_sum += float(parts.kl) * share
+                clip_sum += float(parts.clip_fraction) * share
+                deviation_sum += float(parts.ratio_deviation) * share
+            if total_weight > 0:
+                torch.nn.utils.clip_grad_norm_(self.policy.parameters(), config.max_grad_norm)
+                self.optimizer.step()
+            losses.append(loss_sum)
+            kls.append(kl_sum)
+            clips.append(clip_sum)
+            deviations.append(deviation_sum)
+        lengths = rollout.completion_mask.sum(dim=1).float()
+        return {
+            "loss": round(sum(losses) / len(losses), 6),
+            "kl": round(kls[0], 6),  # before this step's first update moves the policy
+            "clip_fraction": round(sum(clips) / len(clips), 6),
+            "ratio_deviation": round(deviations[0], 6),  # how stale the samples were when the step began
+            "completion_tokens_mean": round(float(lengths.mean()), 3),
+        }
+
+
+def _reward_stats(results: list[ScoreResult]) -> dict[str, Any]:
+    rewards = [r["reward"] for r in results if r["reward"] is not None]
+    mean = sum(rewards) / len(rewards) if rewards else None
+    std = math.sqrt(sum((r - mean) ** 2 for r in rewards) / len(rewards)) if mean is not None else None
+    components: dict[str, list[float]] = {}
+    for result in results:
+        for name, score in result["scores"].items():
+            components.setdefault(name, []).append(float(score))
+    return {
+        "reward_mean": None if mean is None else round(mean, 6),
+        "reward_std": None if std is None else round(std, 6),
+        "component_means": {name: round(sum(v) / len(v), 6) for name, v in sorted(components.items())},
+        "reward_errors": len(results) - len(rewards),
+    }
+
+
+def _step_of(line: str) -> int:
+    try:
+        return int(json.loads(line)["step"])
+    except (ValueError, KeyError, TypeError):
+        return 0
+
+
+def train(config: GRPOConfig, client: RewardClient | None = None) -> list[dict[str, Any]]:
+    """Build a trainer from `config` and run it to `config.steps`."""
+    return GRPOTrainer(config, client).train()
