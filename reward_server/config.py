@@ -98,6 +98,8 @@ class Settings(BaseSettings):
                 )
             if any(c.isspace() or c == "," for c in secret):
                 raise ValueError("an API key cannot contain whitespace or commas")
+        return value
+
     @field_validator("reward_models")
     @classmethod
     def _unique_model_names(cls, value: list[RewardModelSpec]) -> list[RewardModelSpec]:

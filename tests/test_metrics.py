@@ -10,9 +10,12 @@ import sys
 from fastapi.testclient import TestClient
 
 from reward_server import metrics
+from reward_server.app import create_app
+from reward_server.config import Settings
 from reward_server.logs import JsonFormatter, RequestIdFilter, request_id_var
 
 GOOD = "<think>t</think><answer>\\boxed{1}</answer>"
+SANDBOX = "reward_server_sandbox_verdicts_total"
 
 
 def sample(client: TestClient, name: str, **labels: str) -> float:
@@ -133,3 +136,26 @@ def test_json_log_lines_carry_exceptions() -> None:
         record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     entry = json.loads(JsonFormatter().format(record))
     assert "ValueError: boom" in entry["exc"]
+
+
+def test_code_runs_count_their_sandbox_verdicts() -> None:
+    settings = Settings(cpu_workers=1, sandbox="local")
+    program = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+    task = {
+        "type": "code",
+        "language": "python",
+        "tests": [
+            {"stdin": "1 2\n", "expected_stdout": "3\n"},
+            {"stdin": "2 2\n", "expected_stdout": "5\n"},
+        ],
+    }
+    with TestClient(create_app(settings)) as local:
+        before = {v: sample(local, SANDBOX, verdict=v) for v in ("accepted", "wrong_answer")}
+        body = {
+            "items": [{"completion": f"<answer>{program}</answer>", "task": task}],
+            "rewards": {"accuracy": 1},
+        }
+        [result] = local.post("/v1/score", json=body).json()["results"]
+        assert result["details"]["accuracy"]["verdicts"] == ["accepted", "wrong_answer"]
+        assert sample(local, SANDBOX, verdict="accepted") == before["accepted"] + 1
+        assert sample(local, SANDBOX, verdict="wrong_answer") == before["wrong_answer"] + 1
