@@ -84,7 +84,8 @@ def test_in_process_eval_scores_summarizes_and_reports(tmp_path: Path) -> None:
         (None, 5, "p2"),
     ]
     assert [r["reward"] for r in rows] == [2.0, 1.0, 2.0, 0.0, 2.0]
-    assert rows[1]["details"]["accuracy"] == {"status": "wrong", "extracted": "2"}
+    assert rows[1]["details"]["accuracy"]["status"] == "wrong"
+    assert rows[1]["details"]["accuracy"]["extracted"] == "2"
     check_expected_summary(json.loads((tmp_path / "out.summary.json").read_text()))
     # The table on stdout carries the same numbers.
     assert "pass@1" in proc.stdout and "0.5833" in proc.stdout and "maj@n" in proc.stdout

@@ -16,13 +16,14 @@ import pytest
 from tests.serve_process import ServeProcess, serve_process
 
 KEY = "k" * 32
-NASTY = "<think>t</think><answer>\\boxed{" + "(" * 3000 + "9^{9^{9^{9}}}" + ")" * 3000 + "}</answer>"
+# A program that takes a known time: the batch is still being scored when SIGTERM arrives.
+SLOW_PROGRAM = "<answer>```python\nimport time\ntime.sleep(3)\nprint('done')\n```</answer>"
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServeProcess]:
     with serve_process(
-        tmp_path / "server.log", ["--math-timeout-s", "3"], env={"REWARD_SERVER_API_KEYS": KEY}
+        tmp_path / "server.log", env={"REWARD_SERVER_API_KEYS": KEY, "REWARD_SERVER_SANDBOX": "local"}
     ) as running:
         yield running
 
@@ -57,26 +58,26 @@ def test_keys_from_the_environment_and_json_logs_with_request_ids(server: ServeP
 
 
 def test_sigterm_lets_the_in_flight_batch_finish(server: ServeProcess) -> None:
-    # The nasty item runs until its 3 s budget; SIGTERM arrives while it is being scored.
-    body = {
-        "items": [{"id": "slow", "completion": NASTY, "task": {"type": "math", "answer": "2"}}],
-        "rewards": {"accuracy": 1},
-    }
+    task = {"type": "code", "language": "python", "tests": [{"stdin": "", "expected_stdout": "done"}]}
+    body = {"items": [{"id": "slow", "completion": SLOW_PROGRAM, "task": task}], "rewards": {"accuracy": 1}}
     outcome: dict[str, Any] = {}
 
     def post() -> None:
         outcome["response"] = httpx.post(
             f"{server.url}/v1/score", json=body, headers={"Authorization": f"Bearer {KEY}"}, timeout=60
         )
+        outcome["answered_at"] = time.monotonic()
 
     thread = threading.Thread(target=post)
     thread.start()
     time.sleep(1.0)
     server.proc.send_signal(signal.SIGTERM)
+    signalled_at = time.monotonic()
     thread.join(timeout=60)
+    assert outcome["answered_at"] > signalled_at  # the batch was in flight when the signal came
     response = outcome["response"]
     assert response.status_code == 200
-    assert response.json()["results"][0]["details"]["accuracy"]["status"] == "timeout"
+    assert response.json()["results"][0]["details"]["accuracy"]["verdicts"] == ["accepted"]
     assert server.proc.wait(timeout=30) == -signal.SIGTERM
     assert "Application shutdown complete." in [e["msg"] for e in server.log_entries()]
     # A new connection after SIGTERM is refused rather than half-served.
