@@ -1,7 +1,8 @@
 """Prometheus metrics of one process, and the small API other modules use to feed them.
 
-The sandbox code calls `record_sandbox_verdict(verdict)`; the queue sets `set_queue_depth(n)` and
-`set_busy_workers(n)` (or registers a refresher with `Services.scrape_hooks`, awaited on every scrape).
+The sandbox code calls `record_sandbox_verdict(verdict)`; the queue sets `set_queue_depth(n)`,
+`set_busy_workers(n)` and `set_live_workers(n)` (or registers a refresher with `Services.scrape_hooks`,
+awaited on every scrape). With `serve --redis-url`, /metrics reads depth and live workers from the queue.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "record_sandbox_verdict",
     "render",
     "set_busy_workers",
+    "set_live_workers",
     "set_queue_depth",
 ]
 
@@ -62,7 +64,10 @@ QUEUE_DEPTH = Gauge(
     "reward_server_queue_depth", "Scoring jobs waiting in the queue for a worker.", registry=REGISTRY
 )
 BUSY_WORKERS = Gauge(
-    "reward_server_busy_workers", "Queue workers currently scoring a job.", registry=REGISTRY
+    "reward_server_busy_workers", "Queue workers currently scoring a chunk.", registry=REGISTRY
+)
+LIVE_WORKERS = Gauge(
+    "reward_server_live_workers", "Queue workers whose heartbeat is current.", registry=REGISTRY
 )
 
 
@@ -90,6 +95,10 @@ def set_queue_depth(depth: int) -> None:
 
 def set_busy_workers(count: int) -> None:
     BUSY_WORKERS.set(count)
+
+
+def set_live_workers(count: int) -> None:
+    LIVE_WORKERS.set(count)
 
 
 def render() -> bytes:

@@ -159,3 +159,33 @@ def test_code_runs_count_their_sandbox_verdicts() -> None:
         assert result["details"]["accuracy"]["verdicts"] == ["accepted", "wrong_answer"]
         assert sample(local, SANDBOX, verdict="accepted") == before["accepted"] + 1
         assert sample(local, SANDBOX, verdict="wrong_answer") == before["wrong_answer"] + 1
+
+
+class FakeQueue:
+    """What /metrics reads from `serve --redis-url`'s JobQueue."""
+
+    def __init__(self, depth: int, live: int, fail: bool = False) -> None:
+        self.depth, self.live, self.fail = depth, live, fail
+
+    async def queued_items(self) -> int:
+        if self.fail:
+            raise ConnectionError("redis is down")
+        return self.depth
+
+    async def live_workers(self) -> int:
+        return self.live
+
+
+def test_queue_depth_and_live_workers_are_read_from_the_queue_on_each_scrape(client: TestClient) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    services.queue = FakeQueue(depth=130, live=4)
+    try:
+        assert sample(client, "reward_server_queue_depth") == 130
+        assert sample(client, "reward_server_live_workers") == 4
+        services.queue = FakeQueue(depth=1, live=1, fail=True)
+        assert client.get("/metrics").status_code == 200  # stale gauges, no failed scrape
+        assert sample(client, "reward_server_queue_depth") == 130
+    finally:
+        del services.queue
+        metrics.set_queue_depth(0)
+        metrics.set_live_workers(0)

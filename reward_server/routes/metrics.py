@@ -18,6 +18,14 @@ log = logging.getLogger(__name__)
 
 @router.get("/metrics", response_class=Response)
 async def prometheus_metrics(services: Annotated[Services, Depends(get_services)]) -> Response:
+    # `serve --redis-url` puts a JobQueue on the services: its depth and live workers are read per scrape.
+    queue = getattr(services, "queue", None)
+    if queue is not None:
+        try:
+            metrics.set_queue_depth(await queue.queued_items())
+            metrics.set_live_workers(await queue.live_workers())
+        except Exception as exc:  # Redis down: stale gauges, and the scrape still answers
+            log.warning("queue gauges not refreshed: %s", exc)
     for hook in services.scrape_hooks:
         try:
             await hook()  # e.g. the queue refreshing its depth and busy-worker gauges
