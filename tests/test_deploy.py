@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,9 +179,39 @@ def test_math_and_code_are_scored_through_gateway_api_queue_and_workers(stack: S
     assert "reward_server_items_scored_total" in metrics
 
 
-def test_the_stack_stops_cleanly(stack: Stack) -> None:
+SLOW_CODE = {
+    "items": [
+        {
+            "id": "slow",
+            "completion": fenced("import time\ntime.sleep(4)\nprint('done')"),
+            "task": {
+                "type": "code",
+                "language": "python",
+                "tests": [{"stdin": "", "expected_stdout": "done"}],
+            },
+        }
+    ],
+    "rewards": {"accuracy": 1.0},
+}
+
+
+def test_the_stack_stops_cleanly_and_the_batch_in_flight_is_answered(stack: Stack) -> None:
+    outcome: dict[str, Any] = {}
+
+    def post() -> None:
+        outcome["response"] = httpx.post(
+            f"{stack.url}/v1/score", json=SLOW_CODE, headers={"Authorization": f"Bearer {KEY}"}, timeout=120
+        )
+
+    thread = threading.Thread(target=post)
+    thread.start()
+    time.sleep(1.5)  # the program is running in a sandbox when the stop begins
     stopped = stack.compose("stop", "--timeout", "30", timeout_s=300)
+    thread.join(timeout=120)
     assert stopped.returncode == 0, stopped.stderr
+    response = outcome["response"]
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["details"]["accuracy"]["verdicts"] == ["accepted"]
     for service in ("gateway", "api", "worker", "redis"):
         for container in stack.containers(service):
             state = container["State"]
