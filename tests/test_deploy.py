@@ -202,12 +202,15 @@ def test_the_stack_stops_cleanly_and_the_batch_in_flight_is_answered(stack: Stac
         outcome["response"] = httpx.post(
             f"{stack.url}/v1/score", json=SLOW_CODE, headers={"Authorization": f"Bearer {KEY}"}, timeout=120
         )
+        outcome["answered_at"] = time.monotonic()
 
     thread = threading.Thread(target=post)
     thread.start()
     time.sleep(1.5)  # the program is running in a sandbox when the stop begins
+    stop_began = time.monotonic()
     stopped = stack.compose("stop", "--timeout", "30", timeout_s=300)
     thread.join(timeout=120)
+    assert outcome["answered_at"] > stop_began
     assert stopped.returncode == 0, stopped.stderr
     response = outcome["response"]
     assert response.status_code == 200, response.text
