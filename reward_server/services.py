@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ class Services:
     scorer: Scorer | None = None
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
+    # Awaited before each /metrics scrape, so gauges read from elsewhere (queue depth) are fresh.
+    scrape_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     sandbox: Sandbox | None = None
     sandbox_limits: Limits = field(default_factory=Limits)
     reward_models: dict[str, RewardModel] = field(default_factory=dict)
