@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from reward_server import metrics
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.text import completion_text, fenced_blocks, tag_block
 from reward_server.schemas import CodeTask, ScoreItem
@@ -136,9 +137,13 @@ class CodeChecker:
         task = item.task
         assert isinstance(task, CodeTask)
         try:
-            return await self.check(completion_text(item.completion), task)
+            outcome = await self.check(completion_text(item.completion), task)
         except UnsupportedLanguage as exc:
             return ItemError(str(exc))
+        if isinstance(outcome, ComponentScore):
+            for verdict in outcome.details.get("verdicts", []):
+                metrics.record_sandbox_verdict(verdict)
+        return outcome
 
     def _limits(self, task: CodeTask) -> Limits:
         limits = self.default_limits
@@ -229,5 +234,6 @@ class CodeChecker:
             problem = execution.sandbox_error
             if problem is None:
                 return execution
+            metrics.record_sandbox_verdict("sandbox_error")
             log.warning("sandbox error (attempt %d of %d): %s", attempt + 1, self.retries + 1, problem)
         return ItemError(f"sandbox error after {self.retries + 1} attempts: {problem}")
