@@ -1,10 +1,10 @@
 """A realistic GRPO-style math workload: groups of completions per prompt, labelled by construction.
 
 Each prompt has a gold answer (mostly integers, then fractions, radicals, polynomials, intervals,
-tuples; 10% need the full parser: pi, infinite intervals, rational functions,
-matrices) and a group of completions: right, right in another form, wrong, junk (truncated or
-no answer) and a few hedges. Reasoning text is ~1-2k characters with numbers and LaTeX in it, like a
-model's chain of thought.
+tuples, 5% pi / infinite intervals / rational functions / matrices, 5% trig, logarithms,
+exponentials, inequalities) and a group of completions: right, right in another form, wrong,
+junk (truncated or no answer) and a few hedges. Reasoning text is ~1-2k characters with numbers
+and LaTeX in it, like a model's chain of thought.
 """
 
 from __future__ import annotations
@@ -80,11 +80,34 @@ def _gold(rng: random.Random) -> tuple[str, list[str], list[str]]:
     if roll < 0.90:
         a, b = rng.sample(range(-9, 10), 2)
         return f"({a}, {b})", [f"\\left({a}, {b}\\right)"], [f"({b}, {a})", f"({a}, {b + 1})"]
-    return _hard_gold(rng)
+    if roll < 0.95:
+        return _rich_gold(rng)
+    return _parser_gold(rng)
 
 
-def _hard_gold(rng: random.Random) -> tuple[str, list[str], list[str]]:
-    """Answers that need the LaTeX parser and sympy: pi, infinite intervals, rational functions, matrices."""
+def _parser_gold(rng: random.Random) -> tuple[str, list[str], list[str]]:
+    """Answers only the LaTeX parser and sympy can judge: trig, logarithms, exponentials, inequalities."""
+    roll = rng.random()
+    k = rng.randint(2, 9)
+    if roll < 0.25:
+        return (
+            f"{k}\\sin x \\cos x",
+            [f"\\frac{{{k}}}{{2}}\\sin 2x", f"{k}\\cos(x)\\sin(x)"],
+            [f"{k}\\sin 2x", f"{k}\\cos^2 x"],
+        )
+    if roll < 0.5:
+        return (
+            f"\\ln {k * (k + 1)}",
+            [f"\\ln {k} + \\ln {k + 1}", f"\\ln({k * (k + 1)})"],
+            [f"\\ln {k + 1}", f"{k}\\ln 2"],
+        )
+    if roll < 0.75:
+        return f"e^{{{k}}}", [f"e^{k}", f"e^{{{k - 1}}} \\cdot e"], [f"{k}e", f"e^{{{k + 1}}}"]
+    return f"x > {k}", [f"{k} < x", f"({k}, \\infty)"], [f"x \\ge {k}", f"x < {k}"]
+
+
+def _rich_gold(rng: random.Random) -> tuple[str, list[str], list[str]]:
+    """pi, infinite intervals, rational functions, matrices (exact forms; the parser once needed them all)."""
     roll = rng.random()
     k = rng.randint(2, 12)
     if roll < 0.25:
@@ -135,12 +158,12 @@ def _completion(rng: random.Random, answer: str) -> str:
 def build_workload(
     n_items: int = 2000, group_size: int = 8, seed: int = 7, hard_only: bool = False
 ) -> list[Item]:
-    """`hard_only`: every gold needs the LaTeX parser and sympy (the worst case for our fast paths)."""
+    """`hard_only`: every gold needs the LaTeX parser and sympy (the worst case for our exact paths)."""
     rng = random.Random(seed)
     items: list[Item] = []
     prompt_id = 0
     while len(items) < n_items:
-        gold, equivalents, wrongs = _hard_gold(rng) if hard_only else _gold(rng)
+        gold, equivalents, wrongs = _parser_gold(rng) if hard_only else _gold(rng)
         for _ in range(group_size):
             roll = rng.random()
             if roll < 0.40:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reward_server.reward_model.spec import RewardModelSpec
 from reward_server.rewards.names import validate_reward_name
@@ -93,11 +94,46 @@ class Settings(BaseSettings):
         default=2, description="Chunks one worker scores at once (they share its cpu pool)."
     )
 
+    # Operations
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Bearer keys accepted on /v1/*; empty leaves the API open (development only). "
+        "REWARD_SERVER_API_KEYS takes a comma-separated list or a JSON array.",
+    )
+    log_format: Literal["json", "text"] = "json"
+    shutdown_timeout_s: Annotated[float, Field(ge=0)] = Field(
+        default=30.0, description="On SIGTERM, how long in-flight requests may run before they are cut off."
+    )
+
     @field_validator("default_rewards")
     @classmethod
     def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
         for name in value:
             validate_reward_name(name)
+        return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        # Environment variables carry one string: accept "k1,k2" as well as a JSON array.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _usable_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for key in value:
+            secret = key.get_secret_value()
+            if len(secret) < 16:
+                raise ValueError(
+                    "an API key must be at least 16 characters (generate one with `openssl rand -hex 32`)"
+                )
+            if any(c.isspace() or c == "," for c in secret):
+                raise ValueError("an API key cannot contain whitespace or commas")
         return value
 
     @field_validator("reward_models")

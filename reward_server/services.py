@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ class Services:
     scorer: Scorer | None = None
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
+    # Awaited before each /metrics scrape, so gauges read from elsewhere (queue depth) are fresh.
+    scrape_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     sandbox: Sandbox | None = None
     sandbox_limits: Limits = field(default_factory=Limits)
     reward_models: dict[str, RewardModel] = field(default_factory=dict)
@@ -38,10 +41,14 @@ class Services:
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
+        from reward_server.rewards.language import warm_up as warm_up_language
         from reward_server.rewards.math import warm_up as warm_up_math
 
-        # Workers (and replacements for killed ones) load the LaTeX parser and sympy before their first task.
-        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=(warm_up_math,)))
+        # Workers (and replacements for killed ones) load the LaTeX parser, sympy and the language
+        # models before their first task: loading takes seconds, more than one item's budget, and
+        # must not be charged to whichever item comes first.
+        initializers = (warm_up_math, warm_up_language)
+        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=initializers))
 
     async def start(self) -> None:
         self.cpu_pool.start()

@@ -277,3 +277,24 @@ def test_any_text_gets_a_verdict_in_range(completion: str, gold: str) -> None:
     full = check_math(completion, gold)
     assert 0.0 <= full.score <= 1.0
     assert quick is None or quick == full
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "\\(" * 6000,
+        "\\[" * 6000,
+        "$$x" * 4000,
+        "answer is " * 1500,
+        "{" * 15000,
+        "$" + "x" * 19000,
+        "the answer is $" + "x or " * 3000,
+        "\\boxed{" + "1 or " * 190 + "}",
+        "\\boxed{1}, " * 1500,
+    ],
+)
+def test_the_inline_path_stays_cheap_on_adversarial_text(completion: str) -> None:
+    # check_math_quick runs on the API's event loop: no input may make it block for long
+    start = time.perf_counter()
+    check_math_quick(completion, "5")
+    assert time.perf_counter() - start < 0.05

@@ -60,9 +60,9 @@ async def test_plain_answers_never_reach_the_pool(pool: CountingPool) -> None:
 
 
 async def test_identical_answers_in_a_batch_are_judged_once(pool: CountingPool) -> None:
-    completions = [f"Reasoning {i} ... so the answer is $\\boxed{{\\frac{{\\pi}}{{4}}}}$." for i in range(8)]
-    completions.append("Different reasoning: \\boxed{\\frac{2\\pi}{8}}")
-    results = await MathChecker(pool, timeout_s=10).score([item(c, "\\pi/4") for c in completions])
+    completions = [f"Reasoning {i} ... so the answer is $\\boxed{{2\\ln 2}}$." for i in range(8)]
+    completions.append("Different reasoning: \\boxed{\\ln 2 + \\ln 2}")
+    results = await MathChecker(pool, timeout_s=10).score([item(c, "\\ln 4") for c in completions])
     assert all(isinstance(r, ComponentScore) and r.score == 1.0 for r in results)
     assert pool.calls == ["judge", "judge"]  # one task per distinct answer, not per item
 
@@ -77,8 +77,10 @@ async def test_conversational_completions_use_the_last_assistant_message(pool: C
 
 
 async def test_an_overrun_scores_zero_with_timeout_and_the_rest_come_back(pool: CountingPool) -> None:
-    items = [item("\\boxed{\\frac{x^3 - 1}{x - 1}}", "x^2+x+1"), item("\\boxed{3}", "3")]
-    slow, fast = await MathChecker(pool, timeout_s=0.001).score(items)
+    # within every guard (under 1,000 characters), but seconds of LaTeX parsing and sympy work
+    heavy = "+".join(f"\\sin(x^{{{k}}})" for k in range(1, 75))
+    items = [item(f"\\boxed{{{heavy}}}", "x^2+\\sin(x)"), item("\\boxed{3}", "3")]
+    slow, fast = await MathChecker(pool, timeout_s=0.5).score(items)
     assert isinstance(slow, ComponentScore) and slow.score == 0.0
     assert slow.details["status"] == "timeout"
     assert isinstance(fast, ComponentScore) and fast.score == 1.0

@@ -13,6 +13,7 @@ from math_verify import parse
 from reward_server.cpu_pool import CpuPool, WorkerCrashed
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.math_check import (
+    MAX_ANSWER_CHARS,
     MAX_GOLD_CHARS,
     NeedsParser,
     Verdict,
@@ -157,13 +158,19 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
             raise NeedsParser
         return _check_free_text(extraction, gold, details)
 
-    offered: list[str] = []
-    for answer in extraction.answers:
-        offered.extend(split_alternatives(answer))
+    too_long = next((a for a in extraction.answers if len(a) > MAX_ANSWER_CHARS), None)
+    if too_long is not None:
+        details.update(extracted=too_long[:200], decided_by="guard", status="wrong")
+        details["refused"] = f"answer longer than {MAX_ANSWER_CHARS} characters"
+        return ComponentScore(0.0, details)
     distinct: list[str] = []
-    for answer in offered:
-        if normalise_answer(answer) not in {normalise_answer(d) for d in distinct}:
-            distinct.append(answer)
+    seen: set[str] = set()
+    for answer in extraction.answers:
+        for alternative in split_alternatives(answer):
+            key = normalise_answer(alternative)
+            if key not in seen:
+                seen.add(key)
+                distinct.append(alternative)
     details["extracted"] = distinct[-1][:200] if len(distinct) == 1 else [d[:200] for d in distinct]
 
     if len(distinct) > 1 and _multi_valued(gold):
@@ -174,6 +181,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
         return _score(verdict.equal, details)
     if len(distinct) > MAX_ALTERNATIVES:
         details["hedge"] = f"{len(distinct)} different answers offered at once"
+        details["decided_by"] = "hedge"
         details["status"] = "wrong"
         return ComponentScore(0.0, details)
     if len(distinct) == 1:
@@ -184,6 +192,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     # A hedge scores 1 only when every alternative is correct: one wrong alternative decides, so the
     # cheap checks go first (the same order with or without the parser, so the details match).
     details["hedge"] = "several different answers offered at once: every one must be correct"
+    details["decided_by"] = "hedge"
     verdicts: dict[str, Verdict] = {}
     for allowed in (False, True) if allow_parser else (False,):
         for answer in distinct:

@@ -1,12 +1,16 @@
 """Deciding whether one answer string equals the gold answer: exact, symbolic and numeric checks.
 
-Order of work, cheapest first:
-1. Guards: answers that are too long, too deeply nested, or hold huge exponents/factorials are refused
-   in microseconds (compared as strings only) instead of being handed to sympy and killed at the budget.
-2. Plain numbers on both sides: exact rational arithmetic decides (`math_numbers`), no parser.
-3. Otherwise math-verify parses both (as LaTeX inside `\\boxed{}`, never as free text, which is where
-   `4\\sqrt{2}` became `4`) and verifies; the mpmath check (`math_numeric`) compares the same parsed
-   forms independently.
+Order of work, cheapest first (steps 1-5 need no parser and run inline in the API process):
+1. Identical after normalising spacing, `\\left`/`\\right`, `\\dfrac`: equal.
+2. Guards: answers that are too long, too deeply nested, or hold huge exponents/factorials are
+   refused in microseconds instead of being handed to sympy and killed at the time budget.
+3. An equation against a gold that is not one (`x = 4`, `391 - 16 = 375`): its last right-hand side
+   is compared, as math-verify does.
+4. Plain numbers on both sides: exact rational arithmetic decides (`math_numbers`).
+5. Polynomials with square roots, and bracketed lists of them: exact canonical forms (`math_exact`).
+6. Otherwise math-verify parses both (as LaTeX inside `\\boxed{}`, never as free text, which is where
+   `4\\sqrt{2}` became `4`) and the mpmath check (`math_numeric`) compares the parsed forms
+   independently of sympy's simplification; math-verify's `verify` runs when that does not settle it.
 
 Disagreement rule (recorded in `details["rule"]`):
 - the second check found a counterexample (a point where both sides are defined, real and differ at
@@ -34,12 +38,28 @@ import math_verify.parser
 import sympy
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
-from reward_server.rewards.math_exact import exact_lists_equal, parse_exact, parse_exact_list
+from reward_server.rewards.math_exact import (
+    exact_lists_equal,
+    exact_matrices_equal,
+    forms_equal,
+    parse_exact,
+    parse_exact_list,
+    parse_exact_matrix,
+)
 from reward_server.rewards.math_extract import normalise_answer
 from reward_server.rewards.math_numbers import PlainNumber, numbers_equal, parse_plain_number
 from reward_server.rewards.math_numeric import MAX_NODES, Numeric, compare_numeric
 
-__all__ = ["NeedsParser", "Verdict", "compare_answer", "guard_reason", "parse_gold", "parse_latex"]
+__all__ = [
+    "NeedsParser",
+    "Verdict",
+    "compare_answer",
+    "compare_exact_forms",
+    "guard_reason",
+    "last_right_hand_side",
+    "parse_gold_latex",
+    "parse_latex",
+]
 
 # We run math-verify with its SIGALRM timeouts off (the pool kills overrunning workers), so its
 # one-time "timeout is disabled" warning is noise.
@@ -109,9 +129,9 @@ def parse_latex(text: str) -> tuple[Any, ...]:
 
 
 @lru_cache(maxsize=1024)
-def parse_gold(gold: str) -> tuple[PlainNumber | None, tuple[Any, ...]]:
-    """The gold answer read both ways; the sympy parse is only done when needed (lazily by caller)."""
-    return parse_plain_number(gold), ()
+def parse_gold_number(gold: str) -> PlainNumber | None:
+    """The gold answer as a plain number (cached: a batch repeats each gold across its group)."""
+    return parse_plain_number(gold)
 
 
 _RELATION = re.compile(r"<|>|\\le|\\ge|\\ne|\\approx|\\sim|\\equiv|\\to|\\in\b")
@@ -137,34 +157,45 @@ def last_right_hand_side(answer: str, gold: str) -> str | None:
     return rhs or None
 
 
-@lru_cache(maxsize=1024)
-def parse_gold_exact(gold: str) -> tuple[str, Any] | None:
-    listed = parse_exact_list(gold)
+def _exact_form(text: str) -> tuple[str, Any] | None:
+    listed = parse_exact_list(text)
     if listed is not None:
         return "list", listed
-    form = parse_exact(gold)
+    matrix = parse_exact_matrix(text)
+    if matrix is not None:
+        return "matrix", matrix
+    form = parse_exact(text)
     return None if form is None else ("expr", form)
 
 
+@lru_cache(maxsize=1024)
+def parse_gold_exact(gold: str) -> tuple[str, Any] | None:
+    return _exact_form(gold)
+
+
 def compare_exact_forms(answer: str, gold: str) -> Verdict | None:
-    """Exact verdict for polynomials with radicals and bracketed lists of them, else None."""
+    """Exact verdict for rational functions with radicals and pi, lists and matrices of them, else None."""
     gold_form = parse_gold_exact(gold)
     if gold_form is None:
         return None
-    kind, gold_value = gold_form
-    answer_list = parse_exact_list(answer)
-    answer_form = None if answer_list is not None else parse_exact(answer)
-    if (kind == "list" and answer_form is not None) or (kind == "expr" and answer_list is not None):
-        return Verdict(False, "exact", {"rule": "a single value against a bracketed list (or the reverse)"})
-    if kind == "list":
-        if answer_list is None:
-            return None
-        equal = exact_lists_equal(gold_value, answer_list)
-        return Verdict(equal, "exact", {"rule": "exact canonical forms of the elements, brackets compared"})
+    answer_form = _exact_form(answer)
     if answer_form is None:
         return None
-    equal = answer_form == gold_value
-    return Verdict(equal, "exact", {"rule": "exact canonical form (polynomial with square roots)"})
+    (gold_kind, gold_value), (answer_kind, answer_value) = gold_form, answer_form
+    if {gold_kind, answer_kind} == {"list", "expr"}:
+        return Verdict(False, "exact", {"rule": "a single value against a bracketed list (or the reverse)"})
+    if gold_kind != answer_kind:
+        return None
+    if gold_kind == "list":
+        equal = exact_lists_equal(gold_value, answer_value)
+        rule = "exact canonical forms of the elements, brackets compared"
+    elif gold_kind == "matrix":
+        equal = exact_matrices_equal(gold_value, answer_value)
+        rule = "exact canonical forms of the entries"
+    else:
+        equal = forms_equal(gold_value, answer_value)
+        rule = "exact canonical form (rational function with square roots and pi)"
+    return None if equal is None else Verdict(equal, "exact", {"rule": rule})
 
 
 @lru_cache(maxsize=1024)
@@ -221,7 +252,7 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
             verdict.decided_by,
             {**verdict.details, "compared": f"right-hand side {rhs[:100]!r}"},
         )
-    gold_number, _ = parse_gold(gold)
+    gold_number = parse_gold_number(gold)
     if gold_number is not None:
         answer_number = parse_plain_number(answer)
         if answer_number is not None:

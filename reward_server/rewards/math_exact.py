@@ -13,18 +13,30 @@ floating point. Anything outside the class (other functions, division by a varia
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
 
-__all__ = ["ExactForm", "parse_exact", "parse_exact_list", "exact_lists_equal"]
+__all__ = [
+    "ExactForm",
+    "Ratio",
+    "exact_lists_equal",
+    "exact_matrices_equal",
+    "forms_equal",
+    "parse_exact",
+    "parse_exact_list",
+    "parse_exact_matrix",
+]
 
 Monomial = tuple[tuple[tuple[str, int], ...], int]  # ((variable, power), ...), square-free radicand
 ExactForm = dict[Monomial, Fraction]
 
 MAX_DEGREE = 40
-MAX_TERMS = 500
+MAX_TERMS = 200
 MAX_CONST_EXPONENT = 2000
-MAX_RADICAND = 10**12
+MAX_RADICAND = 10**8  # trial division up to 10^4: microseconds
+MAX_BITS = 20_000  # coefficients beyond ~6,000 digits are not worth exact arithmetic on the event loop
+MAX_PRODUCT = 2_500  # term pairs one multiplication may visit
 MAX_CHARS = 300
 
 _NOISE = re.compile(r"\\left|\\right|\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\s+")
@@ -65,7 +77,13 @@ def _add(a: ExactForm, b: ExactForm, sign: int = 1) -> ExactForm:
     return out
 
 
+def _bits(value: Fraction) -> int:
+    return max(value.numerator.bit_length(), value.denominator.bit_length())
+
+
 def _mul(a: ExactForm, b: ExactForm) -> ExactForm:
+    if len(a) * len(b) > MAX_PRODUCT:
+        raise _Refuse
     out: ExactForm = {}
     for (vars_a, rad_a), coef_a in a.items():
         for (vars_b, rad_b), coef_b in b.items():
@@ -73,6 +91,8 @@ def _mul(a: ExactForm, b: ExactForm) -> ExactForm:
             for var, power in vars_b:
                 powers[var] = powers.get(var, 0) + power
             if sum(powers.values()) > MAX_DEGREE:
+                raise _Refuse
+            if _bits(coef_a) + _bits(coef_b) > MAX_BITS:
                 raise _Refuse
             g = gcd(rad_a, rad_b)
             mono = (tuple(sorted(powers.items())), rad_a * rad_b // (g * g))
@@ -109,27 +129,81 @@ def _sqrt(a: ExactForm) -> ExactForm:
     return _const(Fraction(out_n, coef.denominator), in_n)
 
 
-def _power(base: ExactForm, exponent: ExactForm) -> ExactForm:
-    if len(exponent) > 1 or (exponent and next(iter(exponent)) != ((), 1)):
-        raise _Refuse
-    n = next(iter(exponent.values())) if exponent else Fraction(0)
-    if n.denominator != 1:
-        raise _Refuse
-    k = int(n)
+def _power(base: ExactForm, k: int) -> ExactForm:
+    """base**k for k >= 0 by square-and-multiply (cheap for constant powers)."""
     constant = all(not variables for variables, _ in base)
-    if abs(k) > (MAX_CONST_EXPONENT if constant else MAX_DEGREE):
+    if k > (MAX_CONST_EXPONENT if constant else MAX_DEGREE):
         raise _Refuse
-    if k < 0:
-        base, k = _inverse(base), -k
     result: ExactForm = _const(Fraction(1))
     square = base
-    while k:  # square-and-multiply keeps constant powers cheap
+    while k:
         if k & 1:
             result = _mul(result, square)
         k >>= 1
         if k:
             square = _mul(square, square)
     return result
+
+
+ONE: ExactForm = {((), 1): Fraction(1)}
+
+
+@dataclass(frozen=True, slots=True)
+class Ratio:
+    """A rational function num/den of exact forms (den is never zero). Compare with `forms_equal`."""
+
+    num: ExactForm
+    den: ExactForm
+
+
+def _ratio(num: ExactForm, den: ExactForm = ONE) -> Ratio:
+    if not den:
+        raise _Refuse  # division by zero
+    if den != ONE and len(den) == 1 and not next(iter(den))[0]:
+        return Ratio(_mul(num, _inverse(den)), ONE)  # a constant denominator folds into the numerator
+    return Ratio(num, den)
+
+
+def _radd(a: Ratio, b: Ratio, sign: int = 1) -> Ratio:
+    if a.den == b.den:
+        return _ratio(_add(a.num, b.num, sign), a.den)
+    return _ratio(_add(_mul(a.num, b.den), _mul(b.num, a.den), sign), _mul(a.den, b.den))
+
+
+def _rmul(a: Ratio, b: Ratio) -> Ratio:
+    return _ratio(_mul(a.num, b.num), _mul(a.den, b.den))
+
+
+def _rinv(a: Ratio) -> Ratio:
+    return _ratio(a.den, a.num)
+
+
+def _rpow(base: Ratio, exponent: Ratio) -> Ratio:
+    if exponent.den != ONE or len(exponent.num) > 1 or (exponent.num and next(iter(exponent.num)) != ((), 1)):
+        raise _Refuse
+    n = next(iter(exponent.num.values())) if exponent.num else Fraction(0)
+    if n.denominator != 1:
+        raise _Refuse
+    k = int(n)
+    if k < 0:
+        base, k = _rinv(base), -k
+    return _ratio(_power(base.num, k), _power(base.den, k) if base.den != ONE else ONE)
+
+
+def _rsqrt(a: Ratio) -> Ratio:
+    if a.den != ONE:
+        raise _Refuse
+    return _ratio(_sqrt(a.num))
+
+
+def forms_equal(a: Ratio, b: Ratio) -> bool | None:
+    """a == b as rational functions (a.num * b.den == b.num * a.den); None when too costly to decide."""
+    try:
+        if a.den == b.den:
+            return a.num == b.num
+        return _mul(a.num, b.den) == _mul(b.num, a.den)
+    except _Refuse:
+        return None
 
 
 class _Parser:
@@ -147,44 +221,44 @@ class _Parser:
         self.pos += 1
         return token
 
-    def parse(self) -> ExactForm:
+    def parse(self) -> Ratio:
         value = self.expression()
         if self.peek() is not None:
             raise _Refuse
         return value
 
-    def expression(self) -> ExactForm:
+    def expression(self) -> Ratio:
         sign = 1
         if self.peek() in ("+", "-"):
             sign = -1 if self.take() == "-" else 1
         value = self.term()
         if sign < 0:
-            value = _add({}, value, -1)
+            value = _rmul(_ratio(_const(Fraction(-1))), value)
         while self.peek() in ("+", "-"):
             op = self.take()
-            value = _add(value, self.term(), -1 if op == "-" else 1)
+            value = _radd(value, self.term(), -1 if op == "-" else 1)
         return value
 
-    def term(self) -> ExactForm:
+    def term(self) -> Ratio:
         value = self.power()
         while True:
             token = self.peek()
             if token in ("\\cdot", "\\times", "*"):
                 self.take()
-                value = _mul(value, self.power())
+                value = _rmul(value, self.power())
             elif token == "/":
                 self.take()
-                value = _mul(value, _inverse(self.power()))
+                value = _rmul(value, _rinv(self.power()))
                 if self.peek() is not None and self.peek() not in ("+", "-", ")", "}", "]", ","):
                     raise _Refuse  # "1/2x": is it x/2 or 1/(2x)? Not ours to guess.
             elif token is not None and token not in ("+", "-", ")", "}", "]", ","):
                 if token[0].isdigit() and self.tokens[self.pos - 1][0].isdigit():
                     raise _Refuse  # "2 3" is not a product anyone writes
-                value = _mul(value, self.power())  # implicit multiplication: 2x, x(x+1), 2\sqrt{3}
+                value = _rmul(value, self.power())  # implicit multiplication: 2x, x(x+1), 2\sqrt{3}
             else:
                 return value
 
-    def power(self) -> ExactForm:
+    def power(self) -> Ratio:
         base = self.atom()
         if self.peek() == "^":
             self.take()
@@ -194,37 +268,37 @@ class _Parser:
             elif token is not None and token.isdigit():
                 if len(token) > 1:
                     raise _Refuse  # x^23 is x^2 * 3 in LaTeX; don't guess
-                exponent = _const(Fraction(int(self.take())))
+                exponent = _ratio(_const(Fraction(int(self.take()))))
             else:
                 raise _Refuse
-            return _power(base, exponent)
+            return _rpow(base, exponent)
         return base
 
-    def group(self) -> ExactForm:
+    def group(self) -> Ratio:
         self.take("{")
         value = self.expression()
         self.take("}")
         return value
 
-    def atom(self) -> ExactForm:
+    def atom(self) -> Ratio:
         token = self.take()
         if token[0].isdigit():
             if "." in token:
                 raise _Refuse  # decimals follow math-verify's rounding rule elsewhere
-            return _const(Fraction(int(token)))
+            return _ratio(_const(Fraction(int(token))))
         if token in ("\\frac", "\\dfrac", "\\tfrac"):
             digits = self.peek()
             if digits is not None and digits.isdigit() and len(digits) == 2:  # \frac12
                 self.take()
-                return _mul(_const(Fraction(int(digits[0]))), _inverse(_const(Fraction(int(digits[1])))))
+                return _ratio(_const(Fraction(int(digits[0]))), _const(Fraction(int(digits[1]))))
             if digits != "{":
                 raise _Refuse
             numerator = self.group()
-            return _mul(numerator, _inverse(self.group()))
+            return _rmul(numerator, _rinv(self.group()))
         if token == "\\sqrt":
             if self.peek() != "{":
                 raise _Refuse  # \sqrt[3]{..}, \sqrt2
-            return _sqrt(self.group())
+            return _rsqrt(self.group())
         if token == "(":
             value = self.expression()
             self.take(")")
@@ -232,20 +306,26 @@ class _Parser:
         if token == "{":
             self.pos -= 1
             return self.group()
+        if token == "\\pi":
+            # pi is transcendental: polynomials in pi over the rationals (and their square roots)
+            # have unique expanded forms, so it can stand as a variable.
+            return _ratio({((("\\pi", 1),), 1): Fraction(1)})
         if len(token) == 1 and token.isalpha() and token.islower() and token not in _FORBIDDEN_VARS:
             if self.peek() == "(":
                 raise _Refuse  # x(x+1) is a product but p(t) may be a function: leave it to the parser
-            return {(((token, 1),), 1): Fraction(1)}
+            return _ratio({(((token, 1),), 1): Fraction(1)})
         raise _Refuse
 
 
 def _clean(text: str) -> str | None:
     if len(text) > MAX_CHARS:
         return None
-    return _NOISE.sub("", text.strip().strip("$").rstrip("."))
+    # keep matrix row breaks (double backslash) safe from the noise pattern's backslash-space
+    protected = text.strip().strip("$").rstrip(".").replace("\\\\", "\x00")
+    return _NOISE.sub("", protected).replace("\x00", "\\\\")
 
 
-def parse_exact(text: str) -> ExactForm | None:
+def parse_exact(text: str) -> Ratio | None:
     """The exact expanded form of `text`, or None when it is outside the class."""
     cleaned = _clean(text)
     if not cleaned:
@@ -259,43 +339,123 @@ def parse_exact(text: str) -> ExactForm | None:
 _LIST = re.compile(r"^(\\\{|[(\[])(.*)(\\\}|[)\]])$")
 
 
-def parse_exact_list(text: str) -> tuple[str, list[ExactForm]] | None:
-    """`(a, b)`, `[a, b)`, `\\{a, b\\}` with exact elements: (brackets, elements), else None."""
+_INFINITY = {"\\infty": 1, "+\\infty": 1, "-\\infty": -1}
+_INFINITY_KEY: Monomial = ((("\\infty", 1),), 1)
+
+
+def _split_top_level(body: str, separator: str) -> list[str] | None:
+    parts, depth, last = [], 0, 0
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif depth == 0 and body.startswith(separator, i):
+            parts.append(body[last:i])
+            i += len(separator)
+            last = i
+            continue
+        i += 1
+    parts.append(body[last:])
+    return parts
+
+
+def _element(text: str) -> Ratio | None:
+    if text in _INFINITY:  # only as a whole element: an interval's end
+        return Ratio({_INFINITY_KEY: Fraction(_INFINITY[text])}, ONE)
+    return parse_exact(text)
+
+
+def parse_exact_list(text: str) -> tuple[str, list[Ratio]] | None:
+    """`(a, b)`, `[a, b)`, `\\{a, b\\}`, `(-\\infty, 3]` with exact elements: (brackets, elements), else None.
+
+    A bracket next to an infinite end is read as open, as sympy's `Interval` does (`[-\\infty, 3]`).
+    """
     cleaned = _clean(text)
     if not cleaned:
         return None
     m = _LIST.match(cleaned)
     if not m or "," not in m.group(2):
         return None
-    parts, depth, last = [], 0, 0
-    body = m.group(2)
-    for i, ch in enumerate(body):
-        if ch in "({[":
-            depth += 1
-        elif ch in ")}]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(body[last:i])
-            last = i + 1
-        if depth < 0:
-            return None
-    parts.append(body[last:])
-    elements = [parse_exact(p) for p in parts]
+    parts = _split_top_level(m.group(2), ",")
+    if parts is None:
+        return None
+    elements = [_element(p) for p in parts]
     if any(e is None for e in elements):
         return None
-    return m.group(1) + m.group(3), [e for e in elements if e is not None]
+    items = [e for e in elements if e is not None]
+    opening, closing = m.group(1), m.group(3)
+    if len(items) == 2 and opening in "([" and closing in ")]":
+        if _INFINITY_KEY in items[0].num:
+            opening = "("
+        if _INFINITY_KEY in items[1].num:
+            closing = ")"
+    elif any(_INFINITY_KEY in item.num for item in items):
+        return None  # infinity inside a set or a longer tuple: not ours
+    return opening + closing, items
 
 
-def exact_lists_equal(gold: tuple[str, list[ExactForm]], answer: tuple[str, list[ExactForm]]) -> bool:
-    """Same brackets and equal elements (in order; as sets for `\\{...\\}`)."""
+_MATRIX = re.compile(r"^\\begin\{([pb])matrix\}(.*)\\end\{\1matrix\}$")
+
+
+def parse_exact_matrix(text: str) -> list[list[Ratio]] | None:
+    """A `pmatrix`/`bmatrix` of exact entries as rows, else None (both brackets mean the same matrix)."""
+    cleaned = _clean(text)
+    if not cleaned:
+        return None
+    m = _MATRIX.match(cleaned)
+    if not m:
+        return None
+    rows = _split_top_level(m.group(2).strip().removesuffix("\\\\"), "\\\\")
+    if not rows:
+        return None
+    matrix: list[list[Ratio]] = []
+    for row in rows:
+        cells = _split_top_level(row, "&")
+        if cells is None:
+            return None
+        parsed = [parse_exact(cell) for cell in cells]
+        if any(p is None for p in parsed):
+            return None
+        matrix.append([p for p in parsed if p is not None])
+    if len({len(row) for row in matrix}) != 1:
+        return None
+    return matrix
+
+
+def _all_equal(pairs: list[tuple[Ratio, Ratio]]) -> bool | None:
+    undecided = False
+    for a, b in pairs:
+        equal = forms_equal(a, b)
+        if equal is False:
+            return False
+        undecided |= equal is None
+    return None if undecided else True
+
+
+def exact_lists_equal(gold: tuple[str, list[Ratio]], answer: tuple[str, list[Ratio]]) -> bool | None:
+    """Same brackets and equal elements (in order; as sets for `\\{...\\}`); None if undecidable here."""
     (gold_brackets, gold_items), (answer_brackets, answer_items) = gold, answer
     if gold_brackets != answer_brackets or len(gold_items) != len(answer_items):
         return False
     if gold_brackets == "\\{\\}":
         remaining = list(answer_items)
         for item in gold_items:
-            if item not in remaining:
-                return False
-            remaining.remove(item)
+            match = next((r for r in remaining if forms_equal(item, r)), None)
+            if match is None:
+                return None if any(forms_equal(item, r) is None for r in remaining) else False
+            remaining.remove(match)
         return True
-    return gold_items == answer_items
+    return _all_equal(list(zip(gold_items, answer_items, strict=True)))
+
+
+def exact_matrices_equal(gold: list[list[Ratio]], answer: list[list[Ratio]]) -> bool | None:
+    if len(gold) != len(answer) or len(gold[0]) != len(answer[0]):
+        return False
+    return _all_equal(
+        [(g, a) for grow, arow in zip(gold, answer, strict=True) for g, a in zip(grow, arow, strict=True)]
+    )

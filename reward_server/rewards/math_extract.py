@@ -45,7 +45,7 @@ _ANSWER_IS = re.compile(
     r"(?:final answer|the answer|answer)\s*(?:is\s*:?|:|=)\s*(?:\\\(|\\\[|\$+)?\s*(?P<ans>[^\n]+)",
     re.IGNORECASE,
 )
-_MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_MATH_DELIMITERS = (("$$", "$$"), ("\\(", "\\)"), ("\\[", "\\]"), ("$", "$"))
 # Top-level alternatives inside one answer: "1 or 2", "1 \text{ or } 2", "x=1 \lor x=2".
 _ALT_SPLIT = re.compile(
     r"\\text\{\s*or\s*\}|\\mathrm\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\bor\b"
@@ -202,15 +202,31 @@ def extract_answer(completion: str, *, answer_tag: str = "answer") -> Extraction
             return Extraction(region, "answer_is", (answer,))
     stripped = region.strip()
     if in_block and 0 < len(stripped) <= SHORT_ANSWER_BLOCK_CHARS and "\n\n" not in stripped:
-        segments = list(_MATH_SEGMENT.finditer(stripped))
-        if len(segments) == 1 and segments[0].span() == (0, len(stripped)):
-            stripped = next(g for g in segments[0].groups() if g is not None)
+        whole = last_math_segment(stripped)
+        if whole is not None and whole[1] == 0 and whole[2] == len(stripped):
+            stripped = whole[0]  # "<answer>$\frac12$</answer>"
         return Extraction(region, "answer_block", (stripped.strip().rstrip("."),))
-    segments = list(_MATH_SEGMENT.finditer(region))
-    if segments:
-        last = segments[-1]
-        text = next(g for g in last.groups() if g is not None).strip()
-        # "x = 5" at the end of a derivation: the committed value is the last right-hand side.
-        if text:
-            return Extraction(region, "math", (text,))
+    last = last_math_segment(region)
+    if last is not None:
+        return Extraction(region, "math", (last[0],))
     return Extraction(region, "none")
+
+
+def last_math_segment(text: str) -> tuple[str, int, int] | None:
+    """The last non-empty `$...$`, `$$...$$`, `\\(...\\)` or `\\[...\\]` as (content, start, end).
+
+    Scans back from the end with `rfind` (linear): a regex with lazy groups is quadratic on text
+    like "\\(" repeated thousands of times, and this runs on the event loop.
+    """
+    best: tuple[str, int, int] | None = None
+    for opener, closer in _MATH_DELIMITERS:
+        end = text.rfind(closer)
+        if end <= 0 or (best is not None and end + len(closer) <= best[2]):
+            continue
+        start = text.rfind(opener, 0, end)
+        if start < 0:
+            continue
+        content = text[start + len(opener) : end].strip()
+        if content and content != "$":
+            best = (content, start, end + len(closer))
+    return best
