@@ -35,9 +35,9 @@ languages of that script. Prompt verdicts are cached: GRPO sends each prompt onc
 
 Why lingua: on our labelled set of chain-of-thought clauses (benchmarks/bench_language.py) lingua
 restricted to the candidates is the most accurate of lingua, langdetect and langid, and it is
-deterministic and ships its models in the wheel. It is also the slowest per clause (≈0.2 ms for
-an 80-character clause), so it only sees the clauses the script and function-word fast paths
-cannot decide.
+deterministic and ships its models in the wheel. It is also the slowest per clause (0.25-0.4 ms;
+4-5 CPU-ms for a 2,000-character chain of thought sentence by sentence), so it only sees the
+clauses the script and function-word fast paths cannot decide (under one per chain of thought).
 
 Example: `score_language("<think>Let me think. 我们先算一下.</think>", target="en", prompt=None)`
 counts 3 English words against 6 Chinese characters and scores 3 / 9 ≈ 0.33.
