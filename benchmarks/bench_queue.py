@@ -2,11 +2,12 @@
 
     PYTHONPATH=$PWD python benchmarks/bench_queue.py [--items 2048] [--cpu-items 192] [--repeats 3]
 
-1. Overhead: the same batch of cheap (format-only) items scored in process (`Scorer`, the baseline) and
-   through Redis by one `reward-server worker` (enqueue, chunked delivery, result write, wait, read back).
+1. Overhead: the same batch scored in process (`Scorer`, the baseline, 1 cpu process) and through Redis by
+   one `reward-server worker` (1 cpu process): enqueue, chunk delivery, result write, wait, read back. Three
+   batches: format-only (pure queue cost), the math benchmark's realistic GRPO mix, its parser-bound golds.
    Prints both times, the per-item overhead and the ratio.
-2. Scaling: a batch of CPU-bound math items through the queue with 1 and then 2 workers (1 cpu process each).
-   Prints items/s for each and the ratio; the ideal is 2.0 on a machine with two idle cores.
+2. Scaling: parser-bound math items (every gold needs sympy) through the queue with 1 and then 2 workers
+   (1 cpu process each). Prints items/s for each and the ratio; the ideal is 2.0 on two idle cores.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import redis
 
+from benchmarks.math_workload import build_workload
 from reward_server.config import Settings
 from reward_server.queue.client import JobQueue
 from reward_server.schemas import ScoreItem, ScoreRequest
@@ -98,28 +100,18 @@ def format_items(n: int) -> ScoreRequest:
     return ScoreRequest(items=items, rewards={"format": 1.0})
 
 
-def math_items(n: int) -> ScoreRequest:
-    # Symbolic equivalences that make sympy work (tens of ms each), not string matches.
-    pairs = [
-        ("\\frac{2}{4}", "0.5"),
-        ("2\\sqrt{2}", "\\sqrt{8}"),
-        ("\\frac{x^2-1}{x-1}", "x+1"),
-        ("(a+b)^2", "a^2+2ab+b^2"),
-        ("\\sin^2 x + \\cos^2 x", "1"),
-        ("e^{i\\pi}", "-1"),
-    ]
-    items = []
-    for i in range(n):
-        given, gold = pairs[i % len(pairs)]
-        items.append(
-            ScoreItem.model_validate(
-                {
-                    "id": i,
-                    "completion": f"<think>work</think><answer>\\boxed{{{given}}}</answer>",
-                    "task": {"type": "math", "answer": gold},
-                }
-            )
+def math_items(n: int, *, hard_only: bool = False, seed: int = 7) -> ScoreRequest:
+    """GRPO groups from the math benchmark's workload; `hard_only`: every gold needs sympy.
+
+    The checker caches parses per process, so every timed run gets a fresh `seed`: a repeated batch would
+    measure cache hits, not checking.
+    """
+    items = [
+        ScoreItem.model_validate(
+            {"id": i, "completion": item.completion, "task": {"type": "math", "answer": item.gold}}
         )
+        for i, item in enumerate(build_workload(n, hard_only=hard_only, seed=seed))
+    ]
     return ScoreRequest(items=items, rewards={"accuracy": 1.0})
 
 
@@ -146,7 +138,7 @@ def report(what: str, n: int, repeats: int, local: float, queued: float) -> None
     print(f"  queue overhead {per_item_us:.1f} us/item; ratio queue/in-process {queued / local:.2f}")
 
 
-async def overhead(url: str, batches: dict[str, ScoreRequest], repeats: int) -> None:
+async def overhead(url: str, batches: dict[str, Callable[[int], ScoreRequest]], repeats: int) -> None:
     """Each batch in process (1 cpu process) and through the queue (1 worker with 1 cpu process)."""
     prefix = f"bench-{uuid.uuid4().hex[:6]}"
     settings = Settings(
@@ -160,10 +152,11 @@ async def overhead(url: str, batches: dict[str, ScoreRequest], repeats: int) -> 
             for warm in (format_items(8), math_items(8)):  # warm both paths, imports included
                 await timed_queue(queue, warm)
                 await timed_local(services, warm)
-            for name, request in batches.items():
-                n = len(request.items)
+            for name, make in batches.items():
+                n = len(make(0).items)
                 locals_, queueds = [], []
-                for _ in range(repeats):  # interleaved, so drifting load on a shared machine hits both alike
+                for run in range(1, repeats + 1):  # interleaved, so drifting load hits both alike
+                    request = make(run)  # the same fresh batch for both sides (separate processes' caches)
                     locals_.append(await timed_local(services, request))
                     queueds.append(await timed_queue(queue, request))
                 local, queued = statistics.median(locals_), statistics.median(queueds)
@@ -181,12 +174,13 @@ async def scaling(url: str, n: int, repeats: int) -> None:
         queue = JobQueue(settings)
         try:
             with workers(url, prefix, count):
-                await timed_queue(queue, math_items(4 * count))  # warm every worker's pool process
-                elapsed = statistics.median([await timed_queue(queue, math_items(n)) for _ in range(repeats)])
+                await timed_queue(queue, math_items(8 * count, hard_only=True))  # warm every worker
+                runs = [math_items(n, hard_only=True, seed=100 * count + run) for run in range(repeats)]
+                elapsed = statistics.median([await timed_queue(queue, request) for request in runs])
         finally:
             await queue.close()
         rates[count] = n / elapsed
-        print(f"scaling: {n} math items, {count} worker(s) x 1 cpu process: {rates[count]:7.1f} items/s")
+        print(f"scaling: {n} parser-bound math items, {count} worker(s) x 1 cpu: {rates[count]:7.1f} items/s")
     print(f"  throughput ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (cores: {os.cpu_count()})")
 
 
@@ -199,7 +193,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with redis_server() as url:
-        batches = {"format-only": format_items(args.items), "math": math_items(args.cpu_items)}
+        batches: dict[str, Callable[[int], ScoreRequest]] = {
+            "format-only": lambda _seed: format_items(args.items),
+            "math (realistic mix)": lambda seed: math_items(args.items, seed=seed),
+            "math (parser-bound)": lambda seed: math_items(args.cpu_items, hard_only=True, seed=seed),
+        }
         asyncio.run(overhead(url, batches, args.repeats))
         asyncio.run(scaling(url, args.cpu_items, args.repeats))
 

@@ -89,6 +89,19 @@ def test_a_full_queue_answers_429_with_retry_after(make_api: Callable[..., TestC
     assert api.post("/v1/jobs", json={"items": math_items(2)}).status_code == 202  # up to the limit
 
 
+def test_a_full_queue_refuses_score_calls_too(
+    make_api: Callable[..., TestClient], redis_server: RedisServer, prefix: str
+) -> None:
+    api = make_api(queue_max_items=4)
+    redis_server.client().zadd(
+        f"{prefix}:workers", {"ghost": time.time() + 60}
+    )  # counted alive, never scores
+    assert api.post("/v1/jobs", json={"items": math_items(4)}).status_code == 202
+    response = api.post("/v1/score", json={"items": math_items(1)})
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+
+
 def test_score_without_any_worker_fails_at_once_saying_so(make_api: Callable[..., TestClient]) -> None:
     api = make_api()
     started = time.monotonic()
