@@ -76,10 +76,19 @@ def observe_request(method: str, route: str, status: int, duration_s: float) -> 
 
 
 def record_results(results: Iterable[ScoreResult]) -> None:
-    """Count each component score and each failed item of a scored batch."""
+    """Count each component score, each failed item and each sandbox verdict of a scored batch.
+
+    Verdicts are read from the results (`details[component]["verdicts"]`), so they are counted where
+    /metrics is scraped whether the batch was scored in this process or by queue workers.
+    """
     for result in results:
         for component in result.scores:
             ITEMS_SCORED.labels(component=component).inc()
+            details = result.details.get(component)
+            verdicts = details.get("verdicts") if isinstance(details, dict) else None
+            if isinstance(verdicts, list):
+                for verdict in verdicts:
+                    record_sandbox_verdict(str(verdict))
         if result.error is not None:
             ITEM_ERRORS.inc()
 

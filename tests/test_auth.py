@@ -19,7 +19,7 @@ BODY = {"items": [{"completion": "<think>t</think><answer>1</answer>"}], "reward
 
 @pytest.fixture(scope="module")
 def keyed() -> Iterator[TestClient]:
-    settings = Settings(cpu_workers=1, api_keys=[KEY_A, KEY_B])
+    settings = Settings(cpu_workers=1, sandbox="none", api_keys=[KEY_A, KEY_B])
     with TestClient(create_app(settings)) as client:
         yield client
 

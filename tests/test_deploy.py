@@ -177,6 +177,9 @@ def test_math_and_code_are_scored_through_gateway_api_queue_and_workers(stack: S
     assert len(workers) == 2 and all(w["State"]["Running"] for w in workers)
     metrics = httpx.get(f"{stack.url}/metrics", timeout=10).text
     assert "reward_server_items_scored_total" in metrics
+    # Code ran on the workers; the replica that answered counts its verdicts from the results.
+    assert 'reward_server_sandbox_verdicts_total{verdict="accepted"}' in metrics
+    assert "reward_server_live_workers 2.0" in metrics
 
 
 SLOW_CODE = {

@@ -175,6 +175,9 @@ class FakeQueue:
     async def live_workers(self) -> int:
         return self.live
 
+    async def busy_workers(self) -> int:
+        return self.live - 1
+
 
 def test_queue_depth_and_live_workers_are_read_from_the_queue_on_each_scrape(client: TestClient) -> None:
     services = client.app.state.services  # type: ignore[attr-defined]
@@ -182,6 +185,7 @@ def test_queue_depth_and_live_workers_are_read_from_the_queue_on_each_scrape(cli
     try:
         assert sample(client, "reward_server_queue_depth") == 130
         assert sample(client, "reward_server_live_workers") == 4
+        assert sample(client, "reward_server_busy_workers") == 3
         services.queue = FakeQueue(depth=1, live=1, fail=True)
         assert client.get("/metrics").status_code == 200  # stale gauges, no failed scrape
         assert sample(client, "reward_server_queue_depth") == 130

@@ -253,6 +253,17 @@ class JobQueue:
         async with self.reachable():
             return int(await self._live_workers(keys=[self.keys.workers]))
 
+    async def busy_workers(self) -> int:
+        """Workers holding a delivered, unacknowledged chunk (a dead one counts until it is reclaimed)."""
+        async with self.reachable():
+            try:
+                pending = await self.redis.xpending(self.keys.chunks, GROUP)
+            except ResponseError as exc:
+                if "NOGROUP" in str(exc):  # no worker has started yet
+                    return 0
+                raise
+            return sum(1 for consumer in pending.get("consumers") or [] if int(consumer["pending"]) > 0)
+
     async def queued_items(self) -> int:
         async with self.reachable():
             return int(await self.redis.get(self.keys.queued_items) or 0)

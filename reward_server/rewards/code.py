@@ -137,13 +137,9 @@ class CodeChecker:
         task = item.task
         assert isinstance(task, CodeTask)
         try:
-            outcome = await self.check(completion_text(item.completion), task)
+            return await self.check(completion_text(item.completion), task)
         except UnsupportedLanguage as exc:
             return ItemError(str(exc))
-        if isinstance(outcome, ComponentScore):
-            for verdict in outcome.details.get("verdicts", []):
-                metrics.record_sandbox_verdict(verdict)
-        return outcome
 
     def _limits(self, task: CodeTask) -> Limits:
         limits = self.default_limits
@@ -234,6 +230,7 @@ class CodeChecker:
             problem = execution.sandbox_error
             if problem is None:
                 return execution
+            # Verdicts of finished runs are counted from the results by /v1/score; failed attempts only here.
             metrics.record_sandbox_verdict("sandbox_error")
             log.warning("sandbox error (attempt %d of %d): %s", attempt + 1, self.retries + 1, problem)
         return ItemError(f"sandbox error after {self.retries + 1} attempts: {problem}")

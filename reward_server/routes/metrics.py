@@ -24,6 +24,7 @@ async def prometheus_metrics(services: Annotated[Services, Depends(get_services)
         try:
             metrics.set_queue_depth(await queue.queued_items())
             metrics.set_live_workers(await queue.live_workers())
+            metrics.set_busy_workers(await queue.busy_workers())
         except Exception as exc:  # Redis down: stale gauges, and the scrape still answers
             log.warning("queue gauges not refreshed: %s", exc)
     for hook in services.scrape_hooks:
