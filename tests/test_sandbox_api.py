@@ -134,3 +134,16 @@ def test_run_code_sends_back_fetch_files_but_never_through_links(client: TestCli
     result = post(client, "/run_code", body)
     assert result["status"] == "Success"
     assert result["files"] == {"out.txt": base64.b64encode(b"result").decode()}
+
+
+@pytest.mark.parametrize(("memory_mb", "status"), [(1, 422), (15, 422), (70000, 422), (-1, 200), (16, 200)])
+def test_run_code_memory_limit_out_of_range_is_a_422_naming_the_field(
+    client: TestClient, memory_mb: int, status: int
+) -> None:
+    body = post(
+        client, "/run_code", {"code": "print(1)", "language": "python", "memory_limit_MB": memory_mb}, status
+    )
+    if status == 422:
+        assert body["detail"][0]["loc"] == ["body", "memory_limit_MB"]
+    else:
+        assert body["run_result"]["stdout"] == "1\n"

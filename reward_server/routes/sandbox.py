@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reward_server.errors import RequestError, ServiceUnavailable
 from reward_server.routes.deps import get_services
@@ -61,9 +61,18 @@ class RunCodeRequest(BaseModel):
     stdin: str | None = ""
     compile_timeout: TimeLimit = 10.0
     run_timeout: TimeLimit = 10.0
-    memory_limit_MB: int = Field(default=-1, description="-1 for the server's default")  # noqa: N815
+    memory_limit_MB: int = Field(  # noqa: N815
+        default=-1, le=65536, description="-1 (or any value ≤ 0) for the server's default; else 16–65536"
+    )
     files: dict[str, str | None] = Field(default_factory=dict, description="name → base64 content")
     fetch_files: list[str] = Field(default_factory=list, description="workspace files to send back (base64)")
+
+    @field_validator("memory_limit_MB")
+    @classmethod
+    def _memory_in_range(cls, value: int) -> int:
+        if 0 < value < 16:
+            raise ValueError("memory_limit_MB must be at least 16 (or -1 for the server's default)")
+        return value
 
 
 class CommandResult(BaseModel):
