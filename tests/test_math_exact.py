@@ -39,6 +39,12 @@ from reward_server.rewards.math_exact import (
         ("x^{-1}", "\\frac{1}{x}"),
         ("\\frac{1}{x} + \\frac{1}{y}", "\\frac{x+y}{xy}"),
         ("\\frac{\\pi}{3}", "\\frac{2\\pi}{6}"),
+        # an integer then a fraction of integers is a mixed number, as latex2sympy reads it
+        ("3\\frac{1}{2}", "\\frac{7}{2}"),
+        ("-3\\frac{1}{2}", "-\\frac{7}{2}"),
+        ("x + 3\\frac12", "x + \\frac{7}{2}"),
+        ("3 \\cdot \\frac{1}{2}", "\\frac{3}{2}"),
+        ("2\\frac{x}{3}", "\\frac{2x}{3}"),
     ],
 )
 def test_equal_forms(a: str, b: str) -> None:

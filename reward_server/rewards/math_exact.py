@@ -239,8 +239,29 @@ class _Parser:
             value = _radd(value, self.term(), -1 if op == "-" else 1)
         return value
 
+    def _mixed_number_ahead(self, start: int) -> bool:
+        """`3\\frac{1}{2}` is 3 1/2 (as latex2sympy reads it), not 3 * 1/2: an integer alone, then a
+        fraction of integers."""
+        if self.pos - start != 1 or not self.tokens[start].isdigit():
+            return False
+        ahead = self.tokens[self.pos : self.pos + 7]
+        if not ahead or ahead[0] not in ("\\frac", "\\dfrac", "\\tfrac"):
+            return False
+        if len(ahead) > 1 and ahead[1].isdigit() and len(ahead[1]) == 2:
+            return True
+        return (
+            len(ahead) == 7
+            and ahead[1] == "{" and ahead[2].isdigit() and ahead[3] == "}"
+            and ahead[4] == "{" and ahead[5].isdigit() and ahead[6] == "}"
+        )  # fmt: skip
+
     def term(self) -> Ratio:
+        start = self.pos
         value = self.power()
+        if self._mixed_number_ahead(start):
+            value = _radd(value, self.atom())
+            if self.peek() == "^":
+                raise _Refuse  # 3\frac{1}{2}^2: not ours to guess
         while True:
             token = self.peek()
             if token in ("\\cdot", "\\times", "*"):
