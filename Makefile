@@ -4,10 +4,10 @@ install:
 	python3 -m pip install -e '.[dev]'
 
 format:
-	ruff format reward_server sandboxes trainer_client tests benchmarks
+	ruff format reward_server sandboxes trainer_client tests benchmarks deploy
 
 lint:
-	ruff check reward_server sandboxes trainer_client tests benchmarks
+	ruff check reward_server sandboxes trainer_client tests benchmarks deploy
 
 types:
 	mypy reward_server sandboxes trainer_client

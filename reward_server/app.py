@@ -9,10 +9,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from reward_server import __version__
+from reward_server.auth import ApiKeyMiddleware, ApiKeys
 from reward_server.body_limit import BodyLimitMiddleware
 from reward_server.config import Settings
 from reward_server.errors import install_error_handlers
-from reward_server.routes import health, openrlhf, rank, sandbox, score
+from reward_server.request_context import RequestContextMiddleware
+from reward_server.routes import health, jobs, metrics, openrlhf, rank, sandbox, score
 from reward_server.services import Services
 
 log = logging.getLogger(__name__)
@@ -24,8 +26,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.api_keys and settings.host not in ("127.0.0.1", "localhost", "::1"):
+            log.warning("serving on %s without API keys: anyone who can reach it can score", settings.host)
         services = Services.create(settings)
         await services.start()
+        if settings.redis_url:
+            await services.use_queue()
         app.state.services = services
         try:
             yield
@@ -34,10 +40,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="reward-server", version=__version__, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Added last = outermost: refused (401) and oversized (413) requests still get an id, a log line
+    # and a latency sample.
+    app.add_middleware(ApiKeyMiddleware, keys=ApiKeys(settings.api_keys))
+    app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(score.router)
+    app.include_router(metrics.router)
     app.include_router(sandbox.router)
     app.include_router(rank.router)
     app.include_router(openrlhf.router)
+    app.include_router(jobs.router)
     return app

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reward_server.reward_model.spec import RewardModelSpec
 from reward_server.rewards.names import validate_reward_name
@@ -57,11 +58,82 @@ class Settings(BaseSettings):
     max_batch_items: Annotated[int, Field(ge=1)] = 8192
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024 * 1024
 
+    # Job queue (Redis). Without redis_url the service scores in-process and none of these apply.
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db: score through Redis and `reward-server worker`s."
+    )
+    queue_prefix: str = Field(default="reward-server", description="Prefix of the queue's Redis keys.")
+    queue_chunk_items: Annotated[int, Field(ge=1)] = Field(
+        default=64,
+        description="Items per chunk: batches are split into chunks that workers score in parallel.",
+    )
+    queue_max_items: Annotated[int, Field(ge=1)] = Field(
+        default=100_000, description="Items queued or in progress beyond which new work answers 429."
+    )
+    queue_retry_after_s: Annotated[float, Field(gt=0)] = 2.0
+    queue_reclaim_after_s: Annotated[float, Field(gt=0)] = Field(
+        default=30.0,
+        description="A chunk whose worker went silent this long ago is redelivered to another worker.",
+    )
+    queue_max_deliveries: Annotated[int, Field(ge=1)] = Field(
+        default=3, description="A chunk delivered this many times without a result fails its job (poison)."
+    )
+    job_result_ttl_s: Annotated[float, Field(gt=0)] = Field(
+        default=3600.0, description="How long a finished job and its results stay readable."
+    )
+    job_max_age_s: Annotated[float, Field(gt=0)] = Field(
+        default=86400.0, description="An unfinished job's keys expire after this long, whatever happens."
+    )
+    job_wait_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=600.0, description="How long /v1/score waits for its job before answering 503."
+    )
+    redis_timeout_s: Annotated[float, Field(gt=0)] = Field(
+        default=5.0, description="Timeout of one Redis call; an outage longer than this fails calls."
+    )
+    worker_concurrency: Annotated[int, Field(ge=1)] = Field(
+        default=2, description="Chunks one worker scores at once (they share its cpu pool)."
+    )
+
+    # Operations
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Bearer keys accepted on /v1/*; empty leaves the API open (development only). "
+        "REWARD_SERVER_API_KEYS takes a comma-separated list or a JSON array.",
+    )
+    log_format: Literal["json", "text"] = "json"
+    shutdown_timeout_s: Annotated[float, Field(ge=0)] = Field(
+        default=30.0, description="On SIGTERM, how long in-flight requests may run before they are cut off."
+    )
+
     @field_validator("default_rewards")
     @classmethod
     def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
         for name in value:
             validate_reward_name(name)
+        return value
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        # Environment variables carry one string: accept "k1,k2" as well as a JSON array.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("api_keys")
+    @classmethod
+    def _usable_keys(cls, value: list[SecretStr]) -> list[SecretStr]:
+        for key in value:
+            secret = key.get_secret_value()
+            if len(secret) < 16:
+                raise ValueError(
+                    "an API key must be at least 16 characters (generate one with `openssl rand -hex 32`)"
+                )
+            if any(c.isspace() or c == "," for c in secret):
+                raise ValueError("an API key cannot contain whitespace or commas")
         return value
 
     @field_validator("reward_models")

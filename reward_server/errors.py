@@ -70,6 +70,10 @@ def install_error_handlers(app: FastAPI) -> None:
             headers={"Retry-After": str(max(1, round(exc.retry_after_s)))},
         )
 
+    @app.exception_handler(RewardServerError)
+    async def _server_error(_: Request, exc: RewardServerError) -> JSONResponse:
+        return JSONResponse(error_body([], exc.message, "server_error"), status_code=exc.status_code)
+
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         # pydantic's errors can carry the offending input (bytes, huge strings); send only what names the fix.

@@ -25,7 +25,11 @@ async def create_sandbox(settings: Settings) -> Sandbox | None:
         return None
     if settings.sandbox in ("docker", "auto"):
         docker_sandbox = DockerSandbox(
-            DockerConfig(pool_size=settings.sandbox_pool_size, prewarm=tuple(settings.sandbox_prewarm))
+            DockerConfig(
+                pool_size=settings.sandbox_pool_size,
+                prewarm=tuple(settings.sandbox_prewarm),
+                memory_limit_mb=settings.sandbox_memory_limit_mb,
+            )
         )
         try:
             await docker_sandbox.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,7 @@ from reward_server.sandboxing import create_sandbox, sandbox_limits
 from sandboxes import Limits, Sandbox
 
 if TYPE_CHECKING:
+    from reward_server.queue.client import JobQueue
     from reward_server.reward_model.engine import RewardModel
 
 log = logging.getLogger(__name__)
@@ -30,16 +32,23 @@ class Services:
     scorer: Scorer | None = None
     backend: ScoringBackend | None = None
     health: dict[str, Any] = field(default_factory=dict)
+    # Awaited before each /metrics scrape, so gauges read from elsewhere (queue depth) are fresh.
+    scrape_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     sandbox: Sandbox | None = None
     sandbox_limits: Limits = field(default_factory=Limits)
     reward_models: dict[str, RewardModel] = field(default_factory=dict)
+    queue: JobQueue | None = None  # set in an API process started with --redis-url
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
+        from reward_server.rewards.language import warm_up as warm_up_language
         from reward_server.rewards.math import warm_up as warm_up_math
 
-        # Workers (and replacements for killed ones) load the LaTeX parser and sympy before their first task.
-        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=(warm_up_math,)))
+        # Workers (and replacements for killed ones) load the LaTeX parser, sympy and the language
+        # models before their first task: loading takes seconds, more than one item's budget, and
+        # must not be charged to whichever item comes first.
+        initializers = (warm_up_math, warm_up_language)
+        return cls(settings=settings, cpu_pool=CpuPool(settings.cpu_workers, initializers=initializers))
 
     async def start(self) -> None:
         self.cpu_pool.start()
@@ -70,7 +79,17 @@ class Services:
             for name, m in self.reward_models.items()
         }
 
+    async def use_queue(self) -> None:
+        """Score through Redis workers instead of this process (`serve --redis-url`)."""
+        from reward_server.queue.backend import QueueBackend
+        from reward_server.queue.client import JobQueue
+
+        self.queue = JobQueue(self.settings)
+        self.backend = QueueBackend(self.queue)
+
     async def close(self) -> None:
+        if self.queue is not None:
+            await self.queue.close()
         for model in self.reward_models.values():
             await model.aclose()
         self.cpu_pool.close()

@@ -51,9 +51,11 @@ class Sandbox(ABC):
         files: Mapping[str, str | bytes] | None = None,
         limits: Limits | None = None,
         should_stop: StopRule | None = None,
+        fetch_files: Sequence[str] = (),
     ) -> Execution:
         """Compile `code` if needed, then run it once per entry of `stdins`.
 
+        `fetch_files` are read back from the workspace after the last run (`Execution.files`).
         Raises `UnsupportedLanguage` for a language this sandbox cannot run and `ValueError` for a
         file name outside the workspace. Infrastructure
         failures do not raise: they come back as `sandbox_error` results (worth a retry).
@@ -63,13 +65,16 @@ class Sandbox(ABC):
             raise UnsupportedLanguage(language, self.languages())
         all_files: dict[str, bytes] = {}
         for name, data in (files or {}).items():
-            parts = PurePosixPath(name).parts
-            if not parts or name.startswith("/") or ".." in parts or "\0" in name:
-                raise ValueError(f"file name {name!r} must be a relative path inside the workspace")
+            _check_name(name)
             all_files[name] = data.encode() if isinstance(data, str) else data
+        for name in fetch_files:
+            _check_name(name)
         all_files[lang.source_file] = code.encode()
         inputs = [s.encode() if isinstance(s, str) else s for s in stdins]
-        return await self._execute(lang, all_files, inputs, limits or Limits(), should_stop)
+        execution = await self._execute(
+            lang, all_files, inputs, limits or Limits(), should_stop, list(fetch_files)
+        )
+        return execution
 
     @abstractmethod
     async def _execute(
@@ -79,4 +84,15 @@ class Sandbox(ABC):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
     ) -> Execution: ...
+
+
+FETCH_LIMIT_BYTES = 4 << 20
+"""At most this much of each fetched file comes back."""
+
+
+def _check_name(name: str) -> None:
+    parts = PurePosixPath(name).parts
+    if not parts or name.startswith("/") or ".." in parts or "\0" in name:
+        raise ValueError(f"file name {name!r} must be a relative path inside the workspace")

@@ -13,16 +13,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import itertools
-import json
 import logging
+import os
 import socket
-import struct
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sandboxes.base import Sandbox, StopRule
+from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
+from sandboxes.docker_pool import BrokenContainer, ContainerPool, RunnerChannel
 from sandboxes.languages import LANGUAGES, Language
 from sandboxes.models import Execution, Limits, RunResult, SandboxError, classify
 from sandboxes.verdicts import Verdict
@@ -32,9 +31,12 @@ log = logging.getLogger(__name__)
 RUNNER_SOURCE = (Path(__file__).parent / "runner.py").read_text()
 IMAGE_PREFIX = "reward-sandbox/"
 CONTAINER_LABEL = "reward-sandbox.pool"
+OWNER_LABEL = "reward-sandbox.owner-pid"  # which server process a container belongs to
 # The runner (≈10 MB) and the workspace files share the container's cgroup with the program.
 RUNNER_HEADROOM_MB = 24
 _REQUEST_MARGIN_S = 5.0
+_API_VERSION = "1.40"
+_DEFAULT_HOST = "unix:///var/run/docker.sock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,130 +51,14 @@ class DockerConfig:
     pids_limit: int = 128
     cpus: float = 1.0
     base_url: str | None = None
+    # Containers start with this run memory limit (the usual one saves a `docker update` per run).
+    memory_limit_mb: int = Limits().memory_limit_mb
     # Python programs run in a fork of the in-container runner's interpreter (same interpreter,
     # `-I` semantics) instead of a fresh `python3` process: ~10 ms less per run.
     inline_python: bool = True
 
     def image_tag(self, image: str) -> str:
         return self.images.get(image, f"{IMAGE_PREFIX}{image}:latest")
-
-
-class _Broken(Exception):
-    """The container can no longer be trusted to run the next program."""
-
-
-class _Container:
-    """One pre-started container and the runner talking on its attached stdin/stdout."""
-
-    def __init__(
-        self, container: Any, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, memory_mb: int
-    ):
-        self.container = container
-        self.reader = reader
-        self.writer = writer
-        self.memory_mb = memory_mb
-        self._ids = itertools.count(1)
-        self._buffer = bytearray()
-
-    async def request(self, payload: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-        payload = {**payload, "id": next(self._ids)}
-        self.writer.write(json.dumps(payload, separators=(",", ":")).encode() + b"\n")
-        try:
-            await self.writer.drain()
-            answer = await asyncio.wait_for(self._read_answer(), timeout_s)
-        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-            raise _Broken(f"runner did not answer: {type(exc).__name__}: {exc}") from exc
-        if answer.get("id") != payload["id"] or not answer.get("ok"):
-            raise _Broken(f"runner failed: {answer.get('error', 'answer out of order')}")
-        return answer
-
-    async def _read_answer(self) -> dict[str, Any]:
-        # Attached output is multiplexed: 8-byte frames (stream, 0, 0, 0, big-endian length).
-        while b"\n" not in self._buffer:
-            header = await self.reader.readexactly(8)
-            stream, length = header[0], struct.unpack(">I", header[4:])[0]
-            data = await self.reader.readexactly(length)
-            if stream == 1:
-                self._buffer += data
-            else:
-                log.debug("sandbox runner stderr: %s", data.decode("utf-8", "replace").rstrip())
-        line, _, rest = bytes(self._buffer).partition(b"\n")
-        self._buffer = bytearray(rest)
-        return json.loads(line)  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self.writer.close()
-
-
-class _Pool:
-    """Idle containers of one image; a broken one is replaced in the background."""
-
-    def __init__(self, sandbox: DockerSandbox, image: str, size: int) -> None:
-        self.sandbox = sandbox
-        self.image = image
-        self.size = size
-        self.idle: asyncio.Queue[_Container] = asyncio.Queue()
-        self.count = 0  # alive or being created
-        self.last_error: str | None = None
-        self.replaced = 0
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def fill(self) -> None:
-        await asyncio.gather(*(self._add() for _ in range(self.size - self.count)))
-
-    async def _add(self) -> None:
-        self.count += 1
-        try:
-            container = await self.sandbox._create(self.image)
-        except asyncio.CancelledError:
-            self.count -= 1
-            raise
-        except Exception as exc:  # noqa: BLE001 - kept for the next acquire and /healthz
-            self.count -= 1
-            self.last_error = f"{type(exc).__name__}: {exc}"
-            log.error("could not start a %s sandbox container: %s", self.image, self.last_error)
-            return
-        self.last_error = None
-        if self.sandbox.closed:
-            self.count -= 1
-            self.sandbox._discard(container)
-        else:
-            self.idle.put_nowait(container)
-
-    def _add_later(self) -> None:
-        task = asyncio.get_running_loop().create_task(self._add())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def acquire(self) -> _Container:
-        while True:
-            if self.count < self.size and self.idle.empty():
-                await self._add()
-            if self.count == 0:
-                raise SandboxError(f"no {self.image} sandbox container could be started: {self.last_error}")
-            try:
-                # Wake up now and then: a replacement that failed never puts anything in the queue.
-                return await asyncio.wait_for(self.idle.get(), timeout=1.0)
-            except TimeoutError:
-                continue
-
-    def release(self, container: _Container, healthy: bool) -> None:
-        if healthy and not self.sandbox.closed:
-            self.idle.put_nowait(container)
-            return
-        self.count -= 1
-        self.replaced += 1
-        self.sandbox._discard(container)
-        if not self.sandbox.closed:
-            self._add_later()
-
-    async def close(self) -> None:
-        # Let containers being created finish, so that they are removed rather than leaked.
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        while not self.idle.empty():
-            self.sandbox._discard(self.idle.get_nowait())
 
 
 class DockerSandbox(Sandbox):
@@ -183,7 +69,8 @@ class DockerSandbox(Sandbox):
     def __init__(self, config: DockerConfig | None = None, client: Any | None = None) -> None:
         self.config = config or DockerConfig()
         self._client = client
-        self._pools: dict[str, _Pool] = {}
+        self._owns_client = client is None
+        self._pools: dict[str, ContainerPool] = {}
         self._available: list[str] = []
         self._removals: set[asyncio.Task[None]] = set()
         self.closed = False
@@ -197,18 +84,26 @@ class DockerSandbox(Sandbox):
         if self._client is None:
             import docker
 
-            self._client = (
-                docker.DockerClient(base_url=self.config.base_url)
-                if self.config.base_url
-                else docker.from_env()
-            )
+            # A fixed API version (every daemon since 19.03 speaks it) spares docker-py a version
+            # request in its constructor, which leaks its socket when the daemon is not there.
+            if self.config.base_url:
+                self._client = docker.DockerClient(base_url=self.config.base_url, version=_API_VERSION)
+            else:
+                self._client = docker.from_env(version=_API_VERSION)
         return self._client
+
+    def _close_client(self) -> None:
+        if self._owns_client and self._client is not None:
+            self._client.close()  # its HTTP connection pool holds sockets to the daemon
+            self._client = None
 
     async def start(self) -> None:
         """Check the daemon, find which language images exist and warm the prewarm pools."""
         try:
+            _check_unix_socket(self.config.base_url or os.environ.get("DOCKER_HOST") or _DEFAULT_HOST)
             await asyncio.to_thread(self.client.ping)
         except Exception as exc:
+            self._close_client()
             raise SandboxError(f"Docker daemon not reachable: {exc}") from exc
         images = {lang.image for lang in LANGUAGES.values()}
         present = await asyncio.gather(*(asyncio.to_thread(self._image_exists, image) for image in images))
@@ -236,6 +131,7 @@ class DockerSandbox(Sandbox):
         await asyncio.gather(*(pool.close() for pool in self._pools.values()))
         if self._removals:
             await asyncio.gather(*self._removals, return_exceptions=True)
+        self._close_client()
 
     def languages(self) -> list[str]:
         return list(self._available)
@@ -248,21 +144,23 @@ class DockerSandbox(Sandbox):
         }
         return super().health() | {"pools": pools}
 
-    def _pool(self, image: str) -> _Pool:
+    def _pool(self, image: str) -> ContainerPool:
         pool = self._pools.get(image)
         if pool is None:
             size = self.config.pool_sizes.get(image, self.config.pool_size)
-            pool = self._pools[image] = _Pool(self, image, size)
+            pool = self._pools[image] = ContainerPool(
+                image, size, self._create, self._discard, lambda: self.closed
+            )
         return pool
 
     # ---- containers ------------------------------------------------------------------------
 
-    async def _create(self, image: str) -> _Container:
-        memory_mb = Limits().memory_limit_mb
+    async def _create(self, image: str) -> RunnerChannel:
+        memory_mb = self.config.memory_limit_mb
         container, sock = await asyncio.to_thread(self._create_sync, image, memory_mb)
         try:
             reader, writer = await asyncio.open_connection(sock=sock)
-            worker = _Container(container, reader, writer, memory_mb)
+            worker = RunnerChannel(container, reader, writer, memory_mb)
             await worker.request({"op": "ping"}, timeout_s=30)
         except BaseException:
             self._discard_sync(container)
@@ -296,7 +194,7 @@ class DockerSandbox(Sandbox):
             ipc_mode="private",
             ulimits=[Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="core", soft=0, hard=0)],
             log_config=LogConfig(type="none"),
-            labels={CONTAINER_LABEL: image},
+            labels={CONTAINER_LABEL: image, OWNER_LABEL: str(os.getpid())},
             auto_remove=True,
         )
         try:
@@ -312,7 +210,7 @@ class DockerSandbox(Sandbox):
         sock.setblocking(False)
         return container, sock
 
-    def _discard(self, worker: _Container) -> None:
+    def _discard(self, worker: RunnerChannel) -> None:
         worker.close()
         task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._discard_sync, worker.container))
         self._removals.add(task)
@@ -323,7 +221,7 @@ class DockerSandbox(Sandbox):
         with contextlib.suppress(Exception):
             container.remove(force=True)
 
-    async def _set_memory(self, worker: _Container, memory_mb: int) -> None:
+    async def _set_memory(self, worker: RunnerChannel, memory_mb: int) -> None:
         if worker.memory_mb == memory_mb:
             return
         limit = (memory_mb + RUNNER_HEADROOM_MB) * 1024 * 1024
@@ -332,7 +230,7 @@ class DockerSandbox(Sandbox):
                 self.client.api.update_container, worker.container.id, mem_limit=limit, memswap_limit=limit
             )
         except Exception as exc:
-            raise _Broken(f"could not set the memory limit: {exc}") from exc
+            raise BrokenContainer(f"could not set the memory limit: {exc}") from exc
         worker.memory_mb = memory_mb
 
     # ---- running -----------------------------------------------------------------------------
@@ -344,6 +242,7 @@ class DockerSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
     ) -> Execution:
         pool = self._pool(lang.image)
         try:
@@ -352,10 +251,10 @@ class DockerSandbox(Sandbox):
             return Execution(runs=[RunResult.sandbox_error(str(exc))])
         healthy = False
         try:
-            execution = await self._run_on(worker, lang, files, stdins, limits, should_stop)
+            execution = await self._run_on(worker, lang, files, stdins, limits, should_stop, fetch_files)
             healthy = True
             return execution
-        except _Broken as exc:
+        except BrokenContainer as exc:
             log.warning("replacing a broken %s sandbox container: %s", lang.image, exc)
             return Execution(runs=[RunResult.sandbox_error(f"sandbox container failed: {exc}")])
         finally:
@@ -363,12 +262,13 @@ class DockerSandbox(Sandbox):
 
     async def _run_on(
         self,
-        worker: _Container,
+        worker: RunnerChannel,
         lang: Language,
         files: dict[str, bytes],
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
     ) -> Execution:
         encoded = {name: base64.b64encode(data).decode() for name, data in files.items()}
         compiled: RunResult | None = None
@@ -388,24 +288,38 @@ class DockerSandbox(Sandbox):
         runs: list[RunResult] = []
         # Without a stop rule every run goes in one request, which also wipes the workspace.
         batches = [steps] if should_stop is None else [[s] for s in steps]
+        fetch = {"fetch": fetch_files, "fetch_limit_bytes": FETCH_LIMIT_BYTES}
+        fetched: dict[str, str] = {}
         for number, batch in enumerate(batches):
             last = number == len(batches) - 1
-            payload = {"op": "run", "files": encoded, "steps": batch, "reset": last}
+            payload = {
+                "op": "run",
+                "files": encoded,
+                "steps": batch,
+                "reset": last,
+                **(fetch if last else {}),
+            }
             answer = await self._send(worker, payload, batch)
             encoded = {}
             runs.extend(classify(raw, time_limit_s=limits.time_limit_s) for raw in answer["results"])
-            if last and not answer.get("clean"):
-                raise _Broken("workspace could not be wiped")
-            if not last and should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
-                await self._reset(worker)
+            if last:
+                if not answer.get("clean"):
+                    raise BrokenContainer("workspace could not be wiped")
+                fetched = answer.get("files") or {}
+            elif should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
+                answer = await self._send(worker, {"op": "run", "steps": [], "reset": True, **fetch}, [])
+                if not answer.get("clean"):
+                    raise BrokenContainer("workspace could not be wiped")
+                fetched = answer.get("files") or {}
                 break
-        return Execution(compile=compiled, runs=runs)
+        files_back = {name: base64.b64decode(data) for name, data in fetched.items()}
+        return Execution(compile=compiled, runs=runs, files=files_back)
 
     @staticmethod
-    async def _reset(worker: _Container) -> None:
+    async def _reset(worker: RunnerChannel) -> None:
         answer = await worker.request({"op": "reset"}, timeout_s=_REQUEST_MARGIN_S)
         if not answer.get("clean"):
-            raise _Broken("workspace could not be wiped")
+            raise BrokenContainer("workspace could not be wiped")
 
     @staticmethod
     def _step(
@@ -429,14 +343,45 @@ class DockerSandbox(Sandbox):
 
     @staticmethod
     async def _send(
-        worker: _Container, payload: dict[str, Any], steps: list[dict[str, Any]]
+        worker: RunnerChannel, payload: dict[str, Any], steps: list[dict[str, Any]]
     ) -> dict[str, Any]:
         timeout = sum(s["time_limit_s"] + 1.0 for s in steps) + _REQUEST_MARGIN_S
         answer = await worker.request(payload, timeout_s=timeout)
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(steps):
-            raise _Broken("runner answered with the wrong number of results")
+            raise BrokenContainer("runner answered with the wrong number of results")
         for raw in results:
             raw["stdout"] = base64.b64decode(raw["stdout"])
             raw["stderr"] = base64.b64decode(raw["stderr"])
         return answer
+
+
+def _check_unix_socket(url: str) -> None:
+    """Fail fast (and without docker-py, which leaks the socket of a failed connect) when a unix
+    socket daemon address does not answer."""
+    if not url.startswith("unix://"):
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(5)
+        probe.connect(url[len("unix://") :])
+
+
+def docker_daemon_error(base_url: str | None = None) -> str | None:
+    """Why the Docker daemon at `base_url` (default: $DOCKER_HOST, else the local socket) does not
+    answer, or None when it does."""
+    try:
+        import docker
+
+        _check_unix_socket(base_url or os.environ.get("DOCKER_HOST") or _DEFAULT_HOST)
+        client = (
+            docker.DockerClient(base_url=base_url, version=_API_VERSION, timeout=5)
+            if base_url
+            else docker.from_env(version=_API_VERSION, timeout=5)
+        )
+        try:
+            client.ping()
+        finally:
+            client.close()
+    except Exception as exc:  # noqa: BLE001 - any failure means no usable daemon
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -12,6 +12,7 @@ JVM, Go and Node runs get no memory limit here.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import functools
 import os
@@ -19,14 +20,17 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sandboxes.base import Sandbox, StopRule
+from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.languages import LANGUAGES, Language
 from sandboxes.models import Execution, Limits, RunResult, classify
 from sandboxes.runner import execute
+from sandboxes.runner import fetch_files as fetch_back
 from sandboxes.verdicts import Verdict
 
 _NOBODY = 65534
@@ -40,6 +44,7 @@ class LocalConfig:
 
     use_bubblewrap: bool | None = None
     max_concurrency: int = os.cpu_count() or 2
+    max_processes: int = 256  # RLIMIT_NPROC of a run that has its own uid (when the server is root)
 
 
 class LocalSandbox(Sandbox):
@@ -58,16 +63,25 @@ class LocalSandbox(Sandbox):
             self._bwrap = bwrap
         else:
             self._bwrap = None
-        self._python = os.path.realpath(sys.executable)
+        # The system interpreter when there is one: no server packages on its path, fast start-up.
+        system_python = "/usr/bin/python3"
+        self._python = (
+            system_python if os.access(system_python, os.X_OK) else os.path.realpath(sys.executable)
+        )
         self._roots = ["/usr"]
-        prefix = os.path.realpath(sys.base_prefix)
+        prefix = os.path.realpath(os.path.dirname(os.path.dirname(self._python)))
         if not prefix.startswith("/usr"):
             self._roots.append(prefix)
+        # A root server gives each concurrent run its own throwaway uid: RLIMIT_NPROC then bounds a
+        # fork bomb, and "every process of that uid" is exactly the run's tree, detached or not.
+        self._own_uids = (
+            os.geteuid() == 0 and shutil.which("setpriv") is not None and _world_usable(self._python)
+        )
+        if self._own_uids and self._bwrap:
+            self._own_uids = self._roots == ["/usr"] and _bwrap_works(self._bwrap, as_uid=_SLOT_UID_BASE)
         self._tools: dict[str, str] = {}
         self._available = [name for name, lang in LANGUAGES.items() if self._resolve_tools(lang)]
         self._semaphore: asyncio.Semaphore | None = None
-        # Without namespaces, a root server runs each concurrent run under its own throwaway uid,
-        # so that "every process of that uid" is exactly the run's process tree, detached or not.
         self._free_uids = [_SLOT_UID_BASE + i for i in range(self.config.max_concurrency)]
 
     @property
@@ -99,6 +113,8 @@ class LocalSandbox(Sandbox):
             real = os.path.realpath(tool)
             if self._bwrap and not any(real.startswith(root + "/") for root in self._roots):
                 return False  # not visible inside the sandbox
+            if self._own_uids and not _world_usable(real):
+                return False  # not usable by the run's own uid (e.g. under /root)
             self._tools[argv[0]] = tool
         return True
 
@@ -109,6 +125,7 @@ class LocalSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
     ) -> Execution:
         if self._semaphore is None:
             await self.start()
@@ -117,7 +134,7 @@ class LocalSandbox(Sandbox):
             uid = self._free_uids.pop()
             try:
                 return await asyncio.to_thread(
-                    self._execute_sync, lang, files, stdins, limits, should_stop, uid
+                    self._execute_sync, lang, files, stdins, limits, should_stop, fetch_files, uid
                 )
             finally:
                 self._free_uids.append(uid)
@@ -129,6 +146,7 @@ class LocalSandbox(Sandbox):
         stdins: list[bytes],
         limits: Limits,
         should_stop: StopRule | None,
+        fetch_files: list[str],
         uid: int = _NOBODY,
     ) -> Execution:
         workspace = tempfile.mkdtemp(prefix="reward-sandbox-")
@@ -153,7 +171,9 @@ class LocalSandbox(Sandbox):
                 runs.append(self._run(lang, lang.run, stdin, workspace, limits, compiling=False, uid=uid))
                 if should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
                     break
-            return Execution(compile=compiled, runs=runs)
+            fetched = fetch_back(fetch_files, FETCH_LIMIT_BYTES, root=workspace)
+            files_back = {name: base64.b64decode(data) for name, data in fetched.items()}
+            return Execution(compile=compiled, runs=runs, files=files_back)
         finally:
             shutil.rmtree(workspace, ignore_errors=True)
 
@@ -172,27 +192,27 @@ class LocalSandbox(Sandbox):
         memory_mb = limits.compile_memory_limit_mb if compiling else limits.memory_limit_mb
         command = [self._tools.get(argv[0], argv[0]), *argv[1:]]
         env = {**_ENV, **lang.env}
+        kill_tree: Callable[[int], None]
         if self._bwrap:
             command = self._bwrap_argv(workspace, env) + command
             kill_tree = _kill_process
-            cwd = workspace
         else:
             env["HOME"] = workspace
-            cwd = workspace
             kill_tree = _kill_session
-            if os.geteuid() == 0 and shutil.which("setpriv"):
-                command = _drop_privileges(command, uid)
-                kill_tree = functools.partial(_kill_uid, uid)
+        if self._own_uids:
+            command = _drop_privileges(command, uid)
+            kill_tree = functools.partial(_kill_uid, uid)
         raw = execute(
             command,
             stdin,
-            cwd=cwd,
+            cwd=workspace,
             env=env,
             time_limit_s=time_limit_s,
             output_limit_bytes=limits.output_limit_bytes,
             kill_tree=kill_tree,
             address_space_mb=memory_mb if lang.address_space_limit else None,
             new_session=True,
+            max_processes=self.config.max_processes if self._own_uids else None,
         )
         if self._bwrap and raw["exit_code"] is not None and int(raw["exit_code"]) > 128:
             # bwrap reports a program killed by signal N as exit status 128 + N.
@@ -251,31 +271,61 @@ def _drop_privileges(command: list[str], uid: int) -> list[str]:
 
 
 def _kill_uid(uid: int, pid: int) -> None:
-    """Kill every process running as `uid` (the run's own throwaway uid), until none is left."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    for _ in range(100):
-        found = False
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                status = Path(f"/proc/{entry}/status").read_text()
-                real_uid = int(status.split("\nUid:", 1)[1].split()[0])
-                if real_uid == uid:
-                    found = True
-                    os.kill(int(entry), signal.SIGKILL)
-        if not found:
+    """Kill every process running as `uid` (the run's own throwaway uid) and wait, up to a second,
+    until only zombies (already dead, waiting for their reaper) are left."""
+    _kill_process(pid)
+    deadline = time.monotonic() + 1.0
+    while True:
+        alive = _processes_of(uid)
+        for process in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process, signal.SIGKILL)
+        if not alive or time.monotonic() > deadline:
             return
+        time.sleep(0.002)
 
 
-def _bwrap_works(bwrap: str) -> bool:
+def _processes_of(uid: int) -> list[int]:
+    """Live (non-zombie) processes whose real uid is `uid`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            status = Path(f"/proc/{entry}/status").read_text()
+            state = status.split("\nState:", 1)[1].split()[0]
+            if int(status.split("\nUid:", 1)[1].split()[0]) == uid and state not in ("Z", "X"):
+                found.append(int(entry))
+    return found
+
+
+def _world_usable(path: str) -> bool:
+    """Whether any uid may reach and run `path` (every directory above it searchable by others)."""
+    real = os.path.realpath(path)
+    directory = os.path.dirname(real)
+    while True:
+        try:
+            if not os.stat(directory).st_mode & 0o001:
+                return False
+        except OSError:
+            return False
+        if directory == "/":
+            break
+        directory = os.path.dirname(directory)
+    try:
+        return bool(os.stat(real).st_mode & 0o001)
+    except OSError:
+        return False
+
+
+def _bwrap_works(bwrap: str, as_uid: int | None = None) -> bool:
     """bwrap is installed but may be unusable (no user namespaces); try it once."""
     import subprocess
 
+    argv = [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "/usr/bin/true"]
     try:
         proc = subprocess.run(
-            [bwrap, "--unshare-all", "--ro-bind", "/", "/", "--", "/usr/bin/true"],
+            _drop_privileges(argv, as_uid) if as_uid is not None else argv,
             capture_output=True,
             timeout=10,
         )

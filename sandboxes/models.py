@@ -11,7 +11,9 @@ from sandboxes.verdicts import Verdict
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-run limits. `time_limit_s` bounds both wall-clock and CPU time of each run."""
+    """Per-run limits. `time_limit_s` bounds both wall-clock and CPU time of each run;
+    `output_limit_bytes` caps stdout and stderr together (the run is stopped when it is exceeded);
+    compiles get their own time and memory limits."""
 
     time_limit_s: float = 10.0
     memory_limit_mb: int = 512
@@ -52,6 +54,7 @@ class Execution:
 
     compile: RunResult | None = None
     runs: list[RunResult] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)  # the requested `fetch_files` that existed
 
     @property
     def sandbox_error(self) -> str | None:

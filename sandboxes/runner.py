@@ -58,12 +58,16 @@ def oom_kill_count() -> int | None:
     return None
 
 
-def _limit_child(cpu_limit_s: int, address_space_mb: int | None, new_session: bool) -> Callable[[], None]:
+def _limit_child(
+    cpu_limit_s: int, address_space_mb: int | None, new_session: bool, max_processes: int | None = None
+) -> Callable[[], None]:
     def apply() -> None:
         if new_session:
             os.setsid()
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit_s, cpu_limit_s + 1))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if max_processes:  # counts every process of the real uid: only meaningful for a per-run uid
+            resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
         if address_space_mb:
             size = address_space_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (size, size))
@@ -173,6 +177,7 @@ def execute(
     address_space_mb: int | None = None,
     new_session: bool = True,
     inline_python: bool = False,
+    max_processes: int | None = None,
 ) -> dict[str, Any]:
     """Run `argv` to completion or to a limit; stdout/stderr are read while it runs and capped.
 
@@ -196,7 +201,7 @@ def execute(
     }
     oom_before = oom_kill_count()
     start = time.monotonic()
-    prepare = _limit_child(max(1, math.ceil(time_limit_s)), address_space_mb, new_session)
+    prepare = _limit_child(max(1, math.ceil(time_limit_s)), address_space_mb, new_session, max_processes)
     proc: subprocess.Popen[bytes] | _Forked
     try:
         if inline_python:
@@ -282,6 +287,9 @@ def execute(
         reap(block=True)
     end = time.monotonic()
     kill_tree(proc.pid)
+    for key in list(sel.get_map().values()):  # the pidfd and stdin would wake select() forever
+        if key.fd not in outputs:
+            sel.unregister(key.fd)
     # Every writer is gone now; take what is left in the pipes, still capped.
     drain_deadline = time.monotonic() + 0.5
     while total <= output_limit_bytes and time.monotonic() < drain_deadline:
@@ -383,6 +391,26 @@ def _write_files(files: dict[str, str]) -> None:
             f.write(base64.b64decode(data))
 
 
+def fetch_files(names: list[str], limit_bytes: int, root: str = WORKSPACE) -> dict[str, str]:
+    """Read back files the program left in the workspace (regular files only, never through links),
+    base64-encoded."""
+    found: dict[str, str] = {}
+    for name in names:
+        path = os.path.normpath(os.path.join(root, name))
+        if not path.startswith(root.rstrip("/") + "/"):
+            continue
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                found[name] = base64.b64encode(os.read(fd, limit_bytes)).decode()
+        finally:
+            os.close(fd)
+    return found
+
+
 def _encode(result: dict[str, Any]) -> dict[str, Any]:
     for key in ("stdout", "stderr"):
         result[key] = base64.b64encode(result[key]).decode()
@@ -430,6 +458,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
             if failed and step.get("stop_on_failure"):
                 break
         answer["results"] = results
+        answer["files"] = fetch_files(request.get("fetch") or [], int(request.get("fetch_limit_bytes") or 0))
     if op == "reset" or request.get("reset"):
         kill_everything_else()
         answer["clean"] = all([_wipe(d) for d in WIPED_DIRS if os.path.isdir(d)])

@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 from reward_server.app import create_app
 from reward_server.config import Settings
 
+pytest_plugins = ["tests.redis_fixtures"]  # redis-server and queue-worker fixtures
+
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 

@@ -19,12 +19,11 @@ def unavailable(message: str) -> None:
 
 
 def require_docker() -> None:
-    try:
-        import docker
+    from sandboxes.docker import docker_daemon_error
 
-        docker.from_env(timeout=5).ping()
-    except Exception as exc:  # noqa: BLE001 - any failure means no usable daemon
-        unavailable(f"Docker daemon not reachable ({exc}); start it with `dockerd &`")
+    problem = docker_daemon_error()
+    if problem is not None:
+        unavailable(f"Docker daemon not reachable ({problem}); start it with `dockerd &`")
 
 
 def require_images(images: Sequence[str]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -173,4 +174,16 @@ def test_verl_scores_real_completions(reward_server_url: str) -> None:
     scores = compute_score_batch(
         ["math", "math"], [RIGHT, WRONG], ["4", "4"], base_url=reward_server_url, rewards={"accuracy": 1.0}
     )
+    assert scores == [1.0, 0.0]
+
+
+def test_verl_code_task_as_json_ground_truth(reward_server_url: str) -> None:
+    # verl code datasets carry test cases in ground_truth; a JSON task passes them through as is.
+    task = {"type": "code", "language": "python", "tests": [{"stdin": "1 2\n", "expected_stdout": "3\n"}]}
+    right = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+    wrong = "```python\nprint(0)\n```"
+    scores = compute_score_batch(
+        ["code", "code"], [right, wrong], [json.dumps(task), task], base_url=reward_server_url,
+        rewards={"accuracy": 1.0},
+    )  # fmt: skip
     assert scores == [1.0, 0.0]

@@ -8,7 +8,11 @@ client against a real `reward-server serve` process.
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from tests.fake_scorer import FakeScorer, fake_scorers
+from tests.reward_server_process import running_reward_server
 from trainer_client import RetryPolicy, RewardClient, RewardClientError
 from trainer_client._retry import parse_retry_after
 
@@ -262,3 +267,62 @@ def test_sync_score_is_safe_from_many_threads(fake_server: Any) -> None:
     assert [[r["reward"] for r in answer] for answer in answers] == [
         [float(i) for i in range(n)] for n in range(1, 13)
     ]
+
+
+def test_a_forked_child_gets_its_own_background_loop(fake_server: Any) -> None:
+    # verl and OpenRLHF score in worker processes forked from a parent that already used the client.
+    server = fake_server()
+    with RewardClient(server.url) as client:
+        assert client.score(items(2))[1]["reward"] == 1.0
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: the parent's loop thread does not exist here
+            try:
+                rewards = [r["reward"] for r in client.score(items(3), timeout_s=10)]
+                os.write(write_end, json.dumps(rewards).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end) as pipe:
+            child_rewards = json.loads(pipe.read() or "null")
+        os.waitpid(pid, 0)
+    assert child_rewards == [0.0, 1.0, 2.0]
+
+
+def test_against_reward_server() -> None:
+    """The real service: verdicts come back aligned, its 413 limit is split around, its 422 isolated."""
+    math = [
+        ("\\boxed{\\frac{1}{2}}", "0.5", 1.0),
+        ("\\boxed{3}", "4", 0.0),
+        ("so it is \\boxed{4}", "4", 1.0),
+        ("no idea", "7", 0.0),
+        ("\\boxed{x^2}", "x^2", 1.0),
+        ("\\boxed{12}", "12", 1.0),
+        ("\\boxed{-1}", "1", 0.0),
+    ]
+    batch = [{"completion": c, "task": {"type": "math", "answer": gold}} for c, gold, _ in math]
+    batch[3]["rewards"] = {"no-such-reward": 1.0}  # refused by the server with a 422 naming this item
+    env = {"REWARD_SERVER_MAX_BATCH_ITEMS": "3", "REWARD_SERVER_CPU_WORKERS": "1"}
+    with running_reward_server(env) as url, RewardClient(url, chunk_size=7, timeout_s=60) as client:
+        results = client.score(batch, rewards={"accuracy": 1.0})
+    expected = [score for _, _, score in math]
+    expected[3] = None
+    assert [r["reward"] for r in results] == expected
+    assert results[3]["error"] is not None and "no-such-reward" in results[3]["error"]
+    assert [r["id"] for r in results] == [str(i) for i in range(len(math))]
+    assert results[0]["details"]["accuracy"]["status"] == "correct"
+
+
+def test_client_and_adapters_import_without_torch() -> None:
+    # Trainer nodes that only call the service (TRL, verl, OpenRLHF) need httpx, not torch.
+    code = "import sys, trainer_client; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+async def test_a_deadline_too_short_to_send_still_answers_every_item(fake_server: Any) -> None:
+    server = fake_server()
+    async with RewardClient(server.url, chunk_size=2) as client:
+        results = await client.ascore(items(5), timeout_s=1e-9)
+    assert [r["reward"] for r in results] == [None] * 5
+    assert all("deadline" in r["error"] and "not sent yet" in r["error"] for r in results)

@@ -17,7 +17,7 @@ from sandboxes import Execution, Limits, LocalConfig, LocalSandbox, RunResult
 from tests.sandbox_helpers import require_images
 
 # The first Docker test may build the Python image (debootstrap, about a minute on a fresh machine).
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(600)
 
 ADD_TEST = "def check(f):\n    assert f(2, 3) == 5\n    assert f(-1, 1) == 0\n"
 
@@ -261,3 +261,100 @@ def test_local_sandbox_is_flagged_as_weaker_in_healthz() -> None:
 def test_limits_dataclass_refuses_nonsense() -> None:
     with pytest.raises(ValueError, match="time limits"):
         Limits(time_limit_s=0)
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_cpp_judge_task_through_score(docker_client: TestClient) -> None:
+    require_images(["cpp"])
+    code = "#include <iostream>\nint main(){long a,b; std::cin>>a>>b; std::cout<<a*b<<std::endl;}"
+    body = {
+        "items": [
+            {
+                "completion": fenced(code, "cpp"),
+                "task": {
+                    "type": "code",
+                    "language": "cpp",
+                    "tests": [
+                        {"stdin": "6 7", "expected_stdout": "42"},
+                        {"stdin": "2 2", "expected_stdout": "5"},
+                    ],
+                },
+            },
+            {
+                "completion": fenced("int main( {", "cpp"),
+                "task": {"type": "code", "language": "c++", "tests": [{"expected_stdout": ""}]},
+            },
+            {
+                "completion": fenced(code + "\n", "cpp"),
+                "task": {
+                    "type": "code",
+                    "language": "cpp",
+                    "entry_point": "main",
+                    "test_code": "// no extra tests",
+                },
+            },
+        ]
+    }
+    response = docker_client.post("/v1/score", json=body)
+    assert response.status_code == 200, response.text
+    judged, broken, humaneval_style = response.json()["results"]
+    assert judged["details"]["accuracy"]["verdicts"] == ["accepted", "wrong_answer"]
+    assert broken["details"]["accuracy"]["verdicts"] == ["compile_error"]
+    assert "error" in broken["details"]["accuracy"]["compile_output"]
+    assert humaneval_style["scores"]["accuracy"] == 1.0
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    "escape",
+    [
+        "import sys\nsys.exit(0)",
+        "import os\nos._exit(0)",
+        "exit()",
+        "raise SystemExit",
+        "import os\nos.kill(os.getpid(), 9)",
+    ],
+)
+def test_exiting_before_the_tests_run_does_not_pass(docker_client: TestClient, escape: str) -> None:
+    code = f"def add(a, b):\n    return a - b\n\n{escape}"
+    result = score_code(docker_client, fenced(code), HUMANEVAL)
+    assert result["scores"]["accuracy"] == 0.0, result
+
+
+# ---- choosing the sandbox --------------------------------------------------------------------
+
+
+def test_cli_flags_pick_the_sandbox() -> None:
+    from reward_server.cli import build_parser, settings_from_args
+
+    args = build_parser().parse_args(["serve", "--sandbox", "local", "--sandbox-pool-size", "3"])
+    settings = settings_from_args(args)
+    assert settings.sandbox == "local" and settings.sandbox_pool_size == 3
+    assert Settings().sandbox == "auto"
+
+
+async def test_auto_falls_back_to_local_loudly_when_docker_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from reward_server.sandboxing import create_sandbox
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    sandbox = await create_sandbox(Settings(sandbox="auto"))
+    try:
+        assert isinstance(sandbox, LocalSandbox)
+        assert "falling back to the local sandbox" in caplog.text
+        assert "LOCAL sandbox" in caplog.text and "weaker" in caplog.text
+    finally:
+        assert sandbox is not None
+        await sandbox.close()
+
+
+async def test_explicit_docker_refuses_to_start_without_a_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reward_server.sandboxing import create_sandbox
+    from sandboxes import SandboxError
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(SandboxError, match="--sandbox docker"):
+        await create_sandbox(Settings(sandbox="docker"))
+    assert await create_sandbox(Settings(sandbox="none")) is None

@@ -13,17 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch  # the 'train' extra, part of 'dev': a missing torch fails the run rather than skipping
+from safetensors.torch import load_file
 
-torch = pytest.importorskip("torch", reason="the GRPO trainer needs the 'train' extra (torch, transformers)")
-transformers = pytest.importorskip("transformers")
-
-from safetensors.torch import load_file  # noqa: E402
-
-from tests.tiny_lm import build_tiny_model, write_prompts  # noqa: E402
-from trainer_client.grpo import GRPOConfig, Overlap, group_advantages, grpo_loss, parse_args  # noqa: E402
-from trainer_client.grpo.__main__ import main  # noqa: E402
-from trainer_client.grpo.data import PromptSampler, load_prompts  # noqa: E402
-from trainer_client.grpo.trainer import GRPOTrainer  # noqa: E402
+from tests.tiny_lm import build_tiny_model, write_prompts
+from trainer_client.grpo import GRPOConfig, Overlap, group_advantages, grpo_loss, parse_args
+from trainer_client.grpo.__main__ import main
+from trainer_client.grpo.data import PromptSampler, load_prompts
+from trainer_client.grpo.trainer import GRPOTrainer
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from reward_server.config import Settings
 from tests.sandbox_helpers import require_images
 
 # The first test may build the Python image (debootstrap, about a minute on a fresh machine).
-pytestmark = [pytest.mark.docker, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,13 @@ def test_sandbox_disabled_is_a_503() -> None:
     with TestClient(create_app(Settings(cpu_workers=1, sandbox="none"))) as client:
         response = client.post("/v1/sandbox/run", json={"language": "python", "code": "print(1)"})
     assert response.status_code == 503 and "not enabled" in response.json()["detail"][0]["msg"]
+
+
+def test_run_code_sends_back_fetch_files_but_never_through_links(client: TestClient) -> None:
+    code = (
+        "import os\nopen('out.txt', 'w').write('result')\nos.symlink('/etc/passwd', 'link')\nos.mkfifo('p')"
+    )
+    body = {"code": code, "language": "python", "fetch_files": ["out.txt", "link", "p", "missing"]}
+    result = post(client, "/run_code", body)
+    assert result["status"] == "Success"
+    assert result["files"] == {"out.txt": base64.b64encode(b"result").decode()}

@@ -11,7 +11,7 @@ import pytest_asyncio
 from sandboxes import DockerConfig, DockerSandbox, Limits, RunResult, UnsupportedLanguage, Verdict
 from tests.sandbox_helpers import require_images
 
-pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 
 ECHO_DOUBLE_CPP = """
 #include <iostream>
@@ -176,3 +176,18 @@ async def test_inline_python_behaves_like_a_fresh_interpreter(
     fresh = (await exec_sandbox.execute("python", SEMANTICS[name], stdin)).runs[0]
     assert (inline.status, inline.exit_code, inline.stdout) == (fresh.status, fresh.exit_code, fresh.stdout)
     assert inline.stderr == fresh.stderr
+
+
+async def test_fetch_files_come_back_even_after_an_early_stop(sandbox: DockerSandbox) -> None:
+    code = "n = input()\nopen(f'out{n}.txt', 'w').write(n * 3)\nprint('stop' if n == '2' else 'go')"
+    execution = await sandbox.execute(
+        "python",
+        code,
+        ["1", "2", "3"],
+        fetch_files=["out1.txt", "out2.txt", "out3.txt"],
+        should_stop=lambda index, result: result.stdout == "stop\n",
+    )
+    assert len(execution.runs) == 2
+    assert execution.files == {"out1.txt": b"111", "out2.txt": b"222"}
+    with pytest.raises(ValueError, match="inside the workspace"):
+        await sandbox.execute("python", "pass", fetch_files=["../etc/passwd"])

@@ -13,7 +13,7 @@ import pytest_asyncio
 from sandboxes import DockerConfig, DockerSandbox, Execution, Limits, RunResult, Verdict
 from tests.sandbox_helpers import require_images
 
-pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 
 LIMITS = Limits(time_limit_s=2.0, memory_limit_mb=128, output_limit_bytes=64 * 1024)
 SLACK_S = 3.0  # wall time allowed beyond the limit: kill, reap, clean-up, round trip, a loaded machine
@@ -103,6 +103,7 @@ try:
     print("resolved")
 except OSError:
     print("no dns")
+print("interfaces", sorted(line.split(":")[0].strip() for line in open("/proc/net/dev").readlines()[2:]))
 """
         result = await run(sandbox, code, Limits(time_limit_s=8.0))
     finally:
@@ -111,6 +112,7 @@ except OSError:
     assert result.status is Verdict.OK, result
     assert "reached" not in result.stdout and "resolved" not in result.stdout
     assert result.stdout.count("blocked") == 6
+    assert "interfaces ['lo']" in result.stdout  # no route anywhere, not merely a closed port
 
 
 async def test_writes_outside_the_workspace_fail(sandbox: DockerSandbox) -> None:

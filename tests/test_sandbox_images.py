@@ -67,7 +67,7 @@ def test_definition_hash_follows_the_dockerfile(scratch_definitions: Path) -> No
 
 
 @pytest.mark.docker
-@pytest.mark.timeout(300)
+@pytest.mark.timeout(600)
 def test_build_is_skipped_when_the_definition_hash_matches(
     base_image: None, scratch_definitions: Path
 ) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sandboxes import Limits, LocalConfig, LocalSandbox, Verdict
+from sandboxes.local import _processes_of
 from tests.sandbox_helpers import require_bwrap
 
 LIMITS = Limits(time_limit_s=2.0, memory_limit_mb=256, output_limit_bytes=64 * 1024)
@@ -117,3 +118,25 @@ async def test_bubblewrap_compiles_cpp_when_gxx_is_installed(bwrap_sandbox: Loca
     assert [r.stdout for r in execution.runs] == ["3\n", "42\n"]
     broken = await bwrap_sandbox.execute("cpp", "int main( {", limits=LIMITS)
     assert broken.compile is not None and broken.compile.status is Verdict.COMPILE_ERROR
+
+
+async def test_fetch_files_from_the_local_workspace(bwrap_sandbox: LocalSandbox) -> None:
+    code = "import os\nopen('out.txt', 'w').write('local')\nos.symlink('/etc/hostname', 'link')"
+    execution = await bwrap_sandbox.execute("python", code, fetch_files=["out.txt", "link"], limits=LIMITS)
+    assert execution.files == {"out.txt": b"local"}
+
+
+@pytest.mark.parametrize("fixture", ["bwrap_sandbox", "plain_sandbox"])
+async def test_fork_bomb_is_bounded_by_the_runs_own_uid(fixture: str, request: pytest.FixtureRequest) -> None:
+    box: LocalSandbox = request.getfixturevalue(fixture)
+    if not box._own_uids:
+        pytest.skip(
+            "only a root server gives runs their own uid (and so an RLIMIT_NPROC that means something)"
+        )
+    code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    execution = await box.execute("python", code, limits=Limits(time_limit_s=1.0))
+    assert execution.runs[0].status is Verdict.TIME_LIMIT
+    slot_uids = range(61000, 61000 + box.config.max_concurrency)
+    assert [pid for uid in slot_uids for pid in _processes_of(uid)] == []  # zombies aside
+    after = await box.execute("python", "print('fine')", limits=LIMITS)
+    assert after.runs[0].stdout == "fine\n"

@@ -10,46 +10,33 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import math
 import random
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from trainer_client._call import Chunk, ScoreCall, error_result
 from trainer_client._loop import LoopThread
-from trainer_client._retry import RetryPolicy, parse_retry_after
-from trainer_client.errors import RewardClientError
+from trainer_client._retry import RetryPolicy
 from trainer_client.types import ScoreResult
 
 __all__ = ["RewardClient"]
 
-_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Statuses that mean the client is pointed at the wrong place or holds the wrong key: every retry
-# would fail the same way, so the call raises instead of quietly scoring the whole batch as errors.
-_FATAL_STATUSES = frozenset({401, 403, 404, 405})
 _REPORT_GRACE_S = 0.05
-
-
-@dataclass
-class _Chunk:
-    """Items sent together, with their positions in the caller's list and the chunk's history."""
-
-    positions: list[int]
-    items: list[dict[str, Any]]
-    attempts: int = 0
-    last_problem: str = "not sent yet"
 
 
 class RewardClient:
     """Batched, concurrent, retrying client for `POST /v1/score`.
 
-    >>> client = RewardClient("http://localhost:8000")
-    >>> client.score([{"completion": r"\\boxed{2}", "task": {"type": "math", "answer": "2"}}])
-    [{'id': '0', 'reward': 1.0, 'scores': {'accuracy': 1.0}, 'details': {...}, 'error': None}]
+    Example::
+
+        client = RewardClient("http://localhost:8000")
+        item = {"completion": r"\\boxed{2}", "task": {"type": "math", "answer": "2"}}
+        client.score([item], rewards={"accuracy": 1.0})
+        # [{'id': '0', 'reward': 1.0, 'scores': {'accuracy': 1.0}, 'details': {...}, 'error': None}]
 
     `score` is for plain (synchronous) code, `ascore` for coroutines and `submit` starts a call in the
     background and returns a `concurrent.futures.Future`, so a trainer can generate while it scores.
@@ -145,32 +132,33 @@ class RewardClient:
         """
         budget_s = self.timeout_s if timeout_s is None else timeout_s
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + budget_s
-        weights = dict(rewards) if rewards is not None else self.rewards
         sent = [_with_id(item, position) for position, item in enumerate(items)]
-        results: list[ScoreResult | None] = [None] * len(sent)
         if not sent:
             return []
-        http = self._http_client(loop)
-        semaphore = asyncio.Semaphore(self.max_concurrency)
-        chunks = [
-            _Chunk(
+        call = ScoreCall(
+            http=self._http_client(loop),
+            weights=dict(rewards) if rewards is not None else self.rewards,
+            deadline=loop.time() + budget_s,
+            semaphore=asyncio.Semaphore(self.max_concurrency),
+            retry=self.retry,
+            rng=self._rng,
+            attempt_timeout_s=self.attempt_timeout_s,
+            results=[None] * len(sent),
+        )
+        call.live = [
+            Chunk(
                 list(range(start, min(start + self.chunk_size, len(sent)))),
                 sent[start : start + self.chunk_size],
             )
             for start in range(0, len(sent), self.chunk_size)
         ]
-        live: list[_Chunk] = []
-        tasks = [
-            asyncio.create_task(self._score_chunk(http, chunk, weights, deadline, semaphore, results, live))
-            for chunk in chunks
-        ]
+        tasks = [asyncio.create_task(call.send(chunk)) for chunk in call.live]
         try:
             # The chunks stop themselves at the deadline with their own diagnosis; the grace only
             # decides who reports, the outer wait is the guarantee that nothing runs on.
-            done, pending = await asyncio.wait(
+            done, _ = await asyncio.wait(
                 tasks,
-                timeout=max(0.0, deadline - loop.time()) + _REPORT_GRACE_S,
+                timeout=max(0.0, call.deadline - loop.time()) + _REPORT_GRACE_S,
                 return_when=asyncio.FIRST_EXCEPTION,
             )
         finally:
@@ -180,19 +168,10 @@ class RewardClient:
         for task in done:
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]  # RewardClientError (misconfiguration) or a bug
-        # Whatever is still unanswered ran out of time: report it per item, never hang. The newest
-        # chunk holding a position (after 413 splits) knows its latest problem best.
-        for chunk in reversed(live):
-            for position in chunk.positions:
-                if results[position] is None:
-                    results[position] = _error_result(
-                        sent[position]["id"],
-                        f"reward client: no answer within the {budget_s:g} s deadline after "
-                        f"{chunk.attempts} attempt(s); last problem: {chunk.last_problem}",
-                    )
+        call.report_unanswered(budget_s)  # whatever is still unanswered ran out of time: never hang
         return [
-            r if r is not None else _error_result(sent[i]["id"], "reward client: lost")
-            for i, r in enumerate(results)
+            r if r is not None else error_result(sent[i]["id"], "reward client: no answer (internal error)")
+            for i, r in enumerate(call.results)
         ]
 
     async def aclose(self) -> None:
@@ -235,154 +214,6 @@ class RewardClient:
             self._http_by_loop[loop] = http
         return http
 
-    async def _score_chunk(
-        self,
-        http: httpx.AsyncClient,
-        chunk: _Chunk,
-        weights: dict[str, float] | None,
-        deadline: float,
-        semaphore: asyncio.Semaphore,
-        results: list[ScoreResult | None],
-        live: list[_Chunk],
-    ) -> None:
-        """Send one chunk until it is answered, refused for good, or out of time; fill `results`."""
-        live.append(chunk)
-        loop = asyncio.get_running_loop()
-        body: dict[str, Any] = {"items": chunk.items}
-        if weights is not None:
-            body["rewards"] = weights
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return  # ascore reports the items with the chunk's last problem
-            async with semaphore:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    return
-                timeout = (
-                    remaining if self.attempt_timeout_s is None else min(remaining, self.attempt_timeout_s)
-                )
-                chunk.attempts += 1
-                chunk.last_problem = f"attempt {chunk.attempts} was still waiting for the server's answer"
-                try:
-                    response = await http.post("/v1/score", json=body, timeout=timeout)
-                except httpx.TimeoutException:
-                    response = None
-                    chunk.last_problem = f"request timed out after {timeout:.3g} s"
-                except httpx.TransportError as error:
-                    response = None
-                    chunk.last_problem = f"{type(error).__name__}: {error}"
-            wait_s: float | None = None
-            if response is not None:
-                status = response.status_code
-                if status == 200:
-                    self._fill_from_response(chunk, response, results)
-                    return
-                if status in _FATAL_STATUSES:
-                    raise RewardClientError(_error_text(response), status_code=status, url=str(response.url))
-                if status == 413 and len(chunk.items) > 1:
-                    await self._split_and_retry(http, chunk, weights, deadline, semaphore, results, live)
-                    return
-                if status == 422 and len(chunk.items) > 1:
-                    await self._retry_without_bad_items(
-                        http, chunk, response, weights, deadline, semaphore, results, live
-                    )
-                    return
-                if status not in _RETRY_STATUSES:
-                    self._fail_chunk(chunk, f"HTTP {status}: {_error_text(response)}", results)
-                    return
-                chunk.last_problem = f"HTTP {status}: {_error_text(response)}"
-                wait_s = parse_retry_after(response.headers.get("Retry-After"))
-            if chunk.attempts >= self.retry.max_attempts:
-                self._fail_chunk(
-                    chunk,
-                    f"reward client: gave up after {chunk.attempts} attempts; last: {chunk.last_problem}",
-                    results,
-                )
-                return
-            if wait_s is None:
-                wait_s = self.retry.backoff_s(chunk.attempts, self._rng)
-            else:
-                wait_s = self.retry.after_server_hint_s(wait_s, self._rng)
-            if loop.time() + wait_s >= deadline:
-                # Sleeping past the deadline cannot help; report now rather than at the deadline.
-                self._fail_chunk(
-                    chunk,
-                    f"reward client: next retry in {wait_s:.3g} s would pass the call's deadline; "
-                    f"{chunk.attempts} attempt(s), last: {chunk.last_problem}",
-                    results,
-                )
-                return
-            await asyncio.sleep(wait_s)
-
-    def _fill_from_response(
-        self, chunk: _Chunk, response: httpx.Response, results: list[ScoreResult | None]
-    ) -> None:
-        try:
-            answered = response.json()["results"]
-        except (ValueError, KeyError, TypeError):
-            self._fail_chunk(chunk, "reward client: the server's 200 answer has no 'results' list", results)
-            return
-        if not isinstance(answered, list) or len(answered) != len(chunk.items):
-            count = len(answered) if isinstance(answered, list) else "no"
-            self._fail_chunk(
-                chunk, f"reward client: server answered {count} results for {len(chunk.items)} items", results
-            )
-            return
-        for position, item, result in zip(chunk.positions, chunk.items, answered, strict=True):
-            results[position] = _as_result(item["id"], result)
-
-    def _fail_chunk(self, chunk: _Chunk, message: str, results: list[ScoreResult | None]) -> None:
-        for position, item in zip(chunk.positions, chunk.items, strict=True):
-            if results[position] is None:
-                results[position] = _error_result(item["id"], message)
-
-    async def _split_and_retry(
-        self,
-        http: httpx.AsyncClient,
-        chunk: _Chunk,
-        weights: dict[str, float] | None,
-        deadline: float,
-        semaphore: asyncio.Semaphore,
-        results: list[ScoreResult | None],
-        live: list[_Chunk],
-    ) -> None:
-        """413: the server's batch limit is below our chunk size; halve the chunk until it fits."""
-        half = math.ceil(len(chunk.items) / 2)
-        parts = [
-            _Chunk(chunk.positions[:half], chunk.items[:half], last_problem="HTTP 413: batch too large"),
-            _Chunk(chunk.positions[half:], chunk.items[half:], last_problem="HTTP 413: batch too large"),
-        ]
-        await asyncio.gather(
-            *(self._score_chunk(http, part, weights, deadline, semaphore, results, live) for part in parts)
-        )
-
-    async def _retry_without_bad_items(
-        self,
-        http: httpx.AsyncClient,
-        chunk: _Chunk,
-        response: httpx.Response,
-        weights: dict[str, float] | None,
-        deadline: float,
-        semaphore: asyncio.Semaphore,
-        results: list[ScoreResult | None],
-        live: list[_Chunk],
-    ) -> None:
-        """422: give the items the server named their validation errors and send the others again.
-
-        A 422 that names no item (a bad batch-wide field) fails every item with the server's message.
-        """
-        problems = _item_problems(response)
-        if not problems or any(index >= len(chunk.items) for index in problems):
-            self._fail_chunk(chunk, f"HTTP 422: {_error_text(response)}", results)
-            return
-        keep = [i for i in range(len(chunk.items)) if i not in problems]
-        for index, message in problems.items():
-            results[chunk.positions[index]] = _error_result(chunk.items[index]["id"], f"HTTP 422: {message}")
-        if keep:
-            rest = _Chunk([chunk.positions[i] for i in keep], [chunk.items[i] for i in keep])
-            await self._score_chunk(http, rest, weights, deadline, semaphore, results, live)
-
 
 def _with_id(item: Mapping[str, Any], position: int) -> dict[str, Any]:
     if not isinstance(item, Mapping):
@@ -392,61 +223,3 @@ def _with_id(item: Mapping[str, Any], position: int) -> dict[str, Any]:
     sent = dict(item)
     sent["id"] = str(sent["id"]) if sent.get("id") is not None else str(position)
     return sent
-
-
-def _as_result(item_id: str, result: Any) -> ScoreResult:
-    if not isinstance(result, Mapping):
-        return _error_result(item_id, "reward client: malformed result from the server")
-    reward = result.get("reward")
-    return ScoreResult(
-        id=item_id,
-        reward=float(reward) if isinstance(reward, int | float) else None,
-        scores=dict(result.get("scores") or {}),
-        details=dict(result.get("details") or {}),
-        error=result.get("error")
-        if reward is not None
-        else (result.get("error") or "server returned no reward"),
-    )
-
-
-def _error_result(item_id: str, message: str) -> ScoreResult:
-    return ScoreResult(id=item_id, reward=None, scores={}, details={}, error=message)
-
-
-def _error_text(response: httpx.Response) -> str:
-    """The server's own words: FastAPI's `detail` when there is one, else the body's start."""
-    try:
-        payload = response.json()
-    except ValueError:
-        return response.text[:300] or response.reason_phrase
-    detail = payload.get("detail", payload) if isinstance(payload, dict) else payload
-    if isinstance(detail, list):
-        parts = []
-        for entry in detail[:5]:
-            if isinstance(entry, dict):
-                loc = ".".join(str(p) for p in entry.get("loc", []))
-                parts.append(f"{loc}: {entry.get('msg', '')}" if loc else str(entry.get("msg", "")))
-            else:
-                parts.append(str(entry))
-        return "; ".join(parts)
-    return str(detail)[:300]
-
-
-def _item_problems(response: httpx.Response) -> dict[int, str]:
-    """Map item index → validation message for 422 entries located at ``body.items.<i>...``."""
-    try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
-        return {}
-    problems: dict[int, str] = {}
-    if not isinstance(detail, list):
-        return {}
-    for entry in detail:
-        loc = entry.get("loc", []) if isinstance(entry, dict) else []
-        if len(loc) >= 3 and loc[0] == "body" and loc[1] == "items" and isinstance(loc[2], int):
-            field = ".".join(str(p) for p in loc[3:]) or "item"
-            message = f"{field}: {entry.get('msg', 'invalid')}"
-            problems[loc[2]] = f"{problems[loc[2]]}; {message}" if loc[2] in problems else message
-        else:
-            return {}  # a batch-wide problem: no item can be sent as it is
-    return problems

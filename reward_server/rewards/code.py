@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from reward_server import metrics
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.text import completion_text, fenced_blocks, tag_block
 from reward_server.schemas import CodeTask, ScoreItem
@@ -93,11 +95,23 @@ def outputs_match(actual: str, expected: str, float_tolerance: float | None = No
     return True
 
 
-def humaneval_program(code: str, test_code: str, entry_point: str | None) -> str:
+def humaneval_program(code: str, test_code: str, entry_point: str | None, *, token: str | None = None) -> str:
+    """The code, then the tests, then `check(entry_point)`; then, with `token`, a line printing it.
+
+    The token proves the tests ran to the end: code that exits early with status 0 (`sys.exit(0)`,
+    `os._exit(0)` at top level, a classic reward hack) never prints it.
+    """
     program = f"{code.rstrip()}\n\n{test_code.rstrip()}\n"
     if entry_point:
         program += f"\n\ncheck({entry_point})\n"
+    if token:
+        program += f'\n__import__("sys").stdout.write("\\n{token}\\n")\n'
     return program
+
+
+def _ran_to_the_end(stdout: str, token: str) -> bool:
+    lines = stdout.rstrip("\n").rsplit("\n", 1)
+    return lines[-1] == token
 
 
 class CodeChecker:
@@ -166,10 +180,17 @@ class CodeChecker:
             )
             total = len(tests)
         else:
-            program = humaneval_program(code, task.test_code or "", task.entry_point)
+            # `check(entry_point)` is Python's HumanEval convention; other languages' tests carry a main.
+            python = name == "python"
+            token = secrets.token_hex(16) if python else None
+            program = humaneval_program(
+                code, task.test_code or "", task.entry_point if python else None, token=token
+            )
 
             def verdict(index: int, result: RunResult) -> Verdict:
                 if result.status is Verdict.OK:
+                    if token is not None and not _ran_to_the_end(result.stdout, token):
+                        return Verdict.WRONG_ANSWER  # exited 0 before the tests finished
                     return Verdict.ACCEPTED
                 if result.status is Verdict.RUNTIME_ERROR and "AssertionError" in result.stderr[-_TAIL:]:
                     return Verdict.WRONG_ANSWER
@@ -209,5 +230,7 @@ class CodeChecker:
             problem = execution.sandbox_error
             if problem is None:
                 return execution
+            # Verdicts of finished runs are counted from the results by /v1/score; failed attempts only here.
+            metrics.record_sandbox_verdict("sandbox_error")
             log.warning("sandbox error (attempt %d of %d): %s", attempt + 1, self.retries + 1, problem)
         return ItemError(f"sandbox error after {self.retries + 1} attempts: {problem}")

@@ -16,7 +16,11 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 async def healthz(services: Annotated[Services, Depends(get_services)]) -> JSONResponse:
     ok = services.backend is not None and services.cpu_pool.running
-    body: dict[str, Any] = {"status": "ok" if ok else "unavailable", **services.health}
+    body: dict[str, Any] = {**services.health}
     if services.sandbox is not None:  # live pool counts, not the snapshot taken at start
         body["sandbox"] = services.sandbox.health()
+    if services.queue is not None:  # Redis reachability and live workers, asked now
+        body.update(await services.queue.health())
+        ok = ok and body["queue"]["reachable"]
+    body = {"status": "ok" if ok else "unavailable", **body}
     return JSONResponse(body, status_code=200 if ok else 503)

@@ -63,7 +63,7 @@ class RunCodeRequest(BaseModel):
     run_timeout: TimeLimit = 10.0
     memory_limit_MB: int = Field(default=-1, description="-1 for the server's default")  # noqa: N815
     files: dict[str, str | None] = Field(default_factory=dict, description="name → base64 content")
-    fetch_files: list[str] = Field(default_factory=list, description="accepted; files are not sent back")
+    fetch_files: list[str] = Field(default_factory=list, description="workspace files to send back (base64)")
 
 
 class CommandResult(BaseModel):
@@ -100,10 +100,18 @@ def _limits(services: Services, time_limit_s: float | None, memory_limit_mb: int
 
 
 async def _execute(
-    sandbox: Sandbox, language: str, code: str, stdin: str, files: dict[str, str | bytes], limits: Limits
+    sandbox: Sandbox,
+    language: str,
+    code: str,
+    stdin: str,
+    files: dict[str, str | bytes],
+    limits: Limits,
+    fetch_files: list[str] | None = None,
 ) -> Execution:
     try:
-        return await sandbox.execute(language, code, [stdin], files=files, limits=limits)
+        return await sandbox.execute(
+            language, code, [stdin], files=files, limits=limits, fetch_files=fetch_files or ()
+        )
     except UnsupportedLanguage as exc:
         raise RequestError(["body", "language"], str(exc)) from exc
     except ValueError as exc:  # a file name that leaves the workspace
@@ -174,8 +182,10 @@ async def run_code_sandbox_fusion(
         ),
         compile_time_limit_s=request.compile_timeout,
     )
+    sandbox = _sandbox(services)
+    stdin = request.stdin or ""
     execution = await _execute(
-        _sandbox(services), request.language, request.code, request.stdin or "", files, limits
+        sandbox, request.language, request.code, stdin, files, limits, request.fetch_files
     )
     if execution.sandbox_error is not None:
         return RunCodeResponse(status="SandboxError", message=execution.sandbox_error)
@@ -190,4 +200,5 @@ async def run_code_sandbox_fusion(
         status="Success" if ok else "Failed",
         compile_result=compile_result,
         run_result=run_result,
+        files={name: base64.b64encode(data).decode() for name, data in execution.files.items()},
     )

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from reward_server import metrics
 from reward_server.pipeline import validate_batch_size
 from reward_server.routes.deps import get_services
 from reward_server.schemas import ScoreRequest, ScoreResponse
@@ -19,4 +20,6 @@ async def score(request: ScoreRequest, services: Annotated[Services, Depends(get
     """Score every item; results come back in item order, each with its reward, scores, details and error."""
     validate_batch_size(request.items, services.settings.max_batch_items)
     assert services.backend is not None
-    return ScoreResponse(results=await services.backend.score(request))
+    results = await services.backend.score(request)
+    metrics.record_results(results)
+    return ScoreResponse(results=results)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import json
 import math
 import random
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,8 @@ from trainer_client.grpo.checkpoint import (
 )
 from trainer_client.grpo.config import GRPOConfig, Overlap
 from trainer_client.grpo.data import PromptSampler, load_prompts
-from trainer_client.grpo.loss import group_advantages, grpo_loss, token_logprobs
 from trainer_client.grpo.rollout import Rollout, concat_rollouts, generate
+from trainer_client.grpo.update import PolicyUpdater
 from trainer_client.types import ScoreResult
 
 
@@ -74,6 +72,9 @@ class GRPOTrainer:
         self.optimizer = torch.optim.AdamW(
             self.policy.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
         )
+        self.updater = PolicyUpdater(
+            self.policy, self.reference, self.optimizer, config, self.device, self.autocast_dtype
+        )
         if resume_from is not None:
             state = load_trainer_state(resume_from)
             self.optimizer.load_state_dict(state["optimizer"])
@@ -118,7 +119,7 @@ class GRPOTrainer:
                     generate_s += pending.generate_s
                 results, wait_s = self._collect(batch)
                 update_started = time.monotonic()
-                metrics = self._update(batch.rollout, results)
+                metrics = self.updater.step(batch.rollout, [r["reward"] for r in results])
                 latency_s = max(batch.finished_at, default=batch.submitted_at) - batch.submitted_at
                 row = {
                     "step": step + 1,
@@ -190,7 +191,7 @@ class GRPOTrainer:
         submitted_at: float | None = None
         finished_at: list[float] = []
         for start in range(0, len(rows), chunk_size):
-            with self._autocast():
+            with self.updater.autocast():
                 part = generate(
                     self.policy,
                     self.tokenizer,
@@ -211,7 +212,7 @@ class GRPOTrainer:
             futures.append(self._submit(rollout, finished_at))
         if config.overlap is Overlap.NEXT_STEP or config.updates_per_step > 1:
             # The update will see a different policy than the one that sampled: keep the sampler's view.
-            rollout.old_logprobs = self._logprobs(self.policy, rollout)
+            rollout.old_logprobs = self.updater.logprobs(self.policy, rollout)
         assert submitted_at is not None
         batch = _Batch(rollout, futures, submitted_at, finished_at)
         batch.generate_s = time.monotonic() - started
@@ -230,103 +231,10 @@ class GRPOTrainer:
         results = [result for future in batch.futures for result in future.result()]
         return results, time.monotonic() - started
 
-    # ------------------------------------------------------------------ the update
-
     @property
     def _pad_id(self) -> int:
         pad = self.tokenizer.pad_token_id
         return int(pad if pad is not None else self.tokenizer.eos_token_id)
-
-    @contextlib.contextmanager
-    def _autocast(self) -> Iterator[None]:
-        if self.autocast_dtype is None:
-            yield
-        else:
-            with torch.autocast(device_type=self.device.type, dtype=self.autocast_dtype):
-                yield
-
-    def _micro_batches(self, size: int) -> list[slice]:
-        step = self.config.micro_batch_size
-        return [slice(start, min(start + step, size)) for start in range(0, size, step)]
-
-    def _inputs(self, rollout: Rollout, part: slice) -> tuple[torch.Tensor, torch.Tensor]:
-        input_ids = torch.cat([rollout.prompt_ids[part], rollout.completion_ids[part]], dim=1)
-        attention = torch.cat([rollout.prompt_mask[part], rollout.completion_mask[part]], dim=1)
-        return input_ids, attention
-
-    @torch.no_grad()
-    def _logprobs(self, model: PreTrainedModel, rollout: Rollout) -> torch.Tensor:
-        chunks = []
-        for part in self._micro_batches(len(rollout.texts)):
-            input_ids, attention = self._inputs(rollout, part)
-            with self._autocast():
-                chunks.append(
-                    token_logprobs(
-                        model,
-                        input_ids,
-                        attention,
-                        rollout.completion_ids.shape[1],
-                        temperature=self.config.temperature,
-                    ).float()
-                )
-        return torch.cat(chunks)
-
-    def _update(self, rollout: Rollout, results: list[ScoreResult]) -> dict[str, Any]:
-        config = self.config
-        rewards = [r["reward"] for r in results]
-        advantages, weights = group_advantages(rewards, config.group_size)
-        advantages, weights = advantages.to(self.device), weights.to(self.device)
-        ref_logprobs = self._logprobs(self.reference, rollout) if self.reference is not None else None
-        total_weight = float(weights.sum())
-        losses, kls, clips, deviations = [], [], [], []
-        for _ in range(config.updates_per_step):
-            self.optimizer.zero_grad(set_to_none=True)
-            loss_sum = kl_sum = clip_sum = deviation_sum = 0.0
-            for part in self._micro_batches(len(rollout.texts)):
-                part_weight = float(weights[part].sum())
-                if part_weight == 0:
-                    continue
-                input_ids, attention = self._inputs(rollout, part)
-                with self._autocast():
-                    logprobs = token_logprobs(
-                        self.policy,
-                        input_ids,
-                        attention,
-                        rollout.completion_ids.shape[1],
-                        temperature=config.temperature,
-                    ).float()
-                old = rollout.old_logprobs[part] if rollout.old_logprobs is not None else logprobs.detach()
-                parts = grpo_loss(
-                    logprobs,
-                    old,
-                    ref_logprobs[part] if ref_logprobs is not None else None,
-                    advantages[part],
-                    rollout.completion_mask[part],
-                    weights[part],
-                    clip_eps=config.clip_eps,
-                    beta=config.beta,
-                )
-                share = part_weight / total_weight
-                (parts.loss * share).backward()
-                loss_sum += float(parts.loss.detach()) * share
-                kl_sum += float(parts.kl) * share
-                clip_sum += float(parts.clip_fraction) * share
-                deviation_sum += float(parts.ratio_deviation) * share
-            if total_weight > 0:
-                torch.nn.utils.clip_grad_norm_(self.policy.parameters(), config.max_grad_norm)
-                self.optimizer.step()
-            losses.append(loss_sum)
-            kls.append(kl_sum)
-            clips.append(clip_sum)
-            deviations.append(deviation_sum)
-        lengths = rollout.completion_mask.sum(dim=1).float()
-        return {
-            "loss": round(sum(losses) / len(losses), 6),
-            "kl": round(kls[0], 6),  # before this step's first update moves the policy
-            "clip_fraction": round(sum(clips) / len(clips), 6),
-            "ratio_deviation": round(deviations[0], 6),  # how stale the samples were when the step began
-            "completion_tokens_mean": round(float(lengths.mean()), 3),
-        }
 
 
 def _reward_stats(results: list[ScoreResult]) -> dict[str, Any]:

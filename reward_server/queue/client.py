@@ -1,0 +1,283 @@
+"""`JobQueue`: what an API process does with Redis — enqueue, read, cancel and wait for jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from reward_server.config import Settings
+from reward_server.errors import RequestError, ServiceUnavailable
+from reward_server.queue import scripts
+from reward_server.queue.jobs import CHUNK_RESULTS, JobInfo, JobProgress, JobStatus
+from reward_server.queue.keys import GROUP, Keys
+from reward_server.schemas import ScoreRequest, ScoreResult
+
+log = logging.getLogger(__name__)
+
+OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError)
+
+
+class QueueUnavailable(ServiceUnavailable):
+    """Redis cannot be reached (or lost the job): the call fails now instead of hanging."""
+
+
+def redacted(url: str) -> str:
+    """The Redis URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def connect(settings: Settings) -> aioredis.Redis:
+    """A client whose every call gives up after about `redis_timeout_s`, retrying a dropped connection."""
+    assert settings.redis_url is not None
+    timeout_s = settings.redis_timeout_s
+    return aioredis.Redis.from_url(
+        settings.redis_url,
+        decode_responses=True,
+        socket_timeout=timeout_s,
+        socket_connect_timeout=timeout_s,
+        retry=Retry(ExponentialBackoff(cap=timeout_s / 4, base=0.05), retries=3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+
+
+async def ensure_group(redis: aioredis.Redis, keys: Keys) -> None:
+    """Create the consumer group (and stream); from id 0, so chunks enqueued before it are delivered too.
+
+    Workers call this when Redis answers NOGROUP: on first start, and after a restart that lost the data.
+    """
+    try:
+        await redis.xgroup_create(keys.chunks, GROUP, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def _number(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None
+
+
+class JobQueue:
+    """Jobs in Redis: a job is split into chunks on one stream that a consumer group of workers reads."""
+
+    def __init__(self, settings: Settings, redis: aioredis.Redis | None = None) -> None:
+        self.settings = settings
+        self.keys = Keys(settings.queue_prefix)
+        self.redis = redis if redis is not None else connect(settings)
+        self.where = redacted(settings.redis_url or "")
+        self._enqueue = self.redis.register_script(scripts.ENQUEUE)
+        self._cancel = self.redis.register_script(scripts.CANCEL)
+        self._live_workers = self.redis.register_script(scripts.LIVE_WORKERS)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    @asynccontextmanager
+    async def reachable(self) -> AsyncIterator[None]:
+        """Turn a Redis outage into a 503 that says where the queue is and that a retry may work."""
+        try:
+            yield
+        except OUTAGE_ERRORS as exc:
+            raise QueueUnavailable(
+                f"the job queue at {self.where} is unreachable ({type(exc).__name__}: {exc}); retry shortly",
+                retry_after_s=self.settings.queue_retry_after_s,
+            ) from exc
+
+    async def enqueue(self, request: ScoreRequest, *, idempotency_key: str | None = None) -> str:
+        """Queue `request` in chunks; answer its job id (the first job's, for a reused idempotency key)."""
+        body = request.model_dump_json()
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        size = self.settings.queue_chunk_items
+        chunks = [
+            ScoreRequest.model_construct(items=request.items[start : start + size], rewards=request.rewards)
+            for start in range(0, len(request.items), size)
+        ]
+        job_id = uuid.uuid4().hex
+        keys = self.keys
+        settings = self.settings
+        async with self.reachable():
+            reply = await self._enqueue(
+                keys=[
+                    keys.queued_items,
+                    keys.idempotency(idempotency_key) if idempotency_key else "",
+                    keys.job(job_id),
+                    keys.request(job_id),
+                    keys.chunks,
+                    keys.events(job_id),
+                ],
+                args=[
+                    job_id,
+                    len(request.items),
+                    settings.queue_max_items,
+                    int(settings.job_max_age_s * 1000),
+                    time.time(),
+                    digest,
+                    settings.queue_chunk_items,
+                    json.dumps(settings.default_rewards),
+                    keys.job(""),
+                    int(settings.job_result_ttl_s * 1000),
+                    *(chunk.model_dump_json() for chunk in chunks),
+                ],
+            )
+        outcome = reply[0]
+        if outcome == "full":
+            raise ServiceUnavailable(
+                f"the job queue is full ({reply[1]} items waiting, limit {settings.queue_max_items}); "
+                "retry after the Retry-After delay",
+                retry_after_s=settings.queue_retry_after_s,
+                status_code=429,
+            )
+        if outcome == "existing" and reply[2] != digest:
+            raise RequestError(
+                ("header", "Idempotency-Key"),
+                f"this key was already used for job {reply[1]} with a different body; use a new key",
+            )
+        return str(reply[1])
+
+    async def get(self, job_id: str, *, with_results: bool = True) -> JobInfo | None:
+        """The job's state, with its results once done; None for an unknown or expired job."""
+        async with self.reachable():
+            fields = cast(dict[str, str], await self.redis.hgetall(self.keys.job(job_id)))
+            if not fields:
+                return None
+            status = JobStatus(fields["status"])
+            results: list[ScoreResult] | None = None
+            if status is JobStatus.done and with_results:
+                results = await self._results(job_id)
+        return JobInfo(
+            job_id=job_id,
+            status=status,
+            progress=JobProgress(done=int(fields["done"]), total=int(fields["total"])),
+            results=results,
+            error=fields.get("error") or None,
+            created_at=float(fields["created_at"]),
+            started_at=_number(fields.get("started_at")),
+            finished_at=_number(fields.get("finished_at")),
+        )
+
+    async def request_error(self, job_id: str) -> tuple[list[str | int], str] | None:
+        """The field and message of the request error that failed the job, if that is why it failed."""
+        async with self.reachable():
+            raw = await self.redis.hget(self.keys.job(job_id), "error_field")
+        if not raw:
+            return None
+        cause = json.loads(raw)
+        return cause["field"], cause["message"]
+
+    async def _results(self, job_id: str) -> list[ScoreResult]:
+        chunks = cast(dict[str, str], await self.redis.hgetall(self.keys.results(job_id)))
+        results: list[ScoreResult] = []
+        for index in sorted(chunks, key=int):
+            results.extend(CHUNK_RESULTS.validate_json(chunks[index]))
+        return results
+
+    async def cancel(self, job_id: str) -> JobStatus | None:
+        """Cancel an unfinished job; answers its status afterwards, or None when there is no such job."""
+        keys = self.keys
+        async with self.reachable():
+            status = await self._cancel(
+                keys=[keys.job(job_id), keys.request(job_id), keys.results(job_id), keys.events(job_id)],
+                args=[time.time()],
+            )
+        return JobStatus(status) if status else None
+
+    async def wait(self, job_id: str, timeout_s: float) -> JobInfo:
+        """Block until the job finishes, on its event stream (XREAD BLOCK, no polling loop with sleeps).
+
+        Raises `TimeoutError` after `timeout_s`, and `QueueUnavailable` when Redis stays unreachable for
+        longer than `redis_timeout_s` or comes back without the job (restarted without persistence).
+        """
+        deadline = time.monotonic() + timeout_s
+        # A blocking read must return before the socket timeout, or the client would take it for an outage.
+        block_s = max(0.05, self.settings.redis_timeout_s / 2)
+        last_id = "0-0"
+        outage_since: float | None = None
+        finished = False
+        while not finished:
+            try:
+                status = cast(str | None, await self.redis.hget(self.keys.job(job_id), "status"))
+                if status is None:
+                    raise QueueUnavailable(
+                        f"job {job_id} vanished from the job queue at {self.where} "
+                        "(Redis restarted without persistence, or the job expired); resubmit it",
+                        retry_after_s=self.settings.queue_retry_after_s,
+                    )
+                finished = JobStatus(status).finished
+                remaining = deadline - time.monotonic()
+                if finished:
+                    break
+                if remaining <= 0:
+                    raise TimeoutError(f"job {job_id} did not finish within {timeout_s:g} s")
+                reply: Any = await self.redis.xread(
+                    {self.keys.events(job_id): last_id}, block=int(min(remaining, block_s) * 1000)
+                )
+                outage_since = None
+                for _stream, entries in reply or []:
+                    for entry_id, _fields in entries:
+                        last_id = entry_id
+            except OUTAGE_ERRORS as exc:
+                now = time.monotonic()
+                outage_since = outage_since or now
+                if now - outage_since > self.settings.redis_timeout_s or now > deadline:
+                    raise QueueUnavailable(
+                        f"lost the job queue at {self.where} while waiting for job {job_id} "
+                        f"({type(exc).__name__}: {exc}); retry shortly",
+                        retry_after_s=self.settings.queue_retry_after_s,
+                    ) from exc
+                # Back off before reconnecting; the outage budget above bounds how long this goes on.
+                await asyncio.sleep(min(0.2, self.settings.redis_timeout_s / 4))
+        info = await self.get(job_id)
+        if info is None:
+            raise QueueUnavailable(f"job {job_id} expired before its results were read; resubmit it")
+        return info
+
+    async def live_workers(self) -> int:
+        """Workers whose heartbeat has not run out."""
+        async with self.reachable():
+            return int(await self._live_workers(keys=[self.keys.workers]))
+
+    async def busy_workers(self) -> int:
+        """Workers holding a delivered, unacknowledged chunk (a dead one counts until it is reclaimed)."""
+        async with self.reachable():
+            try:
+                pending = await self.redis.xpending(self.keys.chunks, GROUP)
+            except ResponseError as exc:
+                if "NOGROUP" in str(exc):  # no worker has started yet
+                    return 0
+                raise
+            return sum(1 for consumer in pending.get("consumers") or [] if int(consumer["pending"]) > 0)
+
+    async def queued_items(self) -> int:
+        async with self.reachable():
+            return int(await self.redis.get(self.keys.queued_items) or 0)
+
+    async def health(self) -> dict[str, Any]:
+        try:
+            await self.redis.ping()
+            return {
+                "queue": {
+                    "redis": self.where,
+                    "reachable": True,
+                    "workers": await self.live_workers(),
+                    "queued_items": await self.queued_items(),
+                }
+            }
+        except (RedisError, ServiceUnavailable) as exc:
+            return {"queue": {"redis": self.where, "reachable": False, "error": str(exc)}}

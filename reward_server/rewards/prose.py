@@ -1,0 +1,128 @@
+"""Prose out of a chain of thought: what is written in no natural language is left out (code,
+LaTeX, markup, URLs, numbers, identifiers), the rest is cut into clauses of one script each.
+
+Every kind of non-prose left out is counted, so the language reward can say what it ignored.
+Each pass only runs when its trigger characters occur: most chains of thought have no code, and
+this runs on every completion of a training batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from reward_server.rewards.scripts import script_of
+
+# (kind, characters that must occur for the pattern to match, pattern, replacement). Order
+# matters: code first (it may hold "$" and URLs), display math before inline math.
+_PASSES: tuple[tuple[str, tuple[str, ...], re.Pattern[str], str], ...] = (
+    # A fence left open (a truncated completion) runs to the end of the text.
+    ("code_blocks", ("```", "~~~"), re.compile(r"(```|~~~).*?(?:\1|\Z)", re.DOTALL), "\n"),
+    ("inline_code", ("`",), re.compile(r"`[^`\n]+`"), " "),
+    ("display_math", ("$$",), re.compile(r"\$\$.+?\$\$", re.DOTALL), "\n"),
+    ("display_math", ("\\[",), re.compile(r"\\\[.+?\\\]", re.DOTALL), "\n"),
+    ("display_math", ("\\begin",), re.compile(r"\\begin\{([A-Za-z*]+)\}.*?\\end\{\1\}", re.DOTALL), "\n"),
+    ("inline_math", ("\\(",), re.compile(r"\\\(.+?\\\)"), " "),
+    # "$x$" is math but "$5 and $10" is money: TeX's own rule, no space just inside the dollars.
+    ("inline_math", ("$",), re.compile(r"(?<![\\$])\$(?=[^\s$])(?:\\.|[^$\\\n])+?(?<=\S)\$"), " "),
+    ("latex_commands", ("\\",), re.compile(r"\\[A-Za-z]+\*?"), " "),
+    ("markup", ("<",), re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>"), " "),
+    ("urls", ("://", "www."), re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+"), " "),
+    ("urls", ("@",), re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), " "),
+)
+
+# Sentence punctuation and line breaks end a clause; so does any text in a character script.
+_STOPS = re.compile(r"[.!?;:。！？；：…\n]+")
+# Scripts written without spaces (counted by characters), as character runs.
+_CHARACTER_RUNS: dict[str, re.Pattern[str]] = {
+    "Hani": re.compile(
+        r"[\u2E80-\u2FDF\u3005-\u3007\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF\U00020000-\U0003134F]+"
+    ),
+    "Kana": re.compile(r"[\u3040-\u30FF\u31F0-\u31FF\uFF66-\uFF9F]+"),
+    "Hang": re.compile(r"[\u1100-\u11FF\u3130-\u318F\uA960-\uA97F\uAC00-\uD7FF\uFFA0-\uFFDC]+"),
+    "Thai": re.compile(r"[\u0E00-\u0E7F]+"),
+}
+_ANY_CHARACTER_RUN = re.compile("|".join(pattern.pattern for pattern in _CHARACTER_RUNS.values()))
+# Combining marks are not \w in Python's re, yet Devanagari, Arabic... words are full of them.
+_MARKS = r"\u0300-\u036F\u0483-\u0489\u0591-\u05C7\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0900-\u0DFF"
+_TOKEN = re.compile(rf"[\w{_MARKS}]+(?:'[\w{_MARKS}]+)*")
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
+
+
+@dataclass
+class Prose:
+    """A text's prose: word clauses in order, characters per character script, what was left out."""
+
+    clauses: list[tuple[str, list[str]]] = field(default_factory=list)  # (ISO 15924 script, words)
+    characters: Counter[str] = field(default_factory=Counter)  # script -> characters
+    excluded: dict[str, int] = field(default_factory=dict)  # kind -> count
+
+
+def strip_non_prose(text: str) -> tuple[str, dict[str, int]]:
+    """The text with code, LaTeX, markup and URLs blanked out, and how many of each went."""
+    excluded: dict[str, int] = {}
+    for kind, triggers, pattern, replacement in _PASSES:
+        if any(trigger in text for trigger in triggers):
+            text, count = pattern.subn(replacement, text)
+            if count:
+                excluded[kind] = excluded.get(kind, 0) + count
+    return text, excluded
+
+
+def read_prose(text: str) -> Prose:
+    """Split a text into clauses of words (lower-cased) and character-script counts.
+
+    Numbers and identifiers (`x1`, `max_value`, `2n`) are no words and are counted as
+    excluded; so is a clause made only of lone letters ("let x be" keeps "let" and "be" but
+    "f of x" in "设 f(x) 为" is math).
+    """
+    stripped, excluded = strip_non_prose(text.replace("’", "'"))
+    prose = Prose(excluded=excluded)
+    if not stripped.isascii():
+        for script, pattern in _CHARACTER_RUNS.items():
+            count = sum(map(len, pattern.findall(stripped)))
+            if count:
+                prose.characters[script] = count
+        if prose.characters:
+            stripped = _ANY_CHARACTER_RUN.sub("\n", stripped)
+    numbers = identifiers = symbols = 0
+    for piece in _STOPS.split(stripped.lower()):
+        tokens = _TOKEN.findall(piece)
+        if not tokens:
+            continue
+        if _DIGIT_OR_UNDERSCORE.search(piece) is None:
+            words = tokens
+        else:
+            words = []
+            for token in tokens:
+                if _DIGIT_OR_UNDERSCORE.search(token) is None:
+                    words.append(token)
+                elif token.isdigit():
+                    numbers += 1
+                else:
+                    identifiers += 1
+        if words:
+            if all(len(word) == 1 for word in words):
+                symbols += len(words)
+            elif piece.isascii():
+                prose.clauses.append(("Latn", words))
+            else:
+                _append_by_script(prose.clauses, words)
+    for kind, count in (("numbers", numbers), ("identifiers", identifiers), ("symbols", symbols)):
+        if count:
+            excluded[kind] = count
+    return prose
+
+
+def _append_by_script(clauses: list[tuple[str, list[str]]], words: list[str]) -> None:
+    script, run = "", list[str]()
+    for word in words:
+        word_script = "Latn" if word[0] < "\u0250" else script_of(word[0])
+        if word_script != script:
+            if run and script != "Zyyy":
+                clauses.append((script, run))
+            script, run = word_script, []
+        run.append(word)
+    if run and script != "Zyyy":
+        clauses.append((script, run))

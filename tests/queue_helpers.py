@@ -1,0 +1,50 @@
+"""Small helpers shared by the queue tests: items with known answers, and waiting on a job over HTTP."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def math_items(n: int) -> list[dict[str, Any]]:
+    """`n` math items whose answers are right for even ids and wrong for odd ones."""
+    return [
+        {
+            "id": f"item-{i}",
+            "completion": f"<think>add them</think><answer>\\boxed{{{i + (i % 2)}}}</answer>",
+            "task": {"type": "math", "answer": str(i)},
+        }
+        for i in range(n)
+    ]
+
+
+def assert_math_results(results: list[dict[str, Any]], n: int) -> None:
+    """Exactly one result per item, in item order, each with the right verdict."""
+    assert [r["id"] for r in results] == [f"item-{i}" for i in range(n)]
+    assert [r["scores"]["accuracy"] for r in results] == [float(i % 2 == 0) for i in range(n)]
+    assert all(r["error"] is None for r in results)
+
+
+def wait_for_job(api: TestClient, job_id: str, timeout_s: float = 60) -> dict[str, Any]:
+    """Read the job until it finishes (test-side polling; the service itself blocks on Redis)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = api.get(f"/v1/jobs/{job_id}")
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        if body["status"] in ("done", "failed", "cancelled"):
+            return body
+        assert time.monotonic() < deadline, f"job {job_id} still {body['status']} after {timeout_s} s"
+        time.sleep(0.05)
+
+
+def warm_up(client: TestClient, timeout_s: float = 90) -> None:
+    """Score until no item times out: a cold pool process spends seconds importing math-verify."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        results = client.post("/v1/score", json={"items": math_items(4)}).json()["results"]
+        if all(r["details"]["accuracy"].get("status") != "timeout" for r in results):
+            return
+    raise TimeoutError("the in-process scorer still times out after warming up")

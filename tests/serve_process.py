@@ -1,0 +1,65 @@
+"""Start a real `reward-server serve` subprocess on a free loopback port and wait until it can score."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.conftest import free_port
+
+
+@dataclass
+class ServeProcess:
+    proc: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        lines = self.log_path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.startswith("{")]
+
+
+@contextmanager
+def serve_process(
+    log_path: Path,
+    args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    start_timeout_s: float = 60,
+) -> Iterator[ServeProcess]:
+    """Yields once /healthz answers 200; kills the server on exit if the test did not stop it."""
+    port = free_port()
+    full_env = {**os.environ, "REWARD_SERVER_CPU_WORKERS": "1", **(env or {})}
+    with open(log_path, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "reward_server", "serve", "--port", str(port), *args],
+            env=full_env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"server did not start: {log_path.read_text()}")
+            time.sleep(0.1)
+        yield ServeProcess(proc, url, log_path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=20)

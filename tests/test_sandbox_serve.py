@@ -1,0 +1,63 @@
+"""`reward-server serve --sandbox docker` as a real process: verl's /run_code over a socket, and no
+container outlives the server, even when it is killed without a chance to clean up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from sandboxes.docker import OWNER_LABEL
+from tests.conftest import free_port
+from tests.sandbox_helpers import require_images
+
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
+
+
+def _containers_of(pid: int) -> list[str]:
+    out = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label={OWNER_LABEL}={pid}"], capture_output=True, text=True
+    )
+    return out.stdout.split()
+
+
+def test_killed_server_leaves_no_containers_behind() -> None:
+    require_images(["python"])
+    port = free_port()
+    env = {**os.environ, "REWARD_SERVER_CPU_WORKERS": "1", "REWARD_SERVER_SANDBOX_POOL_SIZE": "2"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "reward_server", "serve", "--port", str(port), "--sandbox", "docker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+        health = httpx.get(f"{url}/healthz", timeout=5).json()
+        assert health["sandbox"]["kind"] == "docker"
+        body = {"code": "print(input() * 2)", "language": "python", "stdin": "ab", "run_timeout": 5}
+        answer = httpx.post(f"{url}/run_code", json=body, timeout=60).json()
+        assert answer["status"] == "Success" and answer["run_result"]["stdout"] == "abab\n"
+        assert len(_containers_of(proc.pid)) == 2
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=20)
+    # The attach sockets close with the process; each runner reads EOF, exits, and is auto-removed.
+    deadline = time.monotonic() + 30
+    while _containers_of(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _containers_of(proc.pid) == []

@@ -1,0 +1,208 @@
+"""The worker's delivery rules, in process against a real Redis: exactly-once results, touch, poison."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import pytest
+
+from reward_server.cli import build_parser, settings_from_args
+from reward_server.config import Settings
+from reward_server.queue import scripts
+from reward_server.queue.client import JobQueue, ensure_group
+from reward_server.queue.jobs import JobStatus
+from reward_server.queue.keys import GROUP
+from reward_server.queue.worker import Worker
+from reward_server.rewards.base import ComponentScore
+from reward_server.schemas import ScoreItem, ScoreRequest
+from reward_server.services import Services
+from tests.redis_fixtures import RedisServer, unique_prefix
+
+pytestmark = pytest.mark.redis
+
+
+def settings_for(server: RedisServer, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "cpu_workers": 1,
+        "sandbox": "none",
+        "redis_url": server.url,
+        "queue_prefix": unique_prefix(),
+        "queue_chunk_items": 2,
+        "redis_timeout_s": 1.0,
+        "default_rewards": {"format": 1.0},
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def request_of(n: int) -> ScoreRequest:
+    return ScoreRequest(
+        items=[ScoreItem(id=i, completion="<think>a</think><answer>1</answer>") for i in range(n)]
+    )
+
+
+@pytest.fixture
+async def queue(redis_server: RedisServer) -> AsyncIterator[JobQueue]:
+    job_queue = JobQueue(settings_for(redis_server))
+    await ensure_group(job_queue.redis, job_queue.keys)  # what a worker does when it starts
+    yield job_queue
+    await job_queue.close()
+
+
+async def test_a_chunk_scored_twice_is_counted_once(queue: JobQueue) -> None:
+    job_id = await queue.enqueue(request_of(3))
+    redis, keys = queue.redis, queue.keys
+    [[_, [(entry_id, fields)]]] = await redis.xreadgroup(GROUP, "first", {keys.chunks: ">"}, count=1)
+    await redis.xclaim(keys.chunks, GROUP, "second", 0, [entry_id])  # as XAUTOCLAIM does after a crash
+    record = redis.register_script(scripts.RECORD)
+    job_keys = [keys.job(job_id), keys.request(job_id), keys.results(job_id), keys.events(job_id)]
+
+    async def record_as(consumer: str, reward: float) -> str:
+        results = json.dumps([{"id": i, "reward": reward} for i in range(2)])
+        args = [GROUP, entry_id, fields["index"], 2, results, 0, consumer]
+        return str(await record(keys=[*job_keys, keys.chunks, keys.queued_items], args=args))
+
+    assert await record_as("first", 1.0) == "recorded"
+    assert await record_as("second", 2.0) == "duplicate"
+    info = await queue.get(job_id)
+    assert info is not None
+    assert info.status is JobStatus.queued  # nobody called START in this test; only the record counts
+    assert (info.progress.done, info.progress.total) == (2, 3)
+    assert await redis.hlen(keys.results(job_id)) == 1
+    assert json.loads(await redis.hget(keys.results(job_id), "0"))[0]["reward"] == 1.0  # the first one won
+    assert await queue.queued_items() == 1
+
+
+class SlowFormat:
+    """A component that takes longer than the reclaim time, to show a live worker keeps its chunk."""
+
+    name = "format"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.cancelled = False
+
+    async def score(self, items: Sequence[ScoreItem]) -> list[ComponentScore]:
+        try:
+            await asyncio.sleep(self.seconds)
+        except asyncio.CancelledError:
+            self.cancelled = True
+            raise
+        return [ComponentScore(1.0, {}) for _ in items]
+
+
+async def run_workers(
+    settings: Settings, services: Services, count: int, job_id: str, queue: JobQueue
+) -> Any:
+    stop = asyncio.Event()
+    workers = [Worker(settings, services) for _ in range(count)]
+    runs = [asyncio.create_task(w.run(stop)) for w in workers]
+    try:
+        return await queue.wait(job_id, timeout_s=30)
+    finally:
+        stop.set()
+        await asyncio.gather(*runs)
+        for worker in workers:
+            await worker.close()
+
+
+async def test_a_live_worker_keeps_a_chunk_that_outlasts_the_reclaim_time(redis_server: RedisServer) -> None:
+    # Touches every 1/3 s; the chunk takes 2.5 reclaim periods. A looser margin than needed: a busy CI box
+    # can stall an event loop for a good fraction of a second.
+    settings = settings_for(redis_server, queue_reclaim_after_s=1.0)
+    services = Services.create(settings)
+    await services.start()
+    queue = JobQueue(settings)
+    try:
+        services.components["format"] = SlowFormat(seconds=2.5)
+        job_id = await queue.enqueue(request_of(2))
+        info = await run_workers(settings, services, 2, job_id, queue)
+        assert info.status is JobStatus.done
+        assert await queue.redis.hget(queue.keys.job(job_id), "redelivered") == "0"
+    finally:
+        await queue.close()
+        await services.close()
+
+
+async def test_a_chunk_that_keeps_losing_its_workers_fails_its_job(redis_server: RedisServer) -> None:
+    settings = settings_for(redis_server, queue_reclaim_after_s=0.2, queue_max_deliveries=1)
+    services = Services.create(settings)
+    await services.start()
+    queue = JobQueue(settings)
+    try:
+        await ensure_group(queue.redis, queue.keys)
+        job_id = await queue.enqueue(request_of(2))
+        # A worker takes the chunk and dies without a word: it is delivered again, once too often.
+        await queue.redis.xreadgroup(GROUP, "dead", {queue.keys.chunks: ">"}, count=1)
+        info = await run_workers(settings, services, 1, job_id, queue)
+        assert info.status is JobStatus.failed
+        assert info.error is not None and "delivered 2 times" in info.error
+        assert await queue.queued_items() == 0
+    finally:
+        await queue.close()
+        await services.close()
+
+
+def test_the_worker_command_takes_the_queue_settings() -> None:
+    args = build_parser().parse_args(
+        ["worker", "--redis-url", "redis://q:6379/1", "--concurrency", "4", "--reclaim-after-s", "2.5"]
+        + ["--sandbox", "local", "--cpu-workers", "3"]
+    )
+    settings = settings_from_args(args)
+    assert settings.redis_url == "redis://q:6379/1"
+    assert settings.worker_concurrency == 4
+    assert settings.queue_reclaim_after_s == 2.5
+    assert settings.sandbox == "local"
+    assert settings.cpu_workers == 3
+
+
+def test_the_worker_command_needs_a_redis_url(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["worker"])
+    assert "--redis-url" in capsys.readouterr().err
+
+
+async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None:
+    """What a client retry does when Redis ran the script but the reply was lost with the connection."""
+    request = request_of(3)
+    job_id = await queue.enqueue(request)
+    keys = queue.keys
+    enqueue = queue.redis.register_script(scripts.ENQUEUE)
+    chunks_before = await queue.redis.xlen(keys.chunks)
+    args: list[Any] = [job_id, 3, 100, 60_000, 0, "digest", 2, "{}", keys.job(""), 60_000, "{}", "{}"]
+    job_keys = [keys.job(job_id), keys.request(job_id), keys.chunks, keys.events(job_id)]
+    reply = await enqueue(keys=[keys.queued_items, "", *job_keys], args=args)
+    assert reply == ["created", job_id]
+    assert await queue.redis.xlen(keys.chunks) == chunks_before
+    assert await queue.queued_items() == 3
+
+
+async def test_cancelling_a_running_job_stops_the_worker_scoring_it(redis_server: RedisServer) -> None:
+    settings = settings_for(redis_server, queue_reclaim_after_s=0.3)
+    services = Services.create(settings)
+    await services.start()
+    queue = JobQueue(settings)
+    stop = asyncio.Event()
+    worker = Worker(settings, services)
+    try:
+        slow = SlowFormat(seconds=30)
+        services.components["format"] = slow
+        job_id = await queue.enqueue(request_of(2))
+        run = asyncio.create_task(worker.run(stop))
+        while (info := await queue.get(job_id)) is not None and info.status is JobStatus.queued:
+            await asyncio.sleep(0.01)
+        assert await queue.cancel(job_id) is JobStatus.cancelled
+        started = asyncio.get_running_loop().time()
+        while await queue.queued_items():  # the worker notices at its next touch and drops the chunk
+            assert asyncio.get_running_loop().time() - started < 5, "the worker kept scoring a cancelled job"
+            await asyncio.sleep(0.01)
+        assert slow.cancelled
+        stop.set()
+        await run
+    finally:
+        await worker.close()
+        await queue.close()
+        await services.close()
