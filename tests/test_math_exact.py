@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
+from math_verify import parse, verify
 
-from reward_server.rewards.math_check import compare_answer, last_right_hand_side
+from reward_server.rewards.math_check import compare_answer, compare_exact_forms, last_right_hand_side
 from reward_server.rewards.math_exact import (
     exact_lists_equal,
     exact_matrices_equal,
@@ -39,6 +41,12 @@ from reward_server.rewards.math_exact import (
         ("x^{-1}", "\\frac{1}{x}"),
         ("\\frac{1}{x} + \\frac{1}{y}", "\\frac{x+y}{xy}"),
         ("\\frac{\\pi}{3}", "\\frac{2\\pi}{6}"),
+        # an integer then a fraction of integers is a mixed number, as latex2sympy reads it
+        ("3\\frac{1}{2}", "\\frac{7}{2}"),
+        ("-3\\frac{1}{2}", "-\\frac{7}{2}"),
+        ("x + 3\\frac12", "x + \\frac{7}{2}"),
+        ("3 \\cdot \\frac{1}{2}", "\\frac{3}{2}"),
+        ("2\\frac{x}{3}", "\\frac{2x}{3}"),
     ],
 )
 def test_equal_forms(a: str, b: str) -> None:
@@ -154,3 +162,44 @@ def test_matrices() -> None:
         "\\begin{pmatrix}1&2\\\\3&5\\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"
     )
     assert not verdict.equal and verdict.decided_by == "exact"
+
+
+_ATOMS = [
+    "x", "y", "2", "3", "7", "\\sqrt{2}", "\\sqrt{8}", "\\pi", "\\frac{1}{2}", "\\frac{x}{3}", "x^2",
+    "x^{-1}",
+    "(x+1)", "(x-1)", "(y+2)", "\\frac{x+1}{x-1}", "2^{3}", "\\sqrt{\\frac{1}{2}}", "-(x+1)", "2(x+1)",
+    "\\frac{-1}{x}", "{x}^{2}", "\\left(x+2\\right)", "\\frac{1}{\\sqrt{3}}", "x^{2}y", "xy", "\\pi^{2}",
+    "3\\frac{1}{4}", "\\dfrac{2}{3}", "\\frac{x^2-1}{x+1}", "(-x)^{3}", "\\sqrt{\\frac{4}{9}}",
+]  # fmt: skip
+
+
+def _random_expression(rng: random.Random) -> str:
+    terms = []
+    for _ in range(rng.randint(1, 3)):
+        factors = [rng.choice(_ATOMS) for _ in range(rng.randint(1, 2))]
+        terms.append(rng.choice(["", "\\cdot ", " "]).join(factors))
+    text = terms[0] + "".join(rng.choice(["+", "-"]) + t for t in terms[1:])
+    if rng.random() < 0.2:
+        text = f"({text})^{{2}}"
+    if rng.random() < 0.2:
+        denominator = rng.choice(["2", "x", "x+1", "\\sqrt{3}"])
+        text = f"\\frac{{{text}}}{{{denominator}}}"
+    return text
+
+
+def test_exact_verdicts_agree_with_math_verify_on_random_expressions() -> None:
+    """Differential check of the parser-free path: wherever it decides, math-verify agrees."""
+    rng = random.Random(20261124)
+    decided = 0
+    for _ in range(120):
+        gold = _random_expression(rng)
+        answer = (
+            _random_expression(rng) if rng.random() < 0.5 else gold.replace("\\cdot ", "").replace(" ", "")
+        )
+        verdict = compare_exact_forms(answer, gold)
+        if verdict is None:
+            continue
+        decided += 1
+        theirs = verify(parse(f"\\boxed{{{gold}}}"), parse(f"\\boxed{{{answer}}}"))
+        assert verdict.equal == theirs, (gold, answer)
+    assert decided >= 80

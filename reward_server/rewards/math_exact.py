@@ -42,6 +42,8 @@ MAX_CHARS = 300
 _NOISE = re.compile(r"\\left|\\right|\\[,;:! ]|\\quad|\\qquad|\\displaystyle|\s+")
 _TOKEN = re.compile(r"\\[dt]?frac|\\sqrt|\\cdot|\\times|\\[a-zA-Z]+|\d+(?:\.\d+)?|[a-zA-Z]|[-+*/^(){}\[\]]|.")
 _FORBIDDEN_VARS = {"e", "i"}
+_TERM_END = (None, "+", "-", ")", "}", "]", ",")
+_FRACS = ("\\frac", "\\dfrac", "\\tfrac")
 
 
 class _Refuse(Exception):
@@ -239,8 +241,33 @@ class _Parser:
             value = _radd(value, self.term(), -1 if op == "-" else 1)
         return value
 
+    def _mixed_number_ahead(self, start: int) -> bool:
+        """`3\\frac{1}{2}` is 3 1/2 (as latex2sympy reads it), not 3 * 1/2: an integer alone, then a
+        fraction of integers."""
+        if self.pos - start != 1 or not self.tokens[start].isdigit():
+            return False
+        return self._integer_fraction_at(self.pos)
+
+    def _integer_fraction_at(self, pos: int) -> bool:
+        """`\\frac{1}{2}` / `\\frac12` with integer parts starts at token `pos`."""
+        ahead = self.tokens[pos : pos + 7]
+        if not ahead or ahead[0] not in _FRACS:
+            return False
+        if len(ahead) > 1 and ahead[1].isdigit() and len(ahead[1]) == 2:
+            return True
+        return (
+            len(ahead) == 7
+            and ahead[1] == "{" and ahead[2].isdigit() and ahead[3] == "}"
+            and ahead[4] == "{" and ahead[5].isdigit() and ahead[6] == "}"
+        )  # fmt: skip
+
     def term(self) -> Ratio:
+        start = self.pos
         value = self.power()
+        if self._mixed_number_ahead(start):
+            value = _radd(value, self.atom())
+            if self.peek() not in _TERM_END:
+                raise _Refuse  # 3\frac{1}{2}x, 3\frac{1}{2}^2: latex2sympy's reading varies
         while True:
             token = self.peek()
             if token in ("\\cdot", "\\times", "*"):
@@ -249,11 +276,13 @@ class _Parser:
             elif token == "/":
                 self.take()
                 value = _rmul(value, _rinv(self.power()))
-                if self.peek() is not None and self.peek() not in ("+", "-", ")", "}", "]", ","):
+                if self.peek() not in _TERM_END:
                     raise _Refuse  # "1/2x": is it x/2 or 1/(2x)? Not ours to guess.
-            elif token is not None and token not in ("+", "-", ")", "}", "]", ","):
+            elif token not in _TERM_END:
                 if token[0].isdigit() and self.tokens[self.pos - 1][0].isdigit():
                     raise _Refuse  # "2 3" is not a product anyone writes
+                if self.tokens[self.pos - 1].isdigit() and self._integer_fraction_at(self.pos):
+                    raise _Refuse  # "x \cdot 3\frac{1}{2}": mixed number or product? Not ours to guess
                 value = _rmul(value, self.power())  # implicit multiplication: 2x, x(x+1), 2\sqrt{3}
             else:
                 return value
