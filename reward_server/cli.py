@@ -42,28 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to bind (default 8000)")
-    serve.add_argument("--cpu-workers", type=int, dest="cpu_workers", help="processes for CPU-bound checks")
     serve.add_argument(
         "--rewards", type=_weights, dest="default_rewards", help="default weights, e.g. accuracy=1,format=1"
     )
-    serve.add_argument("--math-timeout-s", type=float, dest="math_timeout_s")
-    serve.add_argument(
-        "--sandbox",
-        choices=["auto", "docker", "local", "none"],
-        help="where code runs: docker (isolated), local (bubblewrap/rlimits, weaker), auto (default)",
-    )
-    serve.add_argument(
-        "--sandbox-pool-size", type=int, dest="sandbox_pool_size", help="warm containers per image"
-    )
-    serve.add_argument(
-        "--reward-model",
-        type=_reward_model,
-        action="append",
-        dest="reward_models",
-        metavar="[NAME=]PATH[,OPTION=VALUE...]",
-        help="load a reward model (repeatable): e.g. helpful=/models/rm,view=answer,max_length=4096",
-    )
-    serve.add_argument("--log-level", dest="log_level")
+    _add_scoring_options(serve)
     serve.add_argument(
         "--redis-url", dest="redis_url", help="redis://HOST:PORT/DB: score through `reward-server worker`s"
     )
@@ -88,11 +70,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
+    """What any scoring process (API or worker) can be told about its own scoring resources."""
+    parser.add_argument("--cpu-workers", type=int, dest="cpu_workers", help="processes for CPU-bound checks")
+    parser.add_argument("--math-timeout-s", type=float, dest="math_timeout_s")
+    parser.add_argument(
+        "--sandbox",
+        choices=["auto", "docker", "local", "none"],
+        help="where code runs: docker (isolated), local (bubblewrap/rlimits, weaker), auto (default)",
+    )
+    parser.add_argument(
+        "--sandbox-pool-size", type=int, dest="sandbox_pool_size", help="warm containers per image"
+    )
+    parser.add_argument(
+        "--reward-model",
+        type=_reward_model,
+        action="append",
+        dest="reward_models",
+        metavar="[NAME=]PATH[,OPTION=VALUE...]",
+        help="load a reward model (repeatable): e.g. helpful=/models/rm,view=answer,max_length=4096",
+    )
+    parser.add_argument("--log-level", dest="log_level")
+
+
 def _add_worker_parser(commands: Any) -> None:
     worker = commands.add_parser("worker", help="score chunks of queued jobs from Redis")
     worker.add_argument("--redis-url", dest="redis_url", required=True, help="redis://HOST:PORT/DB")
     worker.add_argument("--queue-prefix", dest="queue_prefix", help="prefix of the queue's Redis keys")
-    worker.add_argument("--cpu-workers", type=int, dest="cpu_workers", help="processes for CPU-bound checks")
     worker.add_argument(
         "--concurrency", type=int, dest="worker_concurrency", help="chunks scored at once (default 2)"
     )
@@ -102,25 +106,8 @@ def _add_worker_parser(commands: Any) -> None:
         dest="queue_reclaim_after_s",
         help="take over a chunk whose worker went silent this long ago (default 30)",
     )
-    worker.add_argument("--math-timeout-s", type=float, dest="math_timeout_s")
     # What a worker can score is what its own Services load: code sandboxes and reward models live here.
-    worker.add_argument(
-        "--sandbox",
-        choices=["auto", "docker", "local", "none"],
-        help="where code runs: docker (isolated), local (bubblewrap/rlimits, weaker), auto (default)",
-    )
-    worker.add_argument(
-        "--sandbox-pool-size", type=int, dest="sandbox_pool_size", help="warm containers per image"
-    )
-    worker.add_argument(
-        "--reward-model",
-        type=_reward_model,
-        action="append",
-        dest="reward_models",
-        metavar="[NAME=]PATH[,OPTION=VALUE...]",
-        help="load a reward model (repeatable), as `serve --reward-model`",
-    )
-    worker.add_argument("--log-level", dest="log_level")
+    _add_scoring_options(worker)
 
 
 def _add_eval(commands: Any) -> None:
