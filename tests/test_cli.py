@@ -2,48 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.serve_process import serve_process
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "REWARD_SERVER_CPU_WORKERS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_server", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"server did not start: {proc.stderr.read().decode() if proc.stderr else ''}"
-                )
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        if proc.stderr:
-            proc.stderr.close()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_process(tmp_path_factory.mktemp("serve") / "serve.log") as process:
+        yield process.url
 
 
 def test_serve_scores_the_readme_example(server: str) -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from reward_server.config import Settings
 from reward_server.reward_model import RewardInput, RewardModelSpec
 from reward_server.reward_model.engine import load_reward_model
 from reward_server.rewards.base import ComponentScore
-from tests.conftest import free_port
+from tests.serve_process import serve_process
 from tests.tiny_reward_models import build_bert_reward_model, build_llama_reward_model
 
 PROMPT = "What is two plus two?"
@@ -165,45 +163,13 @@ def test_a_bad_reward_model_flag_exits_with_the_reason(capsys: pytest.CaptureFix
     assert "view" in capsys.readouterr().err
 
 
-def test_serve_with_a_reward_model_end_to_end(model_dirs: dict[str, Path]) -> None:
-    port = free_port()
-    env = {**os.environ, "REWARD_SERVER_CPU_WORKERS": "1", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reward_server",
-            "serve",
-            "--port",
-            str(port),
-            "--reward-model",
-            f"helpful={model_dirs['llama']},view=answer,device=cpu",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+def test_serve_with_a_reward_model_end_to_end(model_dirs: dict[str, Path], tmp_path: Path) -> None:
+    args = ["--reward-model", f"helpful={model_dirs['llama']},view=answer,device=cpu"]
+    with serve_process(tmp_path / "serve.log", args, {"HF_HUB_OFFLINE": "1"}, start_timeout_s=90) as server:
         body = {"items": [{"prompt": PROMPT, "completion": REASONED}], "rewards": {"model:helpful": 1}}
-        [result] = httpx.post(f"{url}/v1/score", json=body, timeout=30).json()["results"]
+        [result] = httpx.post(f"{server.url}/v1/score", json=body, timeout=30).json()["results"]
         expected = expected_score(model_dirs["llama"], PROMPT, REASONED, view="answer")
         assert result["scores"]["model:helpful"] == pytest.approx(expected, abs=1e-4)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        if proc.stderr:
-            proc.stderr.close()
 
 
 def test_a_model_that_cannot_load_stops_the_server_naming_it(tmp_path: Path) -> None:

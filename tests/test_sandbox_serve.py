@@ -3,18 +3,17 @@ container outlives the server, even when it is killed without a chance to clean 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from sandboxes.docker import OWNER_LABEL
-from tests.conftest import free_port
 from tests.sandbox_helpers import require_images
+from tests.serve_process import serve_process
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 
@@ -26,34 +25,17 @@ def _containers_of(pid: int) -> list[str]:
     return out.stdout.split()
 
 
-def test_killed_server_leaves_no_containers_behind() -> None:
+def test_killed_server_leaves_no_containers_behind(tmp_path: Path) -> None:
     require_images(["python"])
-    port = free_port()
-    env = {**os.environ, "REWARD_SERVER_CPU_WORKERS": "1", "REWARD_SERVER_SANDBOX_POOL_SIZE": "2"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reward_server", "serve", "--port", str(port), "--sandbox", "docker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
+    env = {"REWARD_SERVER_SANDBOX_POOL_SIZE": "2"}
+    with serve_process(tmp_path / "serve.log", ["--sandbox", "docker"], env, start_timeout_s=120) as server:
+        url, proc = server.url, server.proc
         health = httpx.get(f"{url}/healthz", timeout=5).json()
         assert health["sandbox"]["kind"] == "docker"
         body = {"code": "print(input() * 2)", "language": "python", "stdin": "ab", "run_timeout": 5}
         answer = httpx.post(f"{url}/run_code", json=body, timeout=60).json()
         assert answer["status"] == "Success" and answer["run_result"]["stdout"] == "abab\n"
         assert len(_containers_of(proc.pid)) == 2
-    finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=20)
     # The attach sockets close with the process; each runner reads EOF, exits, and is auto-removed.
