@@ -36,7 +36,7 @@ SERVICE_TAG = "reward-server:latest"
 PYTHON_BASE_TAG = "reward-server/debian-python:bookworm"
 REDIS_TAG = "reward-server/redis:bookworm"
 GATEWAY_TAG = "reward-server/nginx:bookworm"
-EXTRAS = "docker,queue"
+EXTRAS = ""  # the core install already holds the queue client and the Docker SDK
 
 
 def _run(argv: Sequence[str], log: Callable[[str], None], cwd: Path = ROOT) -> None:
@@ -62,7 +62,7 @@ def download_wheels(log: Callable[[str], None]) -> None:
             "--quiet",
             "--dest",
             str(WHEELS),
-            f".[{EXTRAS}]",
+            f".[{EXTRAS}]" if EXTRAS else ".",
             "setuptools>=68",
             "wheel",
             # Markers are evaluated for this host's Python, not the image's Debian 3.11.2: redis needs this
