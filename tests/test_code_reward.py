@@ -141,7 +141,8 @@ def _item(completion: str, task: CodeTask) -> Any:
 
 @pytest.fixture(scope="module")
 def docker_client() -> Iterator[TestClient]:
-    require_images(["python"])
+    # The sandbox learns which language images exist when it starts: build every one this module uses first.
+    require_images(["python", "cpp"])
     settings = Settings(
         cpu_workers=1,
         sandbox="docker",
