@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable
 
 from pydantic import SecretStr
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reward_server.errors import send_error
 
 # Probes and scrapers run inside the cluster without credentials; none of these reveal data or cost work.
 OPEN_PATHS = frozenset({"/healthz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
@@ -66,18 +67,11 @@ class ApiKeyMiddleware:
         else:
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {"detail": [{"loc": ["header", "authorization"], "msg": message, "type": "unauthorized"}]}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 401,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"www-authenticate", b'Bearer realm="reward-server"'),
-                ],
-            }
+        await send_error(
+            send,
+            401,
+            ["header", "authorization"],
+            message,
+            "unauthorized",
+            headers=[(b"www-authenticate", b'Bearer realm="reward-server"')],
         )
-        await send({"type": "http.response.body", "body": body})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reward_server.errors import send_error
 
 
 class _TooLarge(Exception):
@@ -17,29 +17,8 @@ class BodyLimitMiddleware:
         self.max_body_bytes = max_body_bytes
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "detail": [
-                    {
-                        "loc": ["body"],
-                        "msg": f"request body exceeds this server's limit of {self.max_body_bytes} bytes; "
-                        "split the batch",
-                        "type": "payload_too_large",
-                    }
-                ]
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        message = f"request body exceeds this server's limit of {self.max_body_bytes} bytes; split the batch"
+        await send_error(send, 413, ["body"], message, "payload_too_large")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import Send
 
 
 class RewardServerError(Exception):
@@ -55,6 +57,30 @@ class ServiceUnavailable(RewardServerError):
 def error_body(field: Sequence[str | int], message: str, kind: str) -> dict[str, object]:
     """FastAPI's validation-error shape, so clients parse every 4xx the same way."""
     return {"detail": [{"loc": list(field), "msg": message, "type": kind}]}
+
+
+async def send_error(
+    send: Send,
+    status: int,
+    field: Sequence[str | int],
+    message: str,
+    kind: str,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Answer from ASGI middleware (before any route runs) with the same body the exception handlers send."""
+    body = json.dumps(error_body(field, message, kind)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def install_error_handlers(app: FastAPI) -> None:
