@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from tests.conftest import free_port
 from tests.queue_helpers import assert_math_results, math_items, wait_for_job, warm_up
 from tests.redis_fixtures import RedisServer, unique_prefix, wait_for_workers, worker_processes
+from tests.serve_process import serve_process
 
 pytestmark = pytest.mark.redis
 
@@ -185,41 +185,12 @@ def test_jobs_need_a_queue(client: TestClient) -> None:
 
 
 def test_reward_server_serve_with_a_redis_url_scores_through_the_workers(
-    redis_server: RedisServer, prefix: str, workers: object
+    redis_server: RedisServer, prefix: str, workers: object, tmp_path: Path
 ) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reward_server",
-            "serve",
-            "--port",
-            str(port),
-            "--cpu-workers",
-            "1",
-            "--sandbox",
-            "none",
-        ]
-        + ["--redis-url", redis_server.url, "--queue-prefix", prefix],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = httpx.get(f"{url}/healthz", timeout=2)
-                if health.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "the server did not come up"
-            time.sleep(0.1)
+    args = ["--sandbox", "none", "--redis-url", redis_server.url, "--queue-prefix", prefix]
+    with serve_process(tmp_path / "serve.log", args) as server:
+        health = httpx.get(f"{server.url}/healthz", timeout=2)
         assert health.json()["queue"]["workers"] == 2
-        response = httpx.post(f"{url}/v1/score", json={"items": math_items(9)}, timeout=60)
+        response = httpx.post(f"{server.url}/v1/score", json={"items": math_items(9)}, timeout=60)
         assert response.status_code == 200, response.text
         assert_math_results(response.json()["results"], 9)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
