@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from reward_server.errors import RequestError
+from reward_server.errors import PayloadTooLarge, RequestError
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.components import Component, ComponentOutcome
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
@@ -101,10 +101,10 @@ class Scorer:
         )
 
 
-def validate_batch_size(items: Sequence[object], limit: int) -> None:
-    from reward_server.errors import PayloadTooLarge
-
+def validate_batch_size(
+    items: Sequence[object], limit: int, field: Sequence[str | int] = ("body", "items")
+) -> None:
+    """413 naming `field` when a request carries more items than this server takes at once."""
     if len(items) > limit:
-        raise PayloadTooLarge(
-            ("body", "items"), f"{len(items)} items exceed this server's limit of {limit}; split the batch"
-        )
+        message = f"{len(items)} items exceed this server's limit of {limit}; split the batch"
+        raise PayloadTooLarge(field, message)

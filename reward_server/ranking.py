@@ -103,7 +103,7 @@ def _items(request: RankRequest, keys: list[tuple[int, int]]) -> list[ScoreItem]
 async def rank(request: RankRequest, backend: ScoringBackend, *, max_batch_items: int) -> RankResponse:
     """Filter (groups with a task), score the survivors with the ranking reward, order, keep `top_k`."""
     keys = [(g, c) for g, group in enumerate(request.groups) for c in range(len(group.completions))]
-    validate_batch_size(keys, max_batch_items)
+    validate_batch_size(keys, max_batch_items, field=("body", "groups"))
     filters = DEFAULT_FILTERS if request.filters is None else request.filters
     rewards = request.rewards or DEFAULT_RANK_REWARDS
     verdicts: dict[tuple[int, int], RankedCompletion] = {(g, c): RankedCompletion(index=c) for g, c in keys}

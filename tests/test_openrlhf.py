@@ -118,6 +118,7 @@ def test_oversized_batch_gets_413(client: TestClient, settings: Settings) -> Non
     count = settings.max_batch_items + 1
     response = client.post("/get_reward", json={"query": ["x"] * count, "labels": ["1"] * count})
     assert response.status_code == 413
+    assert response.json()["detail"][0]["loc"] == ["body", "query"]
 
 
 async def test_openrlhf_style_single_sample_requests_against_a_live_server(reward_server_url: str) -> None:

@@ -201,3 +201,4 @@ def test_too_many_completions_in_all_is_413(rank_client: TestClient) -> None:
     groups = [{"completions": ["x"] * 40}, {"completions": ["y"] * 40}]
     detail = post(rank_client, "/v1/rank", {"groups": groups}, status=413)["detail"]
     assert "80 items exceed" in detail[0]["msg"]
+    assert detail[0]["loc"] == ["body", "groups"]

@@ -138,7 +138,7 @@ async def get_reward(
     A sample whose label is not a task this server knows gets reward 0.0 and `reward_error` 1.0;
     the other samples are scored as usual.
     """
-    validate_batch_size(request.query, services.settings.max_batch_items)
+    validate_batch_size(request.query, services.settings.max_batch_items, field=("body", "query"))
     results: list[dict[str, Any] | None] = [None] * len(request.query)
     valid: list[ScoreItem] = []
     positions: list[int] = []
