@@ -8,12 +8,21 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 
-def math_items(n: int) -> list[dict[str, Any]]:
-    """`n` math items whose answers are right for even ids and wrong for odd ones."""
+def math_items(n: int, *, via_parser: bool = False) -> list[dict[str, Any]]:
+    """`n` math items whose answers are right for even ids and wrong for odd ones.
+
+    Plain integers are decided inline in microseconds; with `via_parser` each answer is a logarithm
+    (`\\log_{2}(2^{k})`) that only the LaTeX parser and sympy decide, in a pool worker, so a worker holds
+    its chunk for a measurable time.
+    """
+
+    def answer(k: int) -> str:
+        return f"\\log_{{2}}(2^{{{k}}})" if via_parser else str(k)
+
     return [
         {
             "id": f"item-{i}",
-            "completion": f"<think>add them</think><answer>\\boxed{{{i + (i % 2)}}}</answer>",
+            "completion": f"<think>add them</think><answer>\\boxed{{{answer(i + (i % 2))}}}</answer>",
             "task": {"type": "math", "answer": str(i)},
         }
         for i in range(n)

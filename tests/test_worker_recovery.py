@@ -55,11 +55,14 @@ def test_a_sigkilled_workers_chunk_is_redelivered_and_every_item_gets_exactly_on
     redis = redis_server.client()
     wait_for_workers(redis, prefix, 2)
     with api_for(redis_server, prefix) as api:
-        # Freeze the victim at a moment it holds a chunk, then kill it there. On a starved machine the
-        # survivor can finish a whole job before the victim takes a chunk: then try with the next job.
+        # Freeze the victim at a moment it holds a chunk, then kill it there. Answers that need the parser
+        # keep each chunk in a worker for a measurable time (integers are decided in microseconds). On a
+        # starved machine the survivor can finish a whole job before the victim takes a chunk: then try
+        # with the next job.
         caught = False
         for _attempt in range(5):
-            job_id = api.post("/v1/jobs", json={"items": math_items(64)}).json()["job_id"]
+            items = math_items(64, via_parser=True)
+            job_id = api.post("/v1/jobs", json={"items": items}).json()["job_id"]
             while not caught and api.get(f"/v1/jobs/{job_id}").json()["status"] != "done":
                 if chunks_held_by(redis_server, prefix, victim.pid):
                     victim.send_signal(signal.SIGSTOP)
