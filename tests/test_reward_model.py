@@ -311,8 +311,9 @@ def test_a_model_that_cannot_score_fails_at_load(model_dirs: dict[str, Path], tm
         load_reward_model(RewardModelSpec(name="broken", path=str(broken), device="cpu"))
 
 
-def test_llama_without_pad_token_pads_with_eos_like_trl(load: LoadFn) -> None:
+def test_config_and_tokenizer_stay_as_shipped(load: LoadFn) -> None:
     model = load("llama")
-    assert model.tokenizer.pad_token == model.tokenizer.eos_token
-    assert model.model.config.pad_token_id == model.tokenizer.eos_token_id
+    assert model.tokenizer.pad_token is None
+    assert model.model.config.pad_token_id is None  # no pad id written in: pooling reads the mask
+    assert model.batcher.max_batch_size == 64  # padding is masked, so batches need no pad token
     assert model.max_length == 512

@@ -21,8 +21,11 @@ from transformers import (
     GPT2Config,
     GPT2ForSequenceClassification,
     LlamaConfig,
+    LlamaForCausalLM,
     LlamaForSequenceClassification,
     PreTrainedTokenizerFast,
+    Qwen2Config,
+    Qwen2ForSequenceClassification,
 )
 
 CORPUS = [
@@ -45,6 +48,19 @@ LLAMA_STYLE_TEMPLATE = (
     "{% elif message['role'] == 'user' %}<|user|>"
     "{% else %}<|assistant|>{% endif %}"
     "{{ message['content'] }}</s>{% endfor %}"
+)
+
+
+# Llama 3's layout: every turn, the assistant's included, ends with <|eot_id|>, which is also
+# the EOS; the tokenizer has no pad token.
+LLAMA3_STYLE_TEMPLATE = (
+    "{{ bos_token }}{% for message in messages %}"
+    "<|start_header_id|>{{ message['role'] }}<|end_header_id|>\n\n"
+    "{{ message['content'] }}<|eot_id|>{% endfor %}"
+)
+CHATML_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{{ message['content'] }}<|im_end|>\n{% endfor %}"
 )
 
 
@@ -167,5 +183,125 @@ def build_gpt2_reward_model(directory: Path, *, seed: int = 2) -> Path:
     )
     model = GPT2ForSequenceClassification(config).eval()
     model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def _llama_config(tokenizer: PreTrainedTokenizerFast, **extra: object) -> LlamaConfig:
+    return LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        initializer_range=0.3,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=None,
+        **extra,
+    )
+
+
+def _llama3_tokenizer() -> PreTrainedTokenizerFast:
+    return build_tokenizer(
+        bos="<|begin_of_text|>",
+        eos="<|eot_id|>",
+        pad=None,
+        extra_special=("<|start_header_id|>", "<|end_header_id|>"),
+        post=("<|begin_of_text|>", ""),
+        chat_template=LLAMA3_STYLE_TEMPLATE,
+    )
+
+
+def _rename_tensors(directory: Path, renames: dict[str, str]) -> None:
+    """Rewrite model.safetensors with some tensors under other names (another trainer's layout)."""
+    from safetensors.torch import load_file, save_file
+
+    path = directory / "model.safetensors"
+    tensors = load_file(path)
+    save_file({renames.get(k, k): v for k, v in tensors.items()}, path, metadata={"format": "pt"})
+
+
+def build_llama3_style_reward_model(directory: Path, *, seed: int = 4) -> Path:
+    """A Llama classifier whose chat template ends every turn with <|eot_id|> (the EOS), no pad token."""
+    tokenizer = _llama3_tokenizer()
+    torch.manual_seed(seed)
+    model = LlamaForSequenceClassification(_llama_config(tokenizer, num_labels=1)).eval()
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def build_openrlhf_reward_model(directory: Path, *, seed: int = 5) -> Path:
+    """OpenRLHF's layout: the backbone under `model.`, the head a bias-free `value_head` linear layer.
+
+    The config is the base model's (no `num_labels`, so transformers assumes 2), as OpenRLHF saves it.
+    """
+    tokenizer = _llama3_tokenizer()
+    torch.manual_seed(seed)
+    config = _llama_config(tokenizer, num_labels=1)
+    LlamaForSequenceClassification(config).eval().save_pretrained(directory)
+    _rename_tensors(directory, {"score.weight": "value_head.weight"})
+    shipped = _llama_config(tokenizer)
+    shipped.architectures = ["LlamaForCausalLM"]
+    shipped.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def build_two_layer_head_reward_model(directory: Path, *, seed: int = 6) -> Path:
+    """The Qwen2.5-Math-RM layout: a Qwen2 backbone, head `score.0` (Linear) → ReLU → `score.2` (Linear).
+
+    ChatML template (`<|im_end|>` closes each turn), pad token `<|endoftext|>` in tokenizer and config.
+    """
+    tokenizer = build_tokenizer(
+        bos=None,
+        eos="<|im_end|>",
+        pad="<|endoftext|>",
+        extra_special=("<|im_start|>",),
+        chat_template=CHATML_TEMPLATE,
+    )
+    torch.manual_seed(seed)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=512,
+        num_labels=1,
+        initializer_range=0.3,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model = Qwen2ForSequenceClassification(config).eval()
+    model.score = torch.nn.Sequential(torch.nn.Linear(32, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+    for layer in (model.score[0], model.score[2]):
+        torch.nn.init.normal_(layer.weight, std=0.3)
+        torch.nn.init.normal_(layer.bias, std=0.3)
+    model.config.architectures = ["Qwen2ForRewardModel"]
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def build_two_label_reward_model(directory: Path, *, seed: int = 7) -> Path:
+    """A Llama classifier with two outputs, labelled `helpful` (0) and `harmless` (1)."""
+    tokenizer = _llama3_tokenizer()
+    torch.manual_seed(seed)
+    config = _llama_config(tokenizer, num_labels=2, id2label={0: "helpful", 1: "harmless"})
+    LlamaForSequenceClassification(config).eval().save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
+
+
+def build_headless_checkpoint(directory: Path, *, seed: int = 8) -> Path:
+    """A causal LM (lm_head, no reward head): loading it as a reward model must be refused."""
+    tokenizer = _llama3_tokenizer()
+    torch.manual_seed(seed)
+    LlamaForCausalLM(_llama_config(tokenizer)).eval().save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory

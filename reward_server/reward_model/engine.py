@@ -20,7 +20,15 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from reward_server.reward_model.batcher import DynamicBatcher, TokenIds
-from reward_server.reward_model.inputs import RewardInput, plain_prompt, prompt_messages, view_completion
+from reward_server.reward_model.heads import HeadInfo, HeadLoadError, last_token_logits, resolve_head
+from reward_server.reward_model.inputs import (
+    RewardInput,
+    carries_chat_template,
+    plain_prompt,
+    prompt_messages,
+    strip_padding,
+    view_completion,
+)
 from reward_server.reward_model.spec import RewardModelSpec
 from reward_server.rewards.base import ComponentScore, ItemError
 
@@ -51,17 +59,64 @@ class EncodedInput:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+_TURN_SENTINEL = "REWARDSERVERTURNSENTINEL"
+
+
+def assistant_turn_end(tokenizer: Any) -> str:
+    """What the tokenizer's chat template writes after an assistant message (`<|im_end|>\\n`, ...).
+
+    Without a chat template, the EOS token (what OpenRLHF's reward server appends); else "".
+    """
+    if getattr(tokenizer, "chat_template", None) is None:
+        return str(tokenizer.eos_token or "")
+    conversation = [{"role": "user", "content": "U"}, {"role": "assistant", "content": _TURN_SENTINEL}]
+    try:
+        rendered = str(tokenizer.apply_chat_template(conversation, tokenize=False))
+    except Exception:  # a template that needs other roles or arguments: fall back to EOS
+        return str(tokenizer.eos_token or "")
+    at = rendered.rfind(_TURN_SENTINEL)
+    return rendered[at + len(_TURN_SENTINEL) :] if at >= 0 else str(tokenizer.eos_token or "")
+
+
+def output_column(spec: RewardModelSpec, config: Any, head: HeadInfo) -> int:
+    """The logits column that is the reward: `spec.label` by name or index, else 0."""
+    if spec.label is None:
+        return 0
+    names = {str(v): int(k) for k, v in (getattr(config, "id2label", None) or {}).items()}
+    if spec.label in names and names[spec.label] < head.num_outputs:
+        return names[spec.label]
+    if spec.label.isdigit() and int(spec.label) < head.num_outputs:
+        return int(spec.label)
+    known = ", ".join(f"{i} ({n})" for n, i in sorted(names.items(), key=lambda x: x[1])) or "none"
+    raise RewardModelLoadError(
+        f"reward model {spec.name!r}: label={spec.label!r} is not one of its {head.num_outputs} "
+        f"outputs (labels: {known}); give a label name or a column index"
+    )
+
+
 class RewardModel:
     """One reward model, ready to score: `await model.score(inputs)`."""
 
-    def __init__(self, spec: RewardModelSpec, tokenizer: Any, model: Any, device: torch.device) -> None:
+    def __init__(
+        self,
+        spec: RewardModelSpec,
+        tokenizer: Any,
+        model: Any,
+        device: torch.device,
+        head: HeadInfo | None = None,
+    ) -> None:
         self.spec = spec
         self.tokenizer = tokenizer
         self.model = model
         self.device = device
         self.dtype = next(model.parameters()).dtype
         self.max_length = spec.max_length or _model_max_length(tokenizer, model.config)
-        self.pad_token_id: int | None = model.config.pad_token_id
+        self.head = head or HeadInfo(layout="own", num_outputs=int(model.config.num_labels), per_token=False)
+        self.column = output_column(spec, model.config, self.head)
+        # Padding is masked out, so any id will do; the config is left as shipped.
+        pad_ids = (tokenizer.pad_token_id, model.config.pad_token_id, tokenizer.eos_token_id, 0)
+        self.pad_token_id: int = next(int(i) for i in pad_ids if i is not None)
+        self.turn_end = assistant_turn_end(tokenizer)
         # transformers ≥ 5 can encode control tokens written inside messages as plain text, so
         # a completion cannot close its own turn and forge a new one with `<|im_end|>`.
         self._sanitize = (
@@ -74,8 +129,7 @@ class RewardModel:
         self.batcher = DynamicBatcher(
             self.forward,
             max_batch_tokens=spec.max_batch_tokens,
-            # Without a pad token the model cannot tell padding from text: one sequence per pass.
-            max_batch_size=spec.max_batch_size if self.pad_token_id is not None else 1,
+            max_batch_size=spec.max_batch_size,
             max_wait_ms=spec.max_wait_ms,
             max_padding=spec.max_padding,
             name=f"rm-forward-{spec.name}",
@@ -100,7 +154,15 @@ class RewardModel:
         details: dict[str, Any] = {"model": self.name, "view": self.spec.view}
         if self.spec.view == "answer":
             details["answer_found"] = viewed.answer_found
-        if messages and self.uses_chat_template:
+        if isinstance(item.prompt, str) and carries_chat_template(item.prompt):
+            # Rendered by the policy's template already (OpenRLHF sends it so): read as sent,
+            # closed the way this model's template closes an assistant turn.
+            details["input"] = "as_sent"
+            ids = self._encode_as_sent(strip_padding(item.prompt), viewed.text)
+            if self.max_length is not None and len(ids) > self.max_length:
+                details.update(truncated=True, tokens_before_truncation=len(ids))
+                ids = self._truncate_chat(ids, self.max_length)
+        elif messages and self.uses_chat_template:
             details["input"] = "chat_template"
             conversation = [*messages, {"role": "assistant", "content": viewed.text}]
             ids = self._encode_chat(conversation)
@@ -132,6 +194,16 @@ class RewardModel:
             **extra,
         )
         return list(ids)
+
+    def _encode_as_sent(self, prompt: str, completion: str) -> list[int]:
+        # The prompt's turn markers are control tokens; the completion's are text (it cannot
+        # forge a turn); the turn end is this model's own. BOS once: the prompt may carry it.
+        bos = self.tokenizer.bos_token
+        add_special = not (bos and prompt.startswith(bos))
+        head = self.tokenizer(prompt, add_special_tokens=add_special)["input_ids"]
+        body = self.tokenizer(completion, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+        tail = self.tokenizer(self.turn_end, add_special_tokens=False)["input_ids"] if self.turn_end else []
+        return [*head, *body, *tail]
 
     def _truncate_chat(self, ids: list[int], max_length: int) -> list[int]:
         if self.spec.truncation_side == "right":
@@ -165,26 +237,31 @@ class RewardModel:
 
     # -- forward ----------------------------------------------------------------------------------
 
-    def forward(self, batch: list[TokenIds]) -> list[float]:
-        """Raw scores for one batch: right-padded, so positions match a single-sequence forward."""
-        if len(batch) > 1 and self.pad_token_id is None:
-            return [score for ids in batch for score in self.forward([ids])]
+    def forward(self, batch: list[TokenIds], *, padding_side: str = "right") -> list[float]:
+        """Raw scores for one batch: the reward column of the logits at each row's last real token.
+
+        A per-token `score` head is read at the last position of the attention mask (with
+        position ids that count real tokens), so the padding side and the pad id change nothing.
+        Other heads (BERT's first-token pooler) run the model's own forward on right padding.
+        """
         longest = max(len(ids) for ids in batch)
-        pad = self.pad_token_id if self.pad_token_id is not None else 0
-        input_ids = torch.full((len(batch), longest), pad, dtype=torch.long)
+        input_ids = torch.full((len(batch), longest), self.pad_token_id, dtype=torch.long)
         attention_mask = torch.zeros((len(batch), longest), dtype=torch.long)
         for row, ids in enumerate(batch):
-            input_ids[row, : len(ids)] = torch.as_tensor(ids, dtype=torch.long)
-            attention_mask[row, : len(ids)] = 1
+            span = slice(0, len(ids)) if padding_side == "right" else slice(longest - len(ids), longest)
+            input_ids[row, span] = torch.as_tensor(ids, dtype=torch.long)
+            attention_mask[row, span] = 1
+        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         try:
             with torch.inference_mode():
-                logits = self.model(
-                    input_ids=input_ids.to(self.device), attention_mask=attention_mask.to(self.device)
-                ).logits
+                if self.head.per_token:
+                    logits = last_token_logits(self.model, input_ids, attention_mask)
+                else:
+                    logits = self.model(input_ids=input_ids, attention_mask=attention_mask).logits
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()  # the batcher retries in halves; give them the memory back
             raise
-        return [float(x) for x in logits[:, 0].float().cpu().tolist()]
+        return [float(x) for x in logits[:, self.column].float().cpu().tolist()]
 
     # -- scoring ----------------------------------------------------------------------------------
 
@@ -229,9 +306,9 @@ def load_reward_model(spec: RewardModelSpec) -> RewardModel:
     """Load tokenizer and model for `spec` (blocking: call it off the event loop).
 
     A local directory never touches the network; a hub id downloads only when the hub is
-    reachable and HF_HUB_OFFLINE is unset. Like TRL, a tokenizer without a pad token pads
-    with EOS and the model config learns that pad id (sequence classifiers pool the last
-    token that is not padding).
+    reachable and HF_HUB_OFFLINE is unset. Config and tokenizer stay as shipped. Every weight
+    must come from the checkpoint (known head layouts are mapped, see `heads`); otherwise
+    `RewardModelLoadError` names the missing weights.
     """
     device, dtype = choose_device(spec.device)
     local = Path(spec.path).expanduser()
@@ -241,29 +318,60 @@ def load_reward_model(spec: RewardModelSpec) -> RewardModel:
         hub_kwargs["trust_remote_code"] = True
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **hub_kwargs)
-        model = AutoModelForSequenceClassification.from_pretrained(
-            source, num_labels=1, dtype=dtype, **hub_kwargs
+        model, loading_info = AutoModelForSequenceClassification.from_pretrained(
+            source, dtype=dtype, output_loading_info=True, **hub_kwargs
         )
+        head = resolve_head(model, loading_info, source=source, hub_kwargs=hub_kwargs)
+    except HeadLoadError as exc:
+        raise RewardModelLoadError(f"reward model {spec.name!r} from {spec.path!r}: {exc}") from exc
     except Exception as exc:
         raise RewardModelLoadError(
             f"reward model {spec.name!r} from {spec.path!r}: {type(exc).__name__}: {exc}"
         ) from exc
-    if tokenizer.pad_token_id is None and tokenizer.eos_token_id is not None:
-        tokenizer.pad_token = tokenizer.eos_token
-    if model.config.pad_token_id is None and tokenizer.pad_token_id is not None:
-        model.config.pad_token_id = tokenizer.pad_token_id
     model.to(device)
     model.eval()
-    loaded = RewardModel(spec, tokenizer, model, device)
+    loaded = RewardModel(spec, tokenizer, model, device, head)
     try:
         # One forward at start: a checkpoint that cannot score fails the start, not the first request.
         warm_up = loaded.encode(RewardInput("Hello", "Hello."))
         loaded.forward([warm_up.ids, warm_up.ids[:-1] or warm_up.ids])
+        _check_pooling(loaded, warm_up.ids)
     except Exception as exc:
         loaded._encode_executor.shutdown(wait=False)
         raise RewardModelLoadError(
             f"reward model {spec.name!r} from {spec.path!r} loaded but cannot score: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
-    log.info("reward model %s loaded from %s on %s (%s)", spec.name, spec.path, device, dtype)
+    log.info(
+        "reward model %s loaded from %s on %s (%s), head %s with %d output(s), column %d",
+        spec.name,
+        spec.path,
+        device,
+        dtype,
+        head.layout,
+        head.num_outputs,
+        loaded.column,
+    )
     return loaded
+
+
+def _check_pooling(loaded: RewardModel, ids: list[int]) -> None:
+    """Our last-token read must equal the model's own forward of one unpadded sequence.
+
+    Skipped when the shipped pad id occurs in the sequence (then transformers' own pooling
+    stops early, which is the trap the mask-based read avoids).
+    """
+    pad = loaded.model.config.pad_token_id
+    if not loaded.head.per_token or (pad is not None and pad in ids):
+        return
+    with torch.inference_mode():
+        own = float(
+            loaded.model(input_ids=torch.tensor([ids], device=loaded.device)).logits[0, loaded.column]
+        )
+    ours = loaded.forward([ids])[0]
+    tolerance = (1e-3 if loaded.dtype == torch.float32 else 3e-2) * max(1.0, abs(own))
+    if abs(own - ours) > tolerance:
+        raise RuntimeError(
+            f"reading the score at the last token gives {ours:.6g} but the model's own forward "
+            f"gives {own:.6g}: this head does not pool the last token"
+        )

@@ -87,3 +87,66 @@ def prompt_messages(prompt: Prompt) -> list[dict[str, str]]:
 def plain_prompt(prompt: Prompt) -> str:
     """The prompt as plain text, for models without a chat template (TRL scores `prompt + completion`)."""
     return "\n".join(m["content"] for m in prompt_messages(prompt)) if not isinstance(prompt, str) else prompt
+
+
+# Turn markers of the chat templates policies are trained with (ChatML/Qwen, Llama 3, Llama 2 /
+# Mistral, Gemma, Phi-3 / Zephyr style, DeepSeek R1/V3). A prompt holding one was rendered by a
+# template already: the reward model reads it as sent instead of wrapping it in its own.
+_TEMPLATE_MARKERS = (
+    "<|im_start|>",
+    "<|start_header_id|>",
+    "[INST]",
+    "<start_of_turn>",
+    "<|user|>",
+    "<|assistant|>",
+    "<｜User｜>",
+    "<｜Assistant｜>",
+)
+# Where the last assistant turn of a rendered conversation begins (the response follows).
+_ASSISTANT_OPENERS = re.compile(
+    r"<\|im_start\|>assistant\n?|<\|start_header_id\|>assistant<\|end_header_id\|>\s*"
+    r"|\[/INST\]\s?|<start_of_turn>model\n?|<\|assistant\|>\n?|<｜Assistant｜>"
+)
+# Padding a trainer leaves around decoded sequences (left padding before the prompt, right
+# padding after the response): the pad tokens of the common tokenizers.
+_PAD_TOKENS = ("<|endoftext|>", "<|end_of_text|>", "<|finetune_right_pad_id|>", "<pad>", "[PAD]", "<|pad|>")
+_LEADING_PADS = re.compile("^(?:" + "|".join(re.escape(t) for t in _PAD_TOKENS) + ")+")
+_TRAILING_PADS = re.compile("(?:" + "|".join(re.escape(t) for t in _PAD_TOKENS) + ")+$")
+
+
+def carries_chat_template(prompt: Prompt) -> bool:
+    """Whether `prompt` is text a chat template has rendered already (it holds a turn marker).
+
+    >>> carries_chat_template("<|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n")
+    True
+    >>> carries_chat_template("What is 2+2?")
+    False
+    """
+    return isinstance(prompt, str) and any(marker in prompt for marker in _TEMPLATE_MARKERS)
+
+
+def strip_padding(text: str) -> str:
+    """`text` without the runs of pad tokens at either end (`<|endoftext|>`, `<pad>`, ...).
+
+    >>> strip_padding("<|endoftext|><|endoftext|><|im_start|>user\\nHi<|im_end|><|endoftext|>")
+    '<|im_start|>user\\nHi<|im_end|>'
+    """
+    return _TRAILING_PADS.sub("", _LEADING_PADS.sub("", text))
+
+
+def split_templated_query(query: str) -> tuple[str, str] | None:
+    """(prompt, response) of a rendered conversation: split after its last assistant opener.
+
+    None when `query` carries no chat template or no assistant turn. Pads around it are removed.
+
+    >>> split_templated_query("<pad><|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\nHello")
+    ('<|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n', 'Hello')
+    """
+    text = strip_padding(query)
+    if not carries_chat_template(text):
+        return None
+    openers = list(_ASSISTANT_OPENERS.finditer(text))
+    if not openers:
+        return None
+    cut = openers[-1].end()
+    return text[:cut], text[cut:]

@@ -30,6 +30,13 @@ class RewardModelSpec(BaseModel):
     mean: float | None = None
     std: float | None = Field(None, gt=0)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    label: str | None = Field(
+        None,
+        description=(
+            "Which output of a multi-output head is the reward: a label name from the model's "
+            "`id2label`, or a column index; default: column 0."
+        ),
+    )
     trust_remote_code: bool = Field(
         False,
         description="Run the checkpoint's own modelling code (InternLM2-Reward needs it); off by default.",

@@ -1,0 +1,197 @@
+"""The reward head of a checkpoint: found weight by weight, never made up.
+
+`AutoModelForSequenceClassification.from_pretrained` fills every weight it does not find with
+a fresh random one and logs a warning. For a reward model that is the worst failure there is:
+the server starts, answers quickly, and trains the policy on noise. So loading reads
+transformers' own loading report (`output_loading_info=True`) and accepts a model only when
+every weight came from the checkpoint, after mapping the head layouts other trainers save:
+
+- `score.weight` (transformers' own `*ForSequenceClassification`, TRL): as is.
+- `value_head.weight` (OpenRLHF's `get_llm_for_sequence_regression`, a bias-free linear layer
+  on the last hidden state): becomes the model's `score` layer.
+- `score.0.*` / `score.2.*` (a two-layer head, Linear → ReLU → Linear, the Qwen2.5-Math-RM
+  layout, which ships it as remote code): becomes a `Sequential` `score` head.
+
+Anything else still missing refuses the start with an error naming the missing weights.
+
+Decoder heads with a per-token `score` layer are read at the last real token of each row,
+from the attention mask (`last_token_logits`), not at the last token that differs from the
+pad id: transformers' pooling skips a trailing `<|eot_id|>` when the pad id is the EOS id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+# Tensors OpenRLHF and the two-layer layout save for the head; group 1 is the layer index.
+_VALUE_HEAD = re.compile(r"^value_head\.(weight|bias)$")
+_TWO_LAYER = re.compile(r"^score\.([02])\.(weight|bias)$")
+
+
+class HeadLoadError(RuntimeError):
+    """The checkpoint's weights do not make a complete reward model.
+
+    `missing` names the weights the model needs and the checkpoint lacks; `unexpected` the
+    ones it holds that nothing reads.
+    """
+
+    def __init__(self, missing: Iterable[str], unexpected: Iterable[str] = (), reason: str = "") -> None:
+        self.missing = sorted(missing)
+        self.unexpected = sorted(unexpected)
+        self.reason = reason
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.missing[:8]) + (" ..." if len(self.missing) > 8 else "")
+        text = f"the checkpoint lacks weights the model needs ({shown}); they would be random"
+        if self.unexpected:
+            extra = ", ".join(self.unexpected[:8]) + (" ..." if len(self.unexpected) > 8 else "")
+            text += f"; it holds weights nothing reads ({extra})"
+        if self.reason:
+            text += f"; {self.reason}"
+        return text + (
+            ". Known head layouts: score.weight, value_head.weight (OpenRLHF), score.0/score.2 "
+            "(two-layer). For a model with its own code, set trust_remote_code=true"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HeadInfo:
+    """Which layout the head came from and how many outputs it has."""
+
+    layout: str  # "score", "value_head", "two_layer", or "own" (a model with its own head)
+    num_outputs: int
+    per_token: bool  # a `score` layer applied to each hidden state, read at the last real token
+
+
+def checkpoint_tensors(
+    source: str, names: set[str], hub_kwargs: Mapping[str, Any]
+) -> dict[str, torch.Tensor]:
+    """The named tensors read from the checkpoint's weight files (safetensors or `.bin`)."""
+    from transformers.utils import cached_file  # noqa: PLC0415 (heavy import, only when a head is remapped)
+
+    def locate(filename: str) -> Path | None:
+        local = Path(source) / filename
+        if local.is_file():
+            return local
+        if Path(source).is_dir():
+            return None
+        kwargs = {k: v for k, v in hub_kwargs.items() if k in {"local_files_only", "revision", "token"}}
+        found = cached_file(source, filename, _raise_exceptions_for_missing_entries=False, **kwargs)
+        return Path(found) if found else None
+
+    files: dict[str, set[str]] = {}
+    for index_name, single_name in (
+        ("model.safetensors.index.json", "model.safetensors"),
+        ("pytorch_model.bin.index.json", "pytorch_model.bin"),
+    ):
+        index = locate(index_name)
+        if index is not None:
+            weight_map = json.loads(index.read_text())["weight_map"]
+            for name in names & set(weight_map):
+                files.setdefault(weight_map[name], set()).add(name)
+            break
+        if locate(single_name) is not None:
+            files[single_name] = set(names)
+            break
+    tensors: dict[str, torch.Tensor] = {}
+    for filename, wanted in files.items():
+        path = locate(filename)
+        if path is None:
+            continue
+        if filename.endswith(".safetensors"):
+            from safetensors import safe_open  # noqa: PLC0415
+
+            with safe_open(str(path), framework="pt") as handle:
+                tensors.update({n: handle.get_tensor(n) for n in wanted if n in handle.keys()})  # noqa: SIM118
+        else:
+            state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+            tensors.update({n: state[n] for n in wanted if n in state})
+    return tensors
+
+
+def _head_module(layout: str, tensors: Mapping[str, torch.Tensor]) -> nn.Module:
+    def linear(prefix: str) -> nn.Linear:
+        weight = tensors[f"{prefix}.weight"]
+        bias = tensors.get(f"{prefix}.bias")
+        layer = nn.Linear(weight.shape[1], weight.shape[0], bias=bias is not None)
+        layer.weight.data.copy_(weight)
+        if bias is not None:
+            layer.bias.data.copy_(bias)
+        return layer
+
+    if layout == "value_head":
+        return linear("value_head")
+    return nn.Sequential(linear("score.0"), nn.ReLU(), linear("score.2"))
+
+
+def resolve_head(
+    model: Any, loading_info: Mapping[str, Any], *, source: str, hub_kwargs: Mapping[str, Any]
+) -> HeadInfo:
+    """Check that every weight was loaded, mapping a known head layout in place of `model.score`.
+
+    Raises `HeadLoadError` naming the missing weights when some would stay random.
+    """
+    missing = set(loading_info.get("missing_keys") or ())
+    unexpected = set(loading_info.get("unexpected_keys") or ())
+    score = getattr(model, "score", None)
+    per_token = isinstance(score, nn.Module) and hasattr(model, model.base_model_prefix)
+    layout = "score" if per_token else "own"
+    head_missing = {k for k in missing if k.startswith("score.")}
+    if per_token and head_missing:
+        value_head = {k for k in unexpected if _VALUE_HEAD.match(k)}
+        two_layer = {k for k in unexpected if _TWO_LAYER.match(k)}
+        if "value_head.weight" in value_head:
+            layout, names = "value_head", value_head
+        elif {"score.0.weight", "score.2.weight"} <= two_layer:
+            layout, names = "two_layer", two_layer
+        else:
+            raise HeadLoadError(missing, unexpected)
+        tensors = checkpoint_tensors(source, names, hub_kwargs)
+        if set(tensors) != names:
+            raise HeadLoadError(names - set(tensors), reason=f"the {layout} tensors could not be read")
+        reference = next(model.parameters())
+        model.score = _head_module(layout, tensors).to(device=reference.device, dtype=reference.dtype)
+        missing -= head_missing
+        unexpected -= names
+    if missing:
+        raise HeadLoadError(missing, unexpected)
+    if layout == "own":
+        num_outputs = int(getattr(model.config, "num_labels", 1))
+    else:
+        last = model.score[-1] if isinstance(model.score, nn.Sequential) else model.score
+        num_outputs = int(getattr(last, "out_features", 1))
+    return HeadInfo(layout=layout, num_outputs=num_outputs, per_token=per_token)
+
+
+def last_real_token(attention_mask: torch.Tensor) -> torch.Tensor:
+    """Index of the last position with mask 1 in each row, whatever side the padding is on.
+
+    >>> last_real_token(torch.tensor([[1, 1, 0], [0, 1, 1], [1, 1, 1]])).tolist()
+    [1, 2, 2]
+    """
+    positions = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+    return (positions * attention_mask.long()).argmax(dim=1)
+
+
+def last_token_logits(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """`score(hidden state at each row's last real token)`: shape (batch, num_outputs).
+
+    Position ids count real tokens only, so a left-padded row reads the same positions as the
+    row alone (what OpenRLHF's reward model does); right padding leaves them unchanged.
+    """
+    position_ids = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)
+    backbone = getattr(model, model.base_model_prefix)
+    hidden = backbone(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids)
+    states = hidden.last_hidden_state
+    rows = torch.arange(states.shape[0], device=states.device)
+    result: torch.Tensor = model.score(states[rows, last_real_token(attention_mask)])
+    return result

@@ -1,0 +1,163 @@
+"""Reward heads as their authors trained them: every weight found, the score at the last real token.
+
+The reference for each layout is a plain forward of the checkpoint as shipped, one sequence,
+no padding, computed here without the server's loader: transformers' own classifier for the
+standard `score` head, the backbone plus the head tensors read from the file for the OpenRLHF
+and two-layer layouts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModel, AutoModelForSequenceClassification
+
+from reward_server.reward_model import RewardInput, RewardModelSpec
+from reward_server.reward_model.engine import RewardModel, RewardModelLoadError, load_reward_model
+from reward_server.reward_model.heads import last_real_token
+from reward_server.rewards.base import ComponentScore
+from tests.tiny_reward_models import (
+    CORPUS,
+    build_gpt2_reward_model,
+    build_headless_checkpoint,
+    build_llama3_style_reward_model,
+    build_llama_reward_model,
+    build_openrlhf_reward_model,
+    build_two_label_reward_model,
+    build_two_layer_head_reward_model,
+)
+
+PROMPT = "What is two plus two?"
+COMPLETIONS = ["4", "The answer is 4.", "Write a short poem about the sea and the wind. " * 3, "0 1 2 3"]
+
+
+@pytest.fixture(scope="module")
+def dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("reward-heads")
+    return {
+        "llama3": build_llama3_style_reward_model(root / "llama3"),
+        "openrlhf": build_openrlhf_reward_model(root / "openrlhf"),
+        "two_layer": build_two_layer_head_reward_model(root / "two_layer"),
+        "two_label": build_two_label_reward_model(root / "two_label"),
+        "headless": build_headless_checkpoint(root / "headless"),
+        "llama": build_llama_reward_model(root / "llama"),
+        "gpt2": build_gpt2_reward_model(root / "gpt2"),
+    }
+
+
+LoadFn = Callable[..., RewardModel]
+
+
+@pytest.fixture
+async def load(dirs: dict[str, Path]) -> AsyncIterator[LoadFn]:
+    loaded: list[RewardModel] = []
+
+    def _load(kind: str, **options: Any) -> RewardModel:
+        options.setdefault("device", "cpu")
+        model = load_reward_model(RewardModelSpec(name=kind, path=str(dirs[kind]), **options))
+        loaded.append(model)
+        return model
+
+    yield _load
+    for model in loaded:
+        await model.aclose()
+
+
+def reference_score(directory: Path, ids: list[int], column: int = 0) -> float:
+    """A plain forward of the checkpoint as shipped: one sequence, no padding, no mask."""
+    tensors = load_file(directory / "model.safetensors")
+    with torch.inference_mode():
+        if "value_head.weight" in tensors or "score.0.weight" in tensors:
+            backbone = AutoModel.from_pretrained(directory).eval()
+            last = backbone(input_ids=torch.tensor([ids])).last_hidden_state[0, -1]
+            if "value_head.weight" in tensors:  # OpenRLHF: values = value_head(hidden), last token
+                return float((tensors["value_head.weight"] @ last)[column])
+            hidden = torch.relu(tensors["score.0.weight"] @ last + tensors["score.0.bias"])
+            return float((tensors["score.2.weight"] @ hidden + tensors["score.2.bias"])[column])
+        classifier = AutoModelForSequenceClassification.from_pretrained(directory).eval()
+        return float(classifier(input_ids=torch.tensor([ids])).logits[0, column])
+
+
+def chat_ids(model: RewardModel, completion: str) -> list[int]:
+    return model.encode(RewardInput(PROMPT, completion)).ids
+
+
+def score_values(results: list[Any]) -> list[float]:
+    assert all(isinstance(r, ComponentScore) for r in results), results
+    return [r.score for r in results]
+
+
+async def test_a_llama3_style_model_is_read_at_its_closing_eot(load: LoadFn, dirs: dict[str, Path]) -> None:
+    model = load("llama3")
+    eot = model.tokenizer.convert_tokens_to_ids("<|eot_id|>")
+    assert model.tokenizer.eos_token_id == eot and model.tokenizer.pad_token_id is None
+    got = score_values(await model.score([RewardInput(PROMPT, c) for c in COMPLETIONS]))
+    for completion, score in zip(COMPLETIONS, got, strict=True):
+        ids = chat_ids(model, completion)
+        assert ids[-1] == eot  # the template closes the answer with <|eot_id|>
+        assert score == pytest.approx(reference_score(dirs["llama3"], ids), abs=1e-5)
+        # The trap the issue names: pooling at the last token that is not the pad id (= EOS)
+        # reads the token before <|eot_id|>, a different number.
+        assert score != pytest.approx(reference_score(dirs["llama3"], ids[:-1]), abs=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["openrlhf", "two_layer"])
+async def test_known_head_layouts_score_like_the_reference(
+    load: LoadFn, dirs: dict[str, Path], kind: str
+) -> None:
+    model = load(kind)
+    assert model.head.layout == {"openrlhf": "value_head", "two_layer": "two_layer"}[kind]
+    assert model.head.num_outputs == 1
+    got = score_values(await model.score([RewardInput(PROMPT, c) for c in COMPLETIONS]))
+    for completion, score in zip(COMPLETIONS, got, strict=True):
+        assert score == pytest.approx(reference_score(dirs[kind], chat_ids(model, completion)), abs=1e-4)
+    assert max(got) - min(got) > 0.01  # the comparison can tell texts apart
+    again = load(kind)  # a random head would give other numbers on every load
+    assert score_values(await again.score([RewardInput(PROMPT, c) for c in COMPLETIONS])) == got
+
+
+def test_a_checkpoint_without_its_head_refuses_to_start_naming_the_weights(dirs: dict[str, Path]) -> None:
+    with pytest.raises(RewardModelLoadError, match=r"'headless'.*lacks weights.*score\.weight") as caught:
+        load_reward_model(RewardModelSpec(name="headless", path=str(dirs["headless"]), device="cpu"))
+    assert "lm_head.weight" in str(caught.value)  # what it holds instead
+
+
+async def test_a_two_output_head_scores_column_0_or_the_named_label(
+    load: LoadFn, dirs: dict[str, Path]
+) -> None:
+    default, harmless = load("two_label"), load("two_label", label="harmless")
+    by_index = load("two_label", label="1")
+    assert default.head.num_outputs == 2
+    assert (default.column, harmless.column, by_index.column) == (0, 1, 1)
+    items = [RewardInput(PROMPT, c) for c in COMPLETIONS]
+    first = score_values(await default.score(items))
+    second = score_values(await harmless.score(items))
+    third = score_values(await by_index.score(items))
+    for completion, a, b in zip(COMPLETIONS, first, second, strict=True):
+        ids = chat_ids(default, completion)
+        assert a == pytest.approx(reference_score(dirs["two_label"], ids, 0), abs=1e-5)
+        assert b == pytest.approx(reference_score(dirs["two_label"], ids, 1), abs=1e-5)
+    assert third == second
+    with pytest.raises(RewardModelLoadError, match=r"label='honest'.*0 \(helpful\), 1 \(harmless\)"):
+        load("two_label", label="honest")
+
+
+def test_last_real_token_reads_the_mask_on_either_side() -> None:
+    mask = torch.tensor([[1, 1, 1, 0, 0], [0, 0, 1, 1, 1], [1, 1, 1, 1, 1], [0, 1, 0, 0, 0]])
+    assert last_real_token(mask).tolist() == [2, 4, 4, 1]
+
+
+@pytest.mark.parametrize("kind", ["llama3", "gpt2", "two_layer", "openrlhf"])
+async def test_scores_are_the_same_for_either_padding_side(load: LoadFn, kind: str) -> None:
+    model = load(kind)
+    batch = [chat_ids(model, c) for c in COMPLETIONS + CORPUS]
+    alone = [model.forward([ids])[0] for ids in batch]
+    right = model.forward(batch, padding_side="right")
+    left = model.forward(batch, padding_side="left")
+    assert right == pytest.approx(alone, abs=1e-4)
+    assert left == pytest.approx(alone, abs=1e-4)
