@@ -136,3 +136,12 @@ async def test_openrlhf_style_single_sample_requests_against_a_live_server(rewar
         )
     assert all(r.status_code == 200 for r in responses)
     assert [r.json()["scores"][0] for r in responses] == [1.0, 0.0, 1.0, 0.0]
+
+
+def test_without_prompts_a_templated_query_is_split_at_its_last_assistant_turn() -> None:
+    padded = "<|endoftext|><|endoftext|>" + PROMPT + RIGHT + "<|im_end|><|endoftext|>"
+    [item] = score_items(OpenRLHFRequest(query=[padded], labels=["4"]))
+    assert item["prompt"] == PROMPT, "left pads stripped, the template kept for the reward model"
+    assert item["completion"] == RIGHT
+    [plain] = score_items(OpenRLHFRequest(query=["no template \\boxed{4}"]))
+    assert "prompt" not in plain and plain["completion"] == "no template \\boxed{4}"

@@ -107,6 +107,24 @@ def test_two_models_by_name_and_weighted(rm_client: TestClient, model_dirs: dict
     assert result["details"]["model:helpful"]["truncated"] is False
 
 
+def test_get_reward_scores_openrlhf_text_as_sent_without_a_second_template(
+    rm_client: TestClient, model_dirs: dict[str, Path]
+) -> None:
+    # What OpenRLHF posts: the policy's chat template applied, EOS padding on both sides.
+    prompt = "<s><|user|>" + PROMPT + "</s><|assistant|>"
+    query = "</s></s>" + prompt + "4</s></s>"
+    body = {"query": [query], "prompts": [prompt], "labels": ["4"], "rewards": {"model:helpful": 1.0}}
+    # The same conversation as messages through the model's own template: the same tokens.
+    expected = expected_score(model_dirs["llama"], PROMPT, "4", view="answer")
+    templated_twice = expected_score(model_dirs["llama"], [{"role": "user", "content": prompt}], "4")
+    assert expected != pytest.approx(templated_twice, abs=1e-3)
+    for request in (body, {**body, "prompts": None}):
+        answer = rm_client.post("/get_reward", json=request)
+        assert answer.status_code == 200, answer.text
+        [reward] = answer.json()["rewards"]
+        assert reward == pytest.approx(expected, abs=1e-4)
+
+
 def test_model_and_rule_rewards_mix(rm_client: TestClient) -> None:
     body = {
         "items": [{"prompt": PROMPT, "completion": REASONED, "task": {"type": "math", "answer": "4"}}],

@@ -108,9 +108,11 @@ _ASSISTANT_OPENERS = re.compile(
     r"|\[/INST\]\s?|<start_of_turn>model\n?|<\|assistant\|>\n?|<｜Assistant｜>"
 )
 # Padding a trainer leaves around decoded sequences (left padding before the prompt, right
-# padding after the response): the pad tokens of the common tokenizers.
+# padding after the response): the pad tokens of the common tokenizers. Before a prompt, an
+# end-of-sequence token can only be padding too (tokenizers without a pad token pad with EOS).
 _PAD_TOKENS = ("<|endoftext|>", "<|end_of_text|>", "<|finetune_right_pad_id|>", "<pad>", "[PAD]", "<|pad|>")
-_LEADING_PADS = re.compile("^(?:" + "|".join(re.escape(t) for t in _PAD_TOKENS) + ")+")
+_EOS_TOKENS = ("</s>", "<eos>", "<|eot_id|>", "<|im_end|>", "<end_of_turn>", "<｜end▁of▁sentence｜>")
+_LEADING_PADS = re.compile("^(?:" + "|".join(re.escape(t) for t in (*_PAD_TOKENS, *_EOS_TOKENS)) + ")+")
 _TRAILING_PADS = re.compile("(?:" + "|".join(re.escape(t) for t in _PAD_TOKENS) + ")+$")
 
 

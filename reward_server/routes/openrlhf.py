@@ -5,6 +5,8 @@ OpenRLHF posts ``{"query": [prompt + response], "prompts": [prompt], "labels": [
 `scores` (0–1) its dynamic filtering, and every `extra_logs` list (one value per sample) is logged.
 Each label is the gold answer (a math task) or a JSON task such as ``{"type": "none"}``. The
 response scored is the query after its prompt, without the special tokens OpenRLHF decodes with it.
+The prompt carries the policy's chat template already; reward models read it as sent
+(`reward_model.inputs`), and without `prompts` the query is split at its last assistant turn.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from reward_server.pipeline import validate_batch_size
+from reward_server.reward_model.inputs import split_templated_query
 from reward_server.rewards.names import validate_reward_name
 from reward_server.routes.deps import get_services
 from reward_server.schemas import ScoreItem, ScoreRequest
@@ -97,6 +100,8 @@ def score_items(request: OpenRLHFRequest) -> list[dict[str, Any]]:
     for index, query in enumerate(request.query):
         prompt = request.prompts[index] if request.prompts is not None else None
         label = request.labels[index] if request.labels is not None else None
+        if prompt is None and (split := split_templated_query(query)) is not None:
+            prompt, query = split  # the policy's templated prompt, read as sent by reward models
         item: dict[str, Any] = {
             "id": str(index),
             "completion": response_text(query, prompt),
