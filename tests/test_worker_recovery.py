@@ -184,10 +184,17 @@ def test_a_worker_stops_on_sigterm_and_leaves_the_live_set(
     redis_server: RedisServer, prefix: str, spawn_worker: Spawn
 ) -> None:
     worker = spawn_worker(redis_server.url, prefix)
-    wait_for_workers(redis_server.client(), prefix, 1)
+    client = redis_server.client()
+    wait_for_workers(client, prefix, 1)
+    with api_for(redis_server, prefix) as api:  # a job, so the worker joins the consumer group
+        job = api.post("/v1/jobs", json={"items": math_items(2)})
+        assert job.status_code == 202, job.text
+        assert_math_results(wait_for_job(api, job.json()["job_id"])["results"], 2)
+    assert len(client.xinfo_consumers(f"{prefix}:chunks", "workers")) == 1
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=20) == 0
-    assert live_workers(redis_server.client(), prefix) == 0
+    assert live_workers(client, prefix) == 0
+    assert client.xinfo_consumers(f"{prefix}:chunks", "workers") == []  # it left the group: nothing pending
 
 
 def test_a_waiting_score_call_fails_clearly_when_redis_stays_down(

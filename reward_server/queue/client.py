@@ -74,6 +74,25 @@ def _number(value: str | None) -> float | None:
     return float(value) if value not in (None, "") else None
 
 
+def _job_info(job_id: str, fields: dict[str, str]) -> JobInfo | None:
+    """The job a hash describes, without results; None when the hash is empty or incomplete."""
+    if not fields:
+        return None
+    try:
+        return JobInfo(
+            job_id=job_id,
+            status=JobStatus(fields["status"]),
+            progress=JobProgress(done=int(fields["done"]), total=int(fields["total"])),
+            error=fields.get("error") or None,
+            created_at=float(fields["created_at"]),
+            started_at=_number(fields.get("started_at")),
+            finished_at=_number(fields.get("finished_at")),
+        )
+    except (KeyError, ValueError) as exc:
+        log.warning("job %s has a partial record (%s: %s); treated as gone", job_id, type(exc).__name__, exc)
+        return None
+
+
 class JobQueue:
     """Jobs in Redis: a job is split into chunks on one stream that a consumer group of workers reads."""
 
@@ -152,25 +171,17 @@ class JobQueue:
         return str(reply[1])
 
     async def get(self, job_id: str, *, with_results: bool = True) -> JobInfo | None:
-        """The job's state, with its results once done; None for an unknown or expired job."""
+        """The job's state, with its results once done; None for an unknown, expired or partial job.
+
+        A partial hash (fields written after the job expired, by an older worker) is no job: it is logged
+        and answered like an expired one, never as an error.
+        """
         async with self.reachable():
             fields = cast(dict[str, str], await self.redis.hgetall(self.keys.job(job_id)))
-            if not fields:
-                return None
-            status = JobStatus(fields["status"])
-            results: list[ScoreResult] | None = None
-            if status is JobStatus.done and with_results:
-                results = await self._results(job_id)
-        return JobInfo(
-            job_id=job_id,
-            status=status,
-            progress=JobProgress(done=int(fields["done"]), total=int(fields["total"])),
-            results=results,
-            error=fields.get("error") or None,
-            created_at=float(fields["created_at"]),
-            started_at=_number(fields.get("started_at")),
-            finished_at=_number(fields.get("finished_at")),
-        )
+            info = _job_info(job_id, fields)
+            if info is not None and info.status is JobStatus.done and with_results:
+                info.results = await self._results(job_id)
+        return info
 
     async def request_error(self, job_id: str) -> tuple[list[str | int], str] | None:
         """The field and message of the request error that failed the job, if that is why it failed."""

@@ -189,3 +189,47 @@ return 1
 LIVE_WORKERS = """
 return redis.call('ZCOUNT', KEYS[1], tonumber(redis.call('TIME')[1]), '+inf')
 """
+
+# KEYS: job, chunks, queued-items   ARGV: group, entry_id, n_items
+# A chunk delivered again is counted on its job. A chunk whose job is gone (expired, or lost in a restart)
+# is acknowledged and dropped here: writing to the job would recreate its hash without a TTL or a status.
+# Returns the job's status, or false when it is gone.
+REDELIVERED = (
+    _PRELUDE
+    + """
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then
+  ack(KEYS[2], ARGV[1], KEYS[3], ARGV[2], ARGV[3])
+  return false
+end
+redis.call('HINCRBY', KEYS[1], 'redelivered', 1)
+return status
+"""
+)
+
+# KEYS: chunks   ARGV: group, consumer
+# A worker stopping cleanly leaves the group, but only with nothing pending: deleting a consumer deletes its
+# pending entries, and a chunk in hand must stay claimable. Returns 1 when the consumer was deleted.
+RELEASE_CONSUMER = """
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
+# KEYS: chunks, workers   ARGV: group, idle_ms
+# Delete consumers of dead workers: nothing pending, idle longer than idle_ms, and no live heartbeat.
+# Returns the names deleted.
+REAP_CONSUMERS = """
+local now = tonumber(redis.call('TIME')[1])
+local reaped = {}
+for _, row in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #row, 2 do info[row[i]] = row[i + 1] end
+  local alive_until = tonumber(redis.call('ZSCORE', KEYS[2], info['name']) or '0')
+  if info['pending'] == 0 and info['idle'] > tonumber(ARGV[2]) and alive_until < now then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    reaped[#reaped + 1] = info['name']
+  end
+end
+return reaped
+"""

@@ -3,6 +3,8 @@
 Delivery is at-least-once: a chunk stays in the group's pending-entries list until its results are recorded,
 and a worker that has not touched a pending chunk for `queue_reclaim_after_s` (because it was SIGKILLed, or
 its machine vanished) loses it to the next worker's XAUTOCLAIM. Results are exactly-once (`scripts.RECORD`).
+A chunk whose job has gone is acknowledged and dropped without writing to the job. A worker that stops with
+nothing pending leaves the consumer group; workers delete dead workers' idle consumers as they go.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from reward_server.errors import RequestError
 from reward_server.pipeline import Scorer
 from reward_server.queue import scripts
 from reward_server.queue.client import OUTAGE_ERRORS, connect, ensure_group, redacted
+from reward_server.queue.consumers import ConsumerScripts
 from reward_server.queue.jobs import CHUNK_RESULTS, JobStatus
 from reward_server.queue.keys import GROUP, Keys
 from reward_server.schemas import ScoreRequest
@@ -61,12 +64,17 @@ class Worker:
         self._ack = self.redis.register_script(scripts.ACK)
         self._touch = self.redis.register_script(scripts.TOUCH)
         self._heartbeat_script = self.redis.register_script(scripts.HEARTBEAT)
+        self.consumers = ConsumerScripts(self.redis, self.keys)
+        # A consumer idle this long, with nothing pending and no live heartbeat, belongs to a dead worker.
+        self.reap_idle_ms = int(max(settings.queue_reclaim_after_s, self.heartbeat_s * 3) * 2000)
         self._claim_cursor = "0-0"
         self.chunks_recorded = 0
 
     async def close(self) -> None:
+        """Leave the live set, and the consumer group when nothing is pending (else it stays claimable)."""
         with contextlib.suppress(*OUTAGE_ERRORS):
             await self.redis.zrem(self.keys.workers, self.consumer)
+            await self.consumers.release(self.consumer)
         await self.redis.aclose()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -109,9 +117,15 @@ class Worker:
     async def _heartbeat(self, stop: asyncio.Event) -> None:
         """Keep this worker counted among the live ones (what /v1/score checks before it waits)."""
         ttl_s = max(1, round(self.heartbeat_s * 3))
+        next_reap = time.monotonic() + self.reap_idle_ms / 2000
         while not stop.is_set():
             with contextlib.suppress(*OUTAGE_ERRORS):
                 await self._heartbeat_script(keys=[self.keys.workers], args=[self.consumer, ttl_s])
+                if time.monotonic() >= next_reap:
+                    next_reap = time.monotonic() + self.reap_idle_ms / 2000
+                    reaped = await self.consumers.reap(idle_ms=self.reap_idle_ms)
+                    if reaped:
+                        log.info("removed %d dead consumers from the group: %s", len(reaped), reaped)
             await _sleep_unless(stop, self.heartbeat_s)
 
     async def _next_entry(self) -> Entry | None:
@@ -154,7 +168,9 @@ class Worker:
         queue_keys = [keys.chunks, keys.queued_items]
         if deliveries > 1:
             log.warning("reclaimed chunk %s of job %s (delivery %d)", index, job_id, deliveries)
-            await self.redis.hincrby(keys.job(job_id), "redelivered", 1)
+            if await self.consumers.mark_redelivered(job_id, entry_id=entry_id, n_items=n_items) is None:
+                log.info("dropped chunk %s of job %s: the job is gone", index, job_id)
+                return
         if deliveries > self.settings.queue_max_deliveries:
             message = (
                 f"items {start}..{stop - 1} were delivered {deliveries} times without a result: "
