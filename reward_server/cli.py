@@ -12,6 +12,17 @@ from typing import Any
 from pydantic import ValidationError
 
 
+def _k_values(text: str) -> list[int]:
+    """`1,8,64`: the k values of pass@k, each a positive integer."""
+    try:
+        ks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        ks = []
+    if not ks or ks[0] < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give positive integers separated by commas, e.g. 1,8,64")
+    return ks
+
+
 def _weights(text: str) -> dict[str, float]:
     """`accuracy=1,format=0.5` or a JSON object."""
     text = text.strip()
@@ -132,6 +143,14 @@ def _add_eval(commands: Any) -> None:
     ev.add_argument(
         "--api-key", help="bearer key for --url (default: $REWARD_SERVER_API_KEY, which `ps` does not show)"
     )
+    ev.add_argument(
+        "--k",
+        type=_k_values,
+        dest="ks",
+        metavar="K[,K...]",
+        help="pass@k for these k, e.g. 1,8,64 (default: 1, 2, 4, ... and each group's size); "
+        "each averages the groups with at least k samples",
+    )
     ev.add_argument("--batch-size", type=int, default=64, help="rows per request (default 64)")
     ev.add_argument("--concurrency", type=int, default=4, help="requests in flight with --url (default 4)")
     ev.add_argument("--timeout-s", type=float, default=600.0, help="per-request timeout with --url")
@@ -174,6 +193,7 @@ def _eval(args: argparse.Namespace) -> int:
         timeout_s=args.timeout_s,
         progress=not args.no_progress,
         settings_overrides=overrides,
+        ks=args.ks,
     )
     if not args.input.is_file():
         print(f"reward-server eval: {args.input}: no such file", file=sys.stderr)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+from reward_server.rewards.math_check import compare_answer
 
 # A sample counts as correct when this component scored it 1 (exactly: rule-based checks are 0/1).
 CORRECTNESS_COMPONENT = "accuracy"
@@ -24,24 +25,60 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
 
 
-def majority_correct(samples: Sequence[tuple[str | None, bool]]) -> bool | None:
-    """maj@k (the R1 paper's cons@64): is the most frequent extracted answer a correct one?
+def answers_equivalent(answer: str, other: str) -> bool:
+    """Do two extracted answers say the same (`\\frac{1}{2}`, `0.5`, `1/2`)? The accuracy checker decides.
 
-    Samples without an extracted answer do not vote; ties go to the answer seen first. None when no sample
-    has an answer to vote with (e.g. code tasks).
+    The one place votes learn equivalence: `compare_answer`, the comparison `check_math` runs, with
+    `other` in the gold's place. A comparison that fails counts as different answers.
     """
-    votes = Counter(answer for answer, _ in samples if answer is not None)
-    if not votes:
-        return None
-    best = max(votes.values())
-    winner = next(answer for answer, _ in samples if answer is not None and votes[answer] == best)
-    return any(correct for answer, correct in samples if answer == winner)
+    if answer == other:
+        return True
+    try:
+        return compare_answer(answer, other).equal
+    except Exception:  # noqa: BLE001 - an answer the checker cannot read is its own class
+        return False
 
 
-def _ks(n: int) -> list[int]:
-    """1, 2, 4, ... up to n, and n itself."""
-    ks = [k for k in (2**e for e in range(n.bit_length())) if k <= n]
-    return ks if ks[-1] == n else [*ks, n]
+Equivalence = Callable[[str, str], bool]
+
+
+def majority_correct(
+    samples: Sequence[tuple[str | None, bool]], equivalent: Equivalence = answers_equivalent
+) -> bool:
+    """maj@n (the R1 paper's cons@64): is the most frequent answer, counted by equivalence class, correct?
+
+    Samples vote with their extracted answer; equivalent answers (`answers_equivalent`) are one class,
+    represented by the first seen. The largest class wins, ties going to the class seen first, and
+    the vote is correct when that class's first sample was scored correct. Samples without an answer
+    do not vote; when none has one, the majority is a miss (False).
+    """
+    classes: list[list[int]] = []  # indices of samples, per class, in first-seen order
+    for index, (answer, _) in enumerate(samples):
+        if answer is None:
+            continue
+        for members in classes:
+            if equivalent(answer, samples[members[0]][0] or ""):
+                members.append(index)
+                break
+        else:
+            classes.append([index])
+    if not classes:
+        return False
+    winner = max(classes, key=len)  # max keeps the first of equal lengths
+    return samples[winner[0]][1]
+
+
+def default_ks(sizes: Iterable[int]) -> list[int]:
+    """1, 2, 4, ... up to the largest group, and every group's own size.
+
+    >>> default_ks([3, 5])
+    [1, 2, 3, 4, 5]
+    """
+    sizes = [n for n in sizes if n > 0]
+    if not sizes:
+        return []
+    largest = max(sizes)
+    return sorted({2**e for e in range(largest.bit_length()) if 2**e <= largest} | set(sizes))
 
 
 def _correct(row: Mapping[str, Any]) -> bool | None:
@@ -49,14 +86,29 @@ def _correct(row: Mapping[str, Any]) -> bool | None:
     return None if score is None else score == 1.0
 
 
-def _extracted(row: Mapping[str, Any]) -> str | None:
+def _details(row: Mapping[str, Any]) -> Mapping[str, Any]:
     details = row.get("details", {}).get(CORRECTNESS_COMPONENT)
-    value = details.get("extracted") if isinstance(details, Mapping) else None
-    return None if value is None else str(value)
+    return details if isinstance(details, Mapping) else {}
 
 
-def group_summary(group: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """n, correct count, mean reward, pass@k for k = 1, 2, 4, ..., n, and maj@n of one prompt's samples."""
+def _extracted(row: Mapping[str, Any]) -> str | None:
+    """The one answer a sample committed to; None for none, or for several at once (a hedge)."""
+    value = _details(row).get("extracted")
+    return None if value is None or isinstance(value, list) else str(value)
+
+
+def _votes(rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the group's check extracts answers to vote with (math does; code tests do not)."""
+    return any("extracted_from" in _details(r) for r in rows)
+
+
+def group_summary(
+    group: str, rows: Sequence[Mapping[str, Any]], ks: Sequence[int] | None = None
+) -> dict[str, Any]:
+    """n, correct count, mean reward, pass@k for each k in `ks` up to n, and maj@n of one prompt's samples.
+
+    `ks` defaults to `default_ks([n])`. `maj` is None for a group whose check extracts no answers.
+    """
     graded = [(r, ok) for r in rows if (ok := _correct(r)) is not None]
     rewards = [r["reward"] for r in rows if r.get("reward") is not None]
     summary: dict[str, Any] = {
@@ -71,13 +123,20 @@ def group_summary(group: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, An
     }
     if graded:
         n, c = len(graded), summary["correct"]
-        summary["pass_at_k"] = {str(k): pass_at_k(n, c, k) for k in _ks(n)}
-        summary["maj"] = majority_correct([(_extracted(r), ok) for r, ok in graded])
+        wanted = default_ks([n]) if ks is None else ks
+        summary["pass_at_k"] = {str(k): pass_at_k(n, c, k) for k in wanted if k <= n}
+        if _votes([r for r, _ in graded]):
+            summary["maj"] = majority_correct([(_extracted(r), ok) for r, ok in graded])
     return summary
 
 
-def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """The whole evaluation: per-component means over all rows, and per-group results with their means."""
+def summarize(rows: Iterable[Mapping[str, Any]], ks: Sequence[int] | None = None) -> dict[str, Any]:
+    """The whole evaluation: per-component means over all rows, and per-group results with their means.
+
+    pass@k is reported for each k in `ks` (default: `default_ks` of the group sizes), averaged over
+    every group with at least k graded samples; a k no group reaches is left out. maj@n averages
+    over every group whose check extracts answers; a group with no answer counts as a miss.
+    """
     rows = list(rows)
     component_scores: dict[str, list[float]] = {}
     for row in rows:
@@ -88,12 +147,17 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     for row in rows:
         if row.get("group") is not None:
             groups.setdefault(str(row["group"]), []).append(row)
-    per_group = [group_summary(name, members) for name, members in groups.items()]
+    if ks is None:
+        ks = default_ks(sum(1 for r in members if _correct(r) is not None) for members in groups.values())
+    per_group = [group_summary(name, members, ks) for name, members in groups.items()]
 
     pass_means: dict[str, float] = {}
-    for k in sorted({int(k) for g in per_group for k in g["pass_at_k"]}):
+    pass_groups: dict[str, int] = {}
+    for k in sorted(set(ks)):
         values = [g["pass_at_k"][str(k)] for g in per_group if str(k) in g["pass_at_k"]]
-        pass_means[str(k)] = sum(values) / len(values)
+        pass_groups[str(k)] = len(values)
+        if values:
+            pass_means[str(k)] = sum(values) / len(values)
     maj_votes = [g["maj"] for g in per_group if g["maj"] is not None]
     return {
         "rows": len(rows),
@@ -106,6 +170,7 @@ def summarize(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "groups": len(per_group),
         # pass@k averages over the groups with at least k graded samples (the Codex paper's convention).
         "pass_at_k": pass_means,
+        "pass_at_k_groups": pass_groups,
         "maj_at_n": sum(maj_votes) / len(maj_votes) if maj_votes else None,
         "maj_groups": len(maj_votes),
         "per_group": per_group,
@@ -131,6 +196,9 @@ def format_table(summary: Mapping[str, Any]) -> str:
         lines.append(f"{'metric':<24}{'value':>10}")
         for k, value in summary["pass_at_k"].items():
             lines.append(f"{'pass@' + k:<24}{_fmt(value):>10}")
+        for k, count in summary.get("pass_at_k_groups", {}).items():
+            if count == 0:
+                lines.append(f"{'pass@' + k:<24}{'-':>10}   no group has {k} graded samples")
         if summary["maj_at_n"] is not None:
             lines.append(f"{'maj@n':<24}{_fmt(summary['maj_at_n']):>10}")
     return "\n".join(lines)

@@ -233,6 +233,7 @@ class EvalOptions:
     timeout_s: float = 600.0
     progress: bool = True
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    ks: list[int] | None = None  # pass@k values; None: eval_metrics.default_ks of the group sizes
 
     @property
     def summary_path(self) -> Path:
@@ -274,7 +275,7 @@ async def evaluate(options: EvalOptions) -> dict[str, Any]:
     summary_rows = [
         {**finished[entry.key], "group": entry.row.group} for entry in rows if entry.key in finished
     ]
-    summary = summarize(summary_rows)
+    summary = summarize(summary_rows, options.ks)
     summary["input"], summary["output"] = str(options.input), str(options.output)
     summary["scored_now"], summary["resumed"] = len(pending), len(rows) - len(pending)
     options.summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -102,6 +102,19 @@ def test_in_process_eval_scores_summarizes_and_reports(tmp_path: Path) -> None:
     assert ">p1<" in page and ">p2<" in page
 
 
+def test_eval_reports_the_k_values_asked_for(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", ROWS)
+    out = tmp_path / "out.jsonl"
+    proc = run_eval(source, "--output", out, "--k", "3,1,8")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "out.summary.json").read_text())
+    assert list(summary["pass_at_k"]) == ["1", "3"]  # p1 (2 of 3 correct) alone has 3 samples
+    assert summary["pass_at_k"]["3"] == 1.0
+    assert "pass@8" in proc.stdout and "no group has 8 graded samples" in proc.stdout
+    bad = run_eval(source, "--output", out, "--k", "1,x")
+    assert bad.returncode == 2 and "positive integers separated by commas" in bad.stderr
+
+
 def test_a_resumed_run_scores_only_the_missing_rows(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     first = run_eval(write_jsonl(tmp_path / "in.jsonl", ROWS[:2]), "--output", out)

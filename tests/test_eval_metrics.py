@@ -7,7 +7,14 @@ import math
 
 import pytest
 
-from reward_server.eval_metrics import group_summary, majority_correct, pass_at_k, summarize
+from reward_server.eval_metrics import (
+    answers_equivalent,
+    default_ks,
+    group_summary,
+    majority_correct,
+    pass_at_k,
+    summarize,
+)
 
 
 def brute_force_pass_at_k(n: int, c: int, k: int) -> float:
@@ -45,12 +52,14 @@ def test_majority_vote_takes_the_most_frequent_answer() -> None:
 def test_samples_without_an_answer_do_not_vote_and_ties_go_to_the_first_seen() -> None:
     assert majority_correct([(None, False), (None, False), ("1", True)]) is True
     assert majority_correct([("3", False), ("4", True)]) is False
-    assert majority_correct([(None, False)]) is None
+    assert majority_correct([(None, False)]) is False  # no answer at all: a majority miss
 
 
 def row(group: str, accuracy: float | None, extracted: str | None, reward: float | None = 1.0) -> dict:
+    """A scored sample as the math check reports it (`extracted` missing when it found no answer)."""
     scores = {} if accuracy is None else {"accuracy": accuracy, "format": 1.0}
-    details = {} if accuracy is None else {"accuracy": {"extracted": extracted}}
+    found = {"extracted_from": "boxed", "extracted": extracted} if extracted is not None else {}
+    details = {} if accuracy is None else {"accuracy": {"extracted_from": "none", **found}}
     return {"group": group, "reward": reward, "scores": scores, "details": details, "error": None}
 
 
@@ -85,3 +94,64 @@ def test_summary_averages_pass_at_k_over_groups_that_have_k_samples() -> None:
     assert summary["pass_at_k"]["1"] == pytest.approx((0.5 + 0.0) / 2)
     assert summary["pass_at_k"]["3"] == 0.0  # only group b has three samples
     assert summary["maj_at_n"] == pytest.approx(0.5)  # a: tie → "1", correct; b: "5", wrong
+
+
+def test_pass_at_k_counts_every_group_with_at_least_k_samples() -> None:
+    # The issue's example: 3 samples (2 correct) and 5 samples (2 correct) both count for pass@3.
+    # a: 3 - 2 = 1 wrong < 3, so pass@3 = 1. b: 1 - C(3,3)/C(5,3) = 1 - 1/10 = 0.9. Mean 0.95.
+    rows = [row("a", 1.0, "1"), row("a", 1.0, "1"), row("a", 0.0, "2")]
+    rows += [
+        row("b", 1.0, "1"),
+        row("b", 1.0, "1"),
+        row("b", 0.0, "2"),
+        row("b", 0.0, "3"),
+        row("b", 0.0, "4"),
+    ]
+    summary = summarize(rows)
+    assert list(summary["pass_at_k"]) == ["1", "2", "3", "4", "5"]
+    assert summary["pass_at_k"]["3"] == pytest.approx(0.95)
+    # pass@2: a = 1 - C(1,2)/C(3,2) = 1; b = 1 - C(3,2)/C(5,2) = 1 - 3/10 = 0.7.
+    assert summary["pass_at_k"]["2"] == pytest.approx(0.85)
+    assert summary["pass_at_k"]["5"] == pytest.approx(1.0)  # b alone
+    assert summary["pass_at_k_groups"] == {"1": 2, "2": 2, "3": 2, "4": 1, "5": 1}
+
+
+def test_the_k_values_asked_for_are_the_ones_reported() -> None:
+    # x: 8 samples, 2 correct. y: 64 samples, 1 correct.
+    rows = [row("x", float(i < 2), str(i)) for i in range(8)] + [
+        row("y", float(i == 0), str(i)) for i in range(64)
+    ]
+    summary = summarize(rows, ks=[1, 8, 64, 128])
+    assert list(summary["pass_at_k"]) == ["1", "8", "64"]
+    assert summary["pass_at_k"]["1"] == pytest.approx((2 / 8 + 1 / 64) / 2)
+    # x: 6 wrong < 8, pass@8 = 1. y: 1 - C(63,8)/C(64,8) = 1 - 56/64 = 0.125.
+    assert summary["pass_at_k"]["8"] == pytest.approx((1.0 + 0.125) / 2)
+    assert summary["pass_at_k"]["64"] == pytest.approx(1.0)
+    assert summary["pass_at_k_groups"]["128"] == 0
+    assert default_ks([3, 5]) == [1, 2, 3, 4, 5] and default_ks([8]) == [1, 2, 4, 8]
+
+
+def test_maj_at_n_counts_a_group_without_answers_as_a_miss() -> None:
+    rows = [row("a", 1.0, "1"), row("a", 1.0, "1"), row("b", 0.0, None), row("b", 0.0, None)]
+    summary = summarize(rows)
+    assert summary["maj_groups"] == 2
+    assert summary["maj_at_n"] == pytest.approx(0.5)  # a: "1" correct; b: nothing to vote for
+    assert summary["maj_at_n"] <= summary["pass_at_k"]["2"]
+
+
+def test_equivalent_answers_vote_together() -> None:
+    assert answers_equivalent("\\frac{1}{2}", "0.5") and answers_equivalent("0.5", "1/2")
+    assert answers_equivalent("1/2", "\\frac{1}{2}") and not answers_equivalent("3", "1/2")
+    # Three spellings of one half beat a wrong answer given twice.
+    samples = [("3", False), ("\\frac{1}{2}", True), ("3", False), ("0.5", True), ("1/2", True)]
+    assert majority_correct(samples) is True
+    rows = [row("g", float(ok), answer) for answer, ok in samples]
+    assert group_summary("g", rows)["maj"] is True
+
+
+def test_groups_whose_check_extracts_no_answers_have_no_majority() -> None:
+    code_rows = [
+        {"group": "c", "reward": 1.0, "scores": {"accuracy": 1.0}, "details": {"accuracy": {"passed": 3}}}
+    ]
+    summary = summarize(code_rows)
+    assert summary["per_group"][0]["maj"] is None and summary["maj_at_n"] is None
