@@ -20,8 +20,15 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from reward_server.reward_model.batcher import DynamicBatcher, TokenIds
-from reward_server.reward_model.heads import HeadInfo, HeadLoadError, last_token_logits, resolve_head
+from reward_server.reward_model.heads import (
+    HeadInfo,
+    HeadLayout,
+    HeadLoadError,
+    last_token_logits,
+    resolve_head,
+)
 from reward_server.reward_model.inputs import (
+    InputKind,
     RewardInput,
     carries_chat_template,
     plain_prompt,
@@ -111,7 +118,9 @@ class RewardModel:
         self.device = device
         self.dtype = next(model.parameters()).dtype
         self.max_length = spec.max_length or _model_max_length(tokenizer, model.config)
-        self.head = head or HeadInfo(layout="own", num_outputs=int(model.config.num_labels), per_token=False)
+        self.head = head or HeadInfo(
+            layout=HeadLayout.OWN, num_outputs=int(model.config.num_labels), per_token=False
+        )
         self.column = output_column(spec, model.config, self.head)
         # Padding is masked out, so any id will do; the config is left as shipped.
         pad_ids = (tokenizer.pad_token_id, model.config.pad_token_id, tokenizer.eos_token_id, 0)
@@ -157,20 +166,20 @@ class RewardModel:
         if isinstance(item.prompt, str) and carries_chat_template(item.prompt):
             # Rendered by the policy's template already (OpenRLHF sends it so): read as sent,
             # closed the way this model's template closes an assistant turn.
-            details["input"] = "as_sent"
+            details["input"] = InputKind.AS_SENT
             ids = self._encode_as_sent(strip_padding(item.prompt), viewed.text)
             if self.max_length is not None and len(ids) > self.max_length:
                 details.update(truncated=True, tokens_before_truncation=len(ids))
                 ids = self._truncate_chat(ids, self.max_length)
         elif messages and self.uses_chat_template:
-            details["input"] = "chat_template"
+            details["input"] = InputKind.CHAT_TEMPLATE
             conversation = [*messages, {"role": "assistant", "content": viewed.text}]
             ids = self._encode_chat(conversation)
             if self.max_length is not None and len(ids) > self.max_length:
                 details.update(truncated=True, tokens_before_truncation=len(ids))
                 ids = self._truncate_chat(ids, self.max_length)
         else:
-            details["input"] = "plain"
+            details["input"] = InputKind.PLAIN
             text = plain_prompt(item.prompt) + viewed.text if messages else viewed.text
             ids = self._encode_plain(text, truncate=False)
             if self.max_length is not None and len(ids) > self.max_length:

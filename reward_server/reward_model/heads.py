@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,20 @@ class HeadLoadError(RuntimeError):
         )
 
 
+class HeadLayout(StrEnum):
+    """Where a checkpoint keeps its reward head."""
+
+    SCORE = "score"  # transformers' `score` linear layer (TRL)
+    VALUE_HEAD = "value_head"  # OpenRLHF
+    TWO_LAYER = "two_layer"  # score.0 -> ReLU -> score.2 (Qwen2.5-Math-RM)
+    OWN = "own"  # the model class's own head and pooling (BERT's classifier, remote code)
+
+
 @dataclass(frozen=True, slots=True)
 class HeadInfo:
     """Which layout the head came from and how many outputs it has."""
 
-    layout: str  # "score", "value_head", "two_layer", or "own" (a model with its own head)
+    layout: HeadLayout
     num_outputs: int
     per_token: bool  # a `score` layer applied to each hidden state, read at the last real token
 
@@ -118,7 +128,7 @@ def checkpoint_tensors(
     return tensors
 
 
-def _head_module(layout: str, tensors: Mapping[str, torch.Tensor]) -> nn.Module:
+def _head_module(layout: HeadLayout, tensors: Mapping[str, torch.Tensor]) -> nn.Module:
     def linear(prefix: str) -> nn.Linear:
         weight = tensors[f"{prefix}.weight"]
         bias = tensors.get(f"{prefix}.bias")
@@ -128,7 +138,7 @@ def _head_module(layout: str, tensors: Mapping[str, torch.Tensor]) -> nn.Module:
             layer.bias.data.copy_(bias)
         return layer
 
-    if layout == "value_head":
+    if layout is HeadLayout.VALUE_HEAD:
         return linear("value_head")
     return nn.Sequential(linear("score.0"), nn.ReLU(), linear("score.2"))
 
@@ -144,15 +154,15 @@ def resolve_head(
     unexpected = set(loading_info.get("unexpected_keys") or ())
     score = getattr(model, "score", None)
     per_token = isinstance(score, nn.Module) and hasattr(model, model.base_model_prefix)
-    layout = "score" if per_token else "own"
+    layout = HeadLayout.SCORE if per_token else HeadLayout.OWN
     head_missing = {k for k in missing if k.startswith("score.")}
     if per_token and head_missing:
         value_head = {k for k in unexpected if _VALUE_HEAD.match(k)}
         two_layer = {k for k in unexpected if _TWO_LAYER.match(k)}
         if "value_head.weight" in value_head:
-            layout, names = "value_head", value_head
+            layout, names = HeadLayout.VALUE_HEAD, value_head
         elif {"score.0.weight", "score.2.weight"} <= two_layer:
-            layout, names = "two_layer", two_layer
+            layout, names = HeadLayout.TWO_LAYER, two_layer
         else:
             raise HeadLoadError(missing, unexpected)
         tensors = checkpoint_tensors(source, names, hub_kwargs)
@@ -164,7 +174,7 @@ def resolve_head(
         unexpected -= names
     if missing:
         raise HeadLoadError(missing, unexpected)
-    if layout == "own":
+    if layout is HeadLayout.OWN:
         num_outputs = int(getattr(model.config, "num_labels", 1))
     else:
         last = model.score[-1] if isinstance(model.score, nn.Sequential) else model.score
@@ -185,12 +195,14 @@ def last_real_token(attention_mask: torch.Tensor) -> torch.Tensor:
 def last_token_logits(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """`score(hidden state at each row's last real token)`: shape (batch, num_outputs).
 
-    Position ids count real tokens only, so a left-padded row reads the same positions as the
-    row alone (what OpenRLHF's reward model does); right padding leaves them unchanged.
+    With left padding, position ids count real tokens only, so a row reads the same positions as
+    the row alone (what OpenRLHF's reward model does); right padding needs none.
     """
-    position_ids = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)
     backbone = getattr(model, model.base_model_prefix)
-    hidden = backbone(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids)
+    extra: dict[str, torch.Tensor] = {}
+    if bool((attention_mask[:, 0] == 0).any()):
+        extra["position_ids"] = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)
+    hidden = backbone(input_ids=input_ids, attention_mask=attention_mask, **extra)
     states = hidden.last_hidden_state
     rows = torch.arange(states.shape[0], device=states.device)
     result: torch.Tensor = model.score(states[rows, last_real_token(attention_mask)])

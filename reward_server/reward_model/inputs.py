@@ -5,11 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 from reward_server.rewards.text import completion_text, tag_block
 
 Prompt = str | Sequence[Any] | None  # a string, chat messages, or nothing
+
+
+class InputKind(StrEnum):
+    """How the model's input was built (`details.input`)."""
+
+    CHAT_TEMPLATE = "chat_template"  # messages rendered by the model's own chat template
+    AS_SENT = "as_sent"  # a prompt rendered by the policy's template already, read as sent
+    PLAIN = "plain"  # prompt + completion as plain text
 
 
 @dataclass(frozen=True, slots=True)
