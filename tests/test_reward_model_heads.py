@@ -8,6 +8,7 @@ and two-layer layouts.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,30 @@ async def test_known_head_layouts_score_like_the_reference(
     assert max(got) - min(got) > 0.01  # the comparison can tell texts apart
     again = load(kind)  # a random head would give other numbers on every load
     assert score_values(await again.score([RewardInput(PROMPT, c) for c in COMPLETIONS])) == got
+
+
+async def test_remote_code_runs_only_when_the_spec_allows_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = build_two_layer_head_reward_model(
+        tmp_path / f"remote_{uuid.uuid4().hex[:8]}", remote_code=True
+    )
+    marker = tmp_path / "remote-code-ran"
+    monkeypatch.setenv("TINY_RM_REMOTE_CODE_RAN", str(marker))
+    items = [RewardInput(PROMPT, c) for c in COMPLETIONS]
+    builtin = load_reward_model(RewardModelSpec(path=str(directory), device="cpu"))
+    try:
+        assert not marker.exists()  # the layout was read without running the checkpoint's code
+        assert builtin.head.layout == "two_layer"
+        expected = score_values(await builtin.score(items))
+    finally:
+        await builtin.aclose()
+    remote = load_reward_model(RewardModelSpec(path=str(directory), device="cpu", trust_remote_code=True))
+    try:
+        assert marker.exists() and type(remote.model).__name__ == "TinyRewardModel"
+        assert score_values(await remote.score(items)) == pytest.approx(expected, abs=1e-5)
+    finally:
+        await remote.aclose()
 
 
 def test_a_checkpoint_without_its_head_refuses_to_start_naming_the_weights(dirs: dict[str, Path]) -> None:

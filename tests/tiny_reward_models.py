@@ -251,10 +251,35 @@ def build_openrlhf_reward_model(directory: Path, *, seed: int = 5) -> Path:
     return directory
 
 
-def build_two_layer_head_reward_model(directory: Path, *, seed: int = 6) -> Path:
+# Shipped beside a checkpoint as its own modelling code (the way Qwen2.5-Math-RM ships its head).
+# Importing it touches the file named by TINY_RM_REMOTE_CODE_RAN, so a test can tell whether it ran.
+REMOTE_CODE = """
+import os
+from pathlib import Path
+
+import torch
+from transformers import Qwen2ForSequenceClassification
+
+if os.environ.get("TINY_RM_REMOTE_CODE_RAN"):
+    Path(os.environ["TINY_RM_REMOTE_CODE_RAN"]).touch()
+
+
+class TinyRewardModel(Qwen2ForSequenceClassification):
+    def __init__(self, config):
+        super().__init__(config)
+        hidden = config.hidden_size
+        self.score = torch.nn.Sequential(
+            torch.nn.Linear(hidden, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, config.num_labels)
+        )
+        self.post_init()
+"""
+
+
+def build_two_layer_head_reward_model(directory: Path, *, seed: int = 6, remote_code: bool = False) -> Path:
     """The Qwen2.5-Math-RM layout: a Qwen2 backbone, head `score.0` (Linear) → ReLU → `score.2` (Linear).
 
     ChatML template (`<|im_end|>` closes each turn), pad token `<|endoftext|>` in tokenizer and config.
+    With `remote_code`, the checkpoint also ships its own class for the head (`auto_map`).
     """
     tokenizer = build_tokenizer(
         bos=None,
@@ -283,8 +308,12 @@ def build_two_layer_head_reward_model(directory: Path, *, seed: int = 6) -> Path
         torch.nn.init.normal_(layer.weight, std=0.3)
         torch.nn.init.normal_(layer.bias, std=0.3)
     model.config.architectures = ["Qwen2ForRewardModel"]
+    if remote_code:
+        model.config.auto_map = {"AutoModelForSequenceClassification": "modeling_tiny_rm.TinyRewardModel"}
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
+    if remote_code:
+        (directory / "modeling_tiny_rm.py").write_text(REMOTE_CODE)
     return directory
 
 

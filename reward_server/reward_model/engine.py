@@ -24,12 +24,15 @@ from reward_server.reward_model.heads import (
     HeadInfo,
     HeadLayout,
     HeadLoadError,
+    UnknownLabelError,
     last_token_logits,
+    output_column,
     resolve_head,
 )
 from reward_server.reward_model.inputs import (
     InputKind,
     RewardInput,
+    assistant_turn_end,
     carries_chat_template,
     plain_prompt,
     prompt_messages,
@@ -66,41 +69,6 @@ class EncodedInput:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-_TURN_SENTINEL = "REWARDSERVERTURNSENTINEL"
-
-
-def assistant_turn_end(tokenizer: Any) -> str:
-    """What the tokenizer's chat template writes after an assistant message (`<|im_end|>\\n`, ...).
-
-    Without a chat template, the EOS token (what OpenRLHF's reward server appends); else "".
-    """
-    if getattr(tokenizer, "chat_template", None) is None:
-        return str(tokenizer.eos_token or "")
-    conversation = [{"role": "user", "content": "U"}, {"role": "assistant", "content": _TURN_SENTINEL}]
-    try:
-        rendered = str(tokenizer.apply_chat_template(conversation, tokenize=False))
-    except Exception:  # a template that needs other roles or arguments: fall back to EOS
-        return str(tokenizer.eos_token or "")
-    at = rendered.rfind(_TURN_SENTINEL)
-    return rendered[at + len(_TURN_SENTINEL) :] if at >= 0 else str(tokenizer.eos_token or "")
-
-
-def output_column(spec: RewardModelSpec, config: Any, head: HeadInfo) -> int:
-    """The logits column that is the reward: `spec.label` by name or index, else 0."""
-    if spec.label is None:
-        return 0
-    names = {str(v): int(k) for k, v in (getattr(config, "id2label", None) or {}).items()}
-    if spec.label in names and names[spec.label] < head.num_outputs:
-        return names[spec.label]
-    if spec.label.isdigit() and int(spec.label) < head.num_outputs:
-        return int(spec.label)
-    known = ", ".join(f"{i} ({n})" for n, i in sorted(names.items(), key=lambda x: x[1])) or "none"
-    raise RewardModelLoadError(
-        f"reward model {spec.name!r}: label={spec.label!r} is not one of its {head.num_outputs} "
-        f"outputs (labels: {known}); give a label name or a column index"
-    )
-
-
 class RewardModel:
     """One reward model, ready to score: `await model.score(inputs)`."""
 
@@ -121,7 +89,10 @@ class RewardModel:
         self.head = head or HeadInfo(
             layout=HeadLayout.OWN, num_outputs=int(model.config.num_labels), per_token=False
         )
-        self.column = output_column(spec, model.config, self.head)
+        try:
+            self.column = output_column(spec.label, model.config, self.head)
+        except UnknownLabelError as exc:
+            raise RewardModelLoadError(f"reward model {spec.name!r}: {exc}") from exc
         # Padding is masked out, so any id will do; the config is left as shipped.
         pad_ids = (tokenizer.pad_token_id, model.config.pad_token_id, tokenizer.eos_token_id, 0)
         self.pad_token_id: int = next(int(i) for i in pad_ids if i is not None)

@@ -73,6 +73,21 @@ class HeadLayout(StrEnum):
     OWN = "own"  # the model class's own head and pooling (BERT's classifier, remote code)
 
 
+class UnknownLabelError(ValueError):
+    """A spec's `label` names no output of the head; the message lists the ones there are."""
+
+    def __init__(self, label: str, num_outputs: int, labels: Mapping[str, int]) -> None:
+        self.label, self.num_outputs, self.labels = label, num_outputs, dict(labels)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        known = ", ".join(f"{i} ({n})" for n, i in sorted(self.labels.items(), key=lambda x: x[1])) or "none"
+        return (
+            f"label={self.label!r} is not one of its {self.num_outputs} outputs (labels: {known}); "
+            "give a label name or a column index"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class HeadInfo:
     """Which layout the head came from and how many outputs it has."""
@@ -207,3 +222,15 @@ def last_token_logits(model: Any, input_ids: torch.Tensor, attention_mask: torch
     rows = torch.arange(states.shape[0], device=states.device)
     result: torch.Tensor = model.score(states[rows, last_real_token(attention_mask)])
     return result
+
+
+def output_column(label: str | None, config: Any, head: HeadInfo) -> int:
+    """The logits column that is the reward: `label` by `id2label` name or by index, else 0."""
+    if label is None:
+        return 0
+    names = {str(v): int(k) for k, v in (getattr(config, "id2label", None) or {}).items()}
+    if label in names and names[label] < head.num_outputs:
+        return names[label]
+    if label.isdigit() and int(label) < head.num_outputs:
+        return int(label)
+    raise UnknownLabelError(label, head.num_outputs, names)

@@ -161,3 +161,22 @@ def split_templated_query(query: str) -> tuple[str, str] | None:
         return None
     cut = openers[-1].end()
     return text[:cut], text[cut:]
+
+
+_TURN_SENTINEL = "REWARDSERVERTURNSENTINEL"
+
+
+def assistant_turn_end(tokenizer: Any) -> str:
+    """What the tokenizer's chat template writes after an assistant message (`<|im_end|>\\n`, ...).
+
+    Without a chat template, the EOS token (what OpenRLHF's reward server appends); else "".
+    """
+    if getattr(tokenizer, "chat_template", None) is None:
+        return str(tokenizer.eos_token or "")
+    conversation = [{"role": "user", "content": "U"}, {"role": "assistant", "content": _TURN_SENTINEL}]
+    try:
+        rendered = str(tokenizer.apply_chat_template(conversation, tokenize=False))
+    except Exception:  # a template that needs other roles or arguments: fall back to EOS
+        return str(tokenizer.eos_token or "")
+    at = rendered.rfind(_TURN_SENTINEL)
+    return rendered[at + len(_TURN_SENTINEL) :] if at >= 0 else str(tokenizer.eos_token or "")
