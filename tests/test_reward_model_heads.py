@@ -8,6 +8,7 @@ and two-layer layouts.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -144,6 +145,24 @@ async def test_remote_code_runs_only_when_the_spec_allows_it(
         assert score_values(await remote.score(items)) == pytest.approx(expected, abs=1e-5)
     finally:
         await remote.aclose()
+
+
+async def test_a_config_without_labels_takes_the_saved_heads_outputs(
+    load: LoadFn, dirs: dict[str, Path], tmp_path: Path
+) -> None:
+    # transformers reads a config without `id2label` as two labels; the saved head has one row.
+    directory = build_llama3_style_reward_model(tmp_path / "unlabelled")
+    config = json.loads((directory / "config.json").read_text())
+    config.pop("id2label", None)
+    config.pop("label2id", None)
+    (directory / "config.json").write_text(json.dumps(config))
+    model = load_reward_model(RewardModelSpec(path=str(directory), device="cpu"))
+    try:
+        assert model.head.num_outputs == 1
+        [got] = score_values(await model.score([RewardInput(PROMPT, "4")]))
+        assert got == pytest.approx(reference_score(dirs["llama3"], chat_ids(model, "4")), abs=1e-5)
+    finally:
+        await model.aclose()
 
 
 def test_a_checkpoint_without_its_head_refuses_to_start_naming_the_weights(dirs: dict[str, Path]) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from reward_server.reward_model.batcher import DynamicBatcher, TokenIds
 from reward_server.reward_model.heads import (
@@ -28,6 +28,7 @@ from reward_server.reward_model.heads import (
     last_token_logits,
     output_column,
     resolve_head,
+    saved_head_outputs,
 )
 from reward_server.reward_model.inputs import (
     InputKind,
@@ -298,8 +299,12 @@ def load_reward_model(spec: RewardModelSpec) -> RewardModel:
         hub_kwargs["trust_remote_code"] = True
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **hub_kwargs)
+        config = AutoConfig.from_pretrained(source, **hub_kwargs)
+        outputs = saved_head_outputs(source, hub_kwargs)
+        if outputs is not None and outputs != config.num_labels:
+            config.num_labels = outputs  # a config without `id2label` claims 2; the saved head decides
         model, loading_info = AutoModelForSequenceClassification.from_pretrained(
-            source, dtype=dtype, output_loading_info=True, **hub_kwargs
+            source, config=config, dtype=dtype, output_loading_info=True, **hub_kwargs
         )
         head = resolve_head(model, loading_info, source=source, hub_kwargs=hub_kwargs)
     except HeadLoadError as exc:

@@ -143,6 +143,12 @@ def checkpoint_tensors(
     return tensors
 
 
+def saved_head_outputs(source: str, hub_kwargs: Mapping[str, Any]) -> int | None:
+    """Rows of the checkpoint's `score.weight` (its number of outputs), or None when it has none."""
+    saved = checkpoint_tensors(source, {"score.weight"}, hub_kwargs).get("score.weight")
+    return int(saved.shape[0]) if saved is not None and saved.dim() == 2 else None
+
+
 def _head_module(layout: HeadLayout, tensors: Mapping[str, torch.Tensor]) -> nn.Module:
     def linear(prefix: str) -> nn.Linear:
         weight = tensors[f"{prefix}.weight"]
