@@ -317,3 +317,11 @@ def test_config_and_tokenizer_stay_as_shipped(load: LoadFn) -> None:
     assert model.model.config.pad_token_id is None  # no pad id written in: pooling reads the mask
     assert model.batcher.max_batch_size == 64  # padding is masked, so batches need no pad token
     assert model.max_length == 512
+
+
+async def test_a_templated_prompt_for_a_model_without_a_template_is_plain_text(load: LoadFn) -> None:
+    bert = load("bert")
+    prompt = "<|im_start|>user\nWhat is two plus two?<|im_end|>\n<|im_start|>assistant\n"
+    encoded = bert.encode(RewardInput("<|endoftext|>" + prompt, "4"))
+    assert encoded.details["input"] == "plain"
+    assert encoded.ids == bert.tokenizer(prompt + "4")["input_ids"]  # pads gone, [CLS] ... [SEP] once

@@ -135,11 +135,12 @@ class RewardModel:
         details: dict[str, Any] = {"model": self.name, "view": self.spec.view}
         if self.spec.view == "answer":
             details["answer_found"] = viewed.answer_found
-        if isinstance(item.prompt, str) and carries_chat_template(item.prompt):
+        templated = strip_padding(item.prompt) if carries_chat_template(item.prompt) else None
+        if templated is not None and self.uses_chat_template:
             # Rendered by the policy's template already (OpenRLHF sends it so): read as sent,
             # closed the way this model's template closes an assistant turn.
             details["input"] = InputKind.AS_SENT
-            ids = self._encode_as_sent(strip_padding(item.prompt), viewed.text)
+            ids = self._encode_as_sent(templated, viewed.text)
             if self.max_length is not None and len(ids) > self.max_length:
                 details.update(truncated=True, tokens_before_truncation=len(ids))
                 ids = self._truncate_chat(ids, self.max_length)
@@ -152,7 +153,8 @@ class RewardModel:
                 ids = self._truncate_chat(ids, self.max_length)
         else:
             details["input"] = InputKind.PLAIN
-            text = plain_prompt(item.prompt) + viewed.text if messages else viewed.text
+            prompt = templated if templated is not None else plain_prompt(item.prompt)
+            text = prompt + viewed.text if messages else viewed.text
             ids = self._encode_plain(text, truncate=False)
             if self.max_length is not None and len(ids) > self.max_length:
                 details.update(truncated=True, tokens_before_truncation=len(ids))

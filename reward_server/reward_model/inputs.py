@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from reward_server.rewards.text import completion_text, tag_block
 
@@ -125,7 +125,7 @@ _LEADING_PADS = re.compile("^(?:" + "|".join(re.escape(t) for t in (*_PAD_TOKENS
 _TRAILING_PADS = re.compile("(?:" + "|".join(re.escape(t) for t in _PAD_TOKENS) + ")+$")
 
 
-def carries_chat_template(prompt: Prompt) -> bool:
+def carries_chat_template(prompt: Prompt) -> TypeGuard[str]:
     """Whether `prompt` is text a chat template has rendered already (it holds a turn marker).
 
     >>> carries_chat_template("<|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n")
