@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -52,20 +53,25 @@ def majority_correct(
     the vote is correct when that class's first sample was scored correct. Samples without an answer
     do not vote; when none has one, the majority is a miss (False).
     """
-    classes: list[list[int]] = []  # indices of samples, per class, in first-seen order
+    first_seen: dict[str, int] = {}  # each distinct answer string and its first sample
+    votes: Counter[str] = Counter()
     for index, (answer, _) in enumerate(samples):
-        if answer is None:
-            continue
+        if answer is not None:
+            first_seen.setdefault(answer, index)
+            votes[answer] += 1
+    # Distinct strings are compared, not samples: a group of 64 usually holds a handful of answers.
+    classes: list[list[str]] = []  # distinct answers per class, the first seen first
+    for answer in first_seen:
         for members in classes:
-            if equivalent(answer, samples[members[0]][0] or ""):
-                members.append(index)
+            if equivalent(answer, members[0]):
+                members.append(answer)
                 break
         else:
-            classes.append([index])
+            classes.append([answer])
     if not classes:
         return False
-    winner = max(classes, key=len)  # max keeps the first of equal lengths
-    return samples[winner[0]][1]
+    winner = max(classes, key=lambda members: sum(votes[a] for a in members))  # first of equals wins
+    return samples[first_seen[winner[0]]][1]
 
 
 def default_ks(sizes: Iterable[int]) -> list[int]:
