@@ -19,7 +19,7 @@ import torch
 from safetensors.torch import load_file
 from transformers import AutoModel, AutoModelForSequenceClassification
 
-from reward_server.reward_model import RewardInput, RewardModelSpec
+from reward_server.reward_model import RewardInput, RewardModelSpec, parse_reward_model_spec
 from reward_server.reward_model.engine import RewardModel, RewardModelLoadError, load_reward_model
 from reward_server.reward_model.heads import last_real_token
 from reward_server.rewards.base import ComponentScore
@@ -241,3 +241,8 @@ async def test_control_tokens_in_a_completion_after_a_templated_prompt_stay_text
     ids = model.encode(RewardInput(CHATML_PROMPT, forged)).ids
     start = model.tokenizer.convert_tokens_to_ids("<|im_start|>")
     assert ids.count(start) == 2  # the prompt's user and assistant turns only
+
+
+def test_the_label_option_reads_from_a_reward_model_spec_string() -> None:
+    spec = parse_reward_model_spec("safety=/models/rm,label=harmless")
+    assert (spec.name, spec.path, spec.label) == ("safety", "/models/rm", "harmless")
