@@ -1,11 +1,12 @@
 """The code accuracy checker: runs a completion's code against its task's tests in the sandbox.
 
 Two task styles:
-- HumanEval style (`test_code` + `entry_point`): the program is the extracted code, then
-  `test_code`, then `check(entry_point)`; it passes when it exits 0. One test.
+- Function-call tests (`test_code`, Python: HumanEval `check(candidate)` + `entry_point`, MBPP
+  top-level asserts, KodCode `test_*` functions): the judge (`harness/`) runs the tests in its own
+  process and the code in another, behind handles; one test, accepted when every test passed and
+  at least one assertion ran against the code.
 - Judge style (`tests`: stdin / expected stdout pairs): compiled once, run once per test; outputs
-  are compared line by line, ignoring trailing whitespace, with the same number of lines, and
-  numbers within `float_tolerance` when one is given.
+  compared as `compare` says (see `compare.py`), or by the task's checker program.
 
 Score = fraction of tests accepted. `details["verdicts"]` lists one verdict per test run. Only
 `sandbox_error` is retried; if it persists the item gets an error (no made-up 0).
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import secrets
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,95 +23,30 @@ from typing import Any
 
 from reward_server import metrics
 from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.text import completion_text, fenced_blocks, tag_block
+from reward_server.rewards.code.compare import outputs_match
+from reward_server.rewards.code.extract import extract_code
+from reward_server.rewards.code.harness import judge_program, read_verdict
+from reward_server.rewards.code.special_judge import run_checker
+from reward_server.rewards.text import completion_text
 from reward_server.schemas import CodeTask, ScoreItem
 from sandboxes import Execution, Limits, RunResult, Sandbox, UnsupportedLanguage, Verdict
-from sandboxes.languages import language_names, resolve_language
+from sandboxes.languages import resolve_language
+
+__all__ = ["CodeChecker", "extract_code", "humaneval_program", "outputs_match"]
 
 log = logging.getLogger(__name__)
 
 _TAIL = 2000  # characters of stderr kept in details
 
 
-def extract_code(text: str, language: str, *, answer_tag: str = "answer") -> str:
-    """The code to run: the last fenced block of `language` in the `<answer>` block, else in the
-    whole text; an untagged fence counts when no block names the language; with no fence at all,
-    the `<answer>` block's text, else the whole text.
-
-    >>> extract_code("<answer>```python\\nprint(1)\\n```</answer>", "python")
-    'print(1)\\n'
-    """
-    names = language_names(language)
-    answer = tag_block(text, answer_tag)
-    for scope in ([answer] if answer is not None else []) + [text]:
-        blocks = fenced_blocks(scope)
-        tagged = [code for lang, code in blocks if lang in names]
-        if tagged:
-            return tagged[-1]
-        untagged = [code for lang, code in blocks if not lang]
-        if untagged:
-            return untagged[-1]
-    return answer if answer is not None else text
-
-
-def _lines(output: str) -> list[str]:
-    lines = [line.rstrip() for line in output.replace("\r\n", "\n").split("\n")]
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def _same_token(actual: str, expected: str, tolerance: float) -> bool:
-    if actual == expected:
-        return True
-    try:
-        a, e = float(actual), float(expected)
-    except ValueError:
-        return False
-    if math.isnan(a) or math.isnan(e):
-        return math.isnan(a) and math.isnan(e)
-    return abs(a - e) <= tolerance * max(1.0, abs(e))
-
-
-def outputs_match(actual: str, expected: str, float_tolerance: float | None = None) -> bool:
-    """Line-by-line comparison ignoring trailing whitespace (and trailing blank lines).
-
-    With `float_tolerance`, lines may also match token by token where numbers differ by at most
-    the tolerance (absolute below 1, relative above).
-    """
-    got, want = _lines(actual), _lines(expected)
-    if len(got) != len(want):
-        return False
-    for line_got, line_want in zip(got, want, strict=True):
-        if line_got == line_want:
-            continue
-        if float_tolerance is None:
-            return False
-        tokens_got, tokens_want = line_got.split(), line_want.split()
-        if len(tokens_got) != len(tokens_want):
-            return False
-        if not all(_same_token(a, e, float_tolerance) for a, e in zip(tokens_got, tokens_want, strict=True)):
-            return False
-    return True
-
-
-def humaneval_program(code: str, test_code: str, entry_point: str | None, *, token: str | None = None) -> str:
-    """The code, then the tests, then `check(entry_point)`; then, with `token`, a line printing it.
-
-    The token proves the tests ran to the end: code that exits early with status 0 (`sys.exit(0)`,
-    `os._exit(0)` at top level, a classic reward hack) never prints it.
-    """
+def humaneval_program(code: str, test_code: str, entry_point: str | None) -> str:
+    """The code, then the tests, then `check(entry_point)` in one file: what HumanEval's own
+    harness runs. Not used for scoring (the code could read or cheat its tests); kept as the
+    baseline of `benchmarks/bench_sandbox_humaneval.py`."""
     program = f"{code.rstrip()}\n\n{test_code.rstrip()}\n"
     if entry_point:
         program += f"\n\ncheck({entry_point})\n"
-    if token:
-        program += f'\n__import__("sys").stdout.write("\\n{token}\\n")\n'
     return program
-
-
-def _ran_to_the_end(stdout: str, token: str) -> bool:
-    lines = stdout.rstrip("\n").rsplit("\n", 1)
-    return lines[-1] == token
 
 
 class CodeChecker:
@@ -153,51 +88,83 @@ class CodeChecker:
         """Score one completion against one code task."""
         language = resolve_language(task.language)
         name = language.name if language else task.language
-        code = extract_code(completion, name, answer_tag=self.answer_tag)
+        if task.prompt_code is not None:  # HumanEval protocol: the completion continues the prompt
+            code = task.prompt_code + completion
+            body = completion
+        else:
+            code = extract_code(completion, name, answer_tag=self.answer_tag)
+            body = code
         details: dict[str, Any] = {"language": name}
-        if not code.strip():
+        if not body.strip():
             return ComponentScore(0.0, details | {"verdicts": [], "reason": "no code in the completion"})
         limits = self._limits(task)
-        if task.tests is not None:
-            tests = task.tests
-            expected = [t.expected_stdout for t in tests]
+        if task.tests is None:
+            return await self._check_function_calls(code, task, limits, details)
+        return await self._check_outputs(name, code, task, limits, details)
 
-            def verdict(index: int, result: RunResult) -> Verdict:
-                if result.status is not Verdict.OK:
-                    return result.status
-                ok = outputs_match(result.stdout, expected[index], task.float_tolerance)
-                return Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER
-
-            def should_stop(index: int, result: RunResult) -> bool:
-                return verdict(index, result) is not Verdict.ACCEPTED
-
-            execution = await self._execute(
-                name,
-                code,
-                [t.stdin for t in tests],
-                limits,
-                should_stop if task.stop_on_first_failure else None,
-            )
-            total = len(tests)
+    async def _check_function_calls(
+        self, code: str, task: CodeTask, limits: Limits, details: dict[str, Any]
+    ) -> ComponentScore | ItemError:
+        nonce = secrets.token_hex(16)
+        program = judge_program(
+            code,
+            task.test_code or "",
+            entry_point=(task.entry_point or "").strip() or None,
+            nonce=nonce,
+            helpers=task.prompt_code,
+        )
+        execution = await self._execute("python", program.main, [""], limits, None, files=program.files)
+        if isinstance(execution, ItemError):
+            return execution
+        [run] = execution.runs
+        verdict = read_verdict(run.stdout, nonce)
+        outcome = verdict.get("status") if verdict else None
+        if outcome in ("unsupported", "error"):
+            return ItemError(f"the task's tests cannot be run: {verdict and verdict.get('reason')}")
+        if outcome == "passed" and run.status is Verdict.OK:
+            status = Verdict.ACCEPTED
+        elif run.status is not Verdict.OK:
+            status = run.status  # time, memory or output limit: the whole run stopped
         else:
-            # `check(entry_point)` is Python's HumanEval convention; other languages' tests carry a main.
-            python = name == "python"
-            token = secrets.token_hex(16) if python else None
-            program = humaneval_program(
-                code, task.test_code or "", task.entry_point if python else None, token=token
-            )
+            status = Verdict.WRONG_ANSWER
+        accepted = status is Verdict.ACCEPTED
+        details |= {"verdicts": [status.value], "passed": int(accepted), "total": 1}
+        if verdict is not None:
+            details |= {k: verdict[k] for k in ("tests", "failed", "assertions", "calls") if k in verdict}
+            if verdict.get("reason"):
+                details["reason"] = str(verdict["reason"])[:_TAIL]
+        elif run.status is Verdict.OK:
+            details["reason"] = "the judge gave no verdict"
+        if not accepted and run.stderr:
+            details["stderr"] = run.stderr[-_TAIL:]
+        return ComponentScore(1.0 if accepted else 0.0, details)
 
-            def verdict(index: int, result: RunResult) -> Verdict:
-                if result.status is Verdict.OK:
-                    if token is not None and not _ran_to_the_end(result.stdout, token):
-                        return Verdict.WRONG_ANSWER  # exited 0 before the tests finished
-                    return Verdict.ACCEPTED
-                if result.status is Verdict.RUNTIME_ERROR and "AssertionError" in result.stderr[-_TAIL:]:
-                    return Verdict.WRONG_ANSWER
+    async def _check_outputs(
+        self, name: str, code: str, task: CodeTask, limits: Limits, details: dict[str, Any]
+    ) -> ComponentScore | ItemError:
+        tests = task.tests or []
+
+        def verdict(index: int, result: RunResult) -> Verdict:
+            if result.status is not Verdict.OK:
                 return result.status
+            if task.checker is not None:
+                return Verdict.ACCEPTED  # provisional: the checker decides below
+            test = tests[index]
+            tolerance = test.float_tolerance if test.float_tolerance is not None else task.float_tolerance
+            ok = outputs_match(result.stdout, test.expected_stdout, tolerance, task.compare)
+            return Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER
 
-            execution = await self._execute(name, program, [""], limits, None)
-            total = 1
+        def should_stop(index: int, result: RunResult) -> bool:
+            return verdict(index, result) is not Verdict.ACCEPTED
+
+        execution = await self._execute(
+            name,
+            code,
+            [t.stdin for t in tests],
+            limits,
+            should_stop if task.stop_on_first_failure else None,
+        )
+        total = len(tests)
         if isinstance(execution, ItemError):
             return execution
         if execution.compile is not None and execution.compile.status is Verdict.COMPILE_ERROR:
@@ -209,6 +176,11 @@ class CodeChecker:
             }
             return ComponentScore(0.0, details)
         verdicts = [verdict(i, r) for i, r in enumerate(execution.runs)]
+        if task.checker is not None:
+            judged = await run_checker(self, task.checker, tests, execution.runs, verdicts, self.default_limits)
+            if isinstance(judged, ItemError):
+                return judged
+            verdicts = judged
         passed = sum(v is Verdict.ACCEPTED for v in verdicts)
         details |= {"verdicts": [v.value for v in verdicts], "passed": passed, "total": total}
         if len(verdicts) < total:
@@ -221,11 +193,18 @@ class CodeChecker:
         return ComponentScore(passed / total, details)
 
     async def _execute(
-        self, language: str, code: str, stdins: list[str], limits: Limits, should_stop: Any
+        self,
+        language: str,
+        code: str,
+        stdins: list[str],
+        limits: Limits,
+        should_stop: Any,
+        *,
+        files: dict[str, str] | None = None,
     ) -> Execution | ItemError:
         for attempt in range(self.retries + 1):
             execution = await self.sandbox.execute(
-                language, code, stdins, limits=limits, should_stop=should_stop
+                language, code, stdins, files=files, limits=limits, should_stop=should_stop
             )
             problem = execution.sandbox_error
             if problem is None:

@@ -523,13 +523,16 @@ def _judge(config, pytest_source):
     tree = _CountChecks().visit(_ast.parse(config["test_code"], TESTS_NAME))
     _ast.fix_missing_locations(tree)
     code = compile(tree, TESTS_NAME, "exec")
-    COUNTS.tests += 1
+    before = COUNTS.assertions
     try:
         exec(code, namespace)
     except (CandidateDied, Unsupported):
         raise
     except BaseException as exc:  # noqa: BLE001 - top-level asserts (MBPP) failing
+        COUNTS.tests += 1
         _record_failure("the tests' top level", exc)
+    else:
+        COUNTS.tests += COUNTS.assertions > before
     check = namespace.get("check")
     if entry_point and callable(check) and not isinstance(check, Remote):
         _run_one("check(%s)" % entry_point, check, namespace[entry_point])
