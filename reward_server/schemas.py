@@ -139,7 +139,8 @@ def _check_test_code(test_code: str, entry_point: str | None, language: str) -> 
     except SyntaxError as exc:
         raise ValueError(f"test_code is not valid Python: {exc.msg} (line {exc.lineno})") from None
     defines_check = any(
-        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "check" for node in tree.body
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "check"
+        for node in tree.body
     )
     if defines_check and not (entry_point or "").strip():
         raise ValueError("entry_point: test_code defines check(candidate); name the function to pass to it")

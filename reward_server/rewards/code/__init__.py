@@ -177,7 +177,9 @@ class CodeChecker:
             return ComponentScore(0.0, details)
         verdicts = [verdict(i, r) for i, r in enumerate(execution.runs)]
         if task.checker is not None:
-            judged = await run_checker(self, task.checker, tests, execution.runs, verdicts, self.default_limits)
+            judged = await run_checker(
+                self, task.checker, tests, execution.runs, verdicts, self.default_limits
+            )
             if isinstance(judged, ItemError):
                 return judged
             verdicts = judged

@@ -76,6 +76,8 @@ def outputs_match(
     for line_got, line_want in zip(got, want, strict=True):
         if line_got == line_want:
             continue
-        if float_tolerance is None or not _same_tokens(line_got.split(), line_want.split(), float_tolerance, False):
+        if float_tolerance is None or not _same_tokens(
+            line_got.split(), line_want.split(), float_tolerance, False
+        ):
             return False
     return True

@@ -65,7 +65,7 @@ def _exception(exc, objects):
     try:
         message = str(exc)
     except Exception:
-        message = "<unprintable %s>" % kind.__name__
+        message = f"<unprintable {kind.__name__}>"
     return {
         "type": kind.__name__,
         "class": objects.ref(kind),
@@ -120,7 +120,7 @@ def _answer(request, objects):
         return isinstance(other, type) and issubclass(other, target)
     if op == "dir":
         return [name for name in dir(target) if not name.startswith("__")]
-    raise ValueError("unknown request %r" % op)
+    raise ValueError(f"unknown request {op!r}")
 
 
 def _serve(module_name, source_file):

@@ -81,10 +81,10 @@ class Channel:
         try:
             answer = wire_receive(self.answers_fd)  # noqa: F821 - wire.py is prepended
         except (EOFError, OSError, ValueError, WireError) as exc:  # noqa: F821
-            COUNTS.died = "the code under test exited or crashed during %s (%s)" % (what, exc)
+            COUNTS.died = f"the code under test exited or crashed during {what} ({exc})"
             raise CandidateDied(COUNTS.died) from None
         if type(answer) is not dict:
-            COUNTS.died = "the code under test broke the protocol during %s" % what
+            COUNTS.died = f"the code under test broke the protocol during {what}"
             raise CandidateDied(COUNTS.died)
         out = answer.get("out")
         if type(out) is str and out:
@@ -100,7 +100,7 @@ class Channel:
         try:
             wire_send(self.requests_fd, message)  # noqa: F821
         except OSError as exc:
-            COUNTS.died = "the code under test is gone (%s)" % exc
+            COUNTS.died = f"the code under test is gone ({exc})"
             raise CandidateDied(COUNTS.died) from None
         answer = self.receive(op)
         if answer.get("ok") is True:
@@ -111,7 +111,7 @@ class Channel:
         try:
             return wire_decode(value, self.handle)  # noqa: F821
         except WireError as exc:  # noqa: F821
-            COUNTS.died = "the code under test sent a malformed value (%s)" % exc
+            COUNTS.died = f"the code under test sent a malformed value ({exc})"
             raise CandidateDied(COUNTS.died) from None
 
     def handle(self, number, kind, type_name):
@@ -147,7 +147,7 @@ class Channel:
             try:
                 exc = builtin(message) if message else builtin()
             except Exception:
-                exc = RuntimeError("%s: %s" % (name, message))
+                exc = RuntimeError(f"{name}: {message}")
         else:
             ref = info.get("class")
             number = ref[1] if type(ref) is list and len(ref) == 4 and type(ref[1]) is int else -1
@@ -166,8 +166,8 @@ def _ref_of(value):
     if type(number) is int:
         return ["R", number, "exception", ""]
     COUNTS.unsupported = (
-        "the tests pass a %s to the code under test; only plain data and the code's own objects "
-        "can cross to it" % type(value).__name__
+        f"the tests pass a {type(value).__name__} to the code under test; only plain data and "
+        "the code's own objects can cross to it"
     )
     raise Unsupported(COUNTS.unsupported)
 
@@ -176,7 +176,7 @@ def _encode(value):
     try:
         return wire_encode(value, _ref_of)  # noqa: F821
     except WireError as exc:  # noqa: F821
-        COUNTS.unsupported = "the tests pass a value that cannot cross: %s" % exc
+        COUNTS.unsupported = f"the tests pass a value that cannot cross: {exc}"
         raise Unsupported(COUNTS.unsupported) from None
 
 
@@ -236,7 +236,7 @@ class Remote:
 
     def __repr__(self):
         value = _remote("repr", self)
-        return value if type(value) is str else "<%s>" % object.__getattribute__(self, "_type_name")
+        return value if type(value) is str else "<{}>".format(object.__getattribute__(self, "_type_name"))
 
     def __iter__(self):
         iterator = _remote("iter", self)
@@ -253,9 +253,9 @@ class Remote:
         return _remote("contains", self, value=_encode(value)) is True
 
     def __eq__(self, other):
-        return isinstance(other, Remote) and object.__getattribute__(other, "_ref") == object.__getattribute__(
-            self, "_ref"
-        )
+        return isinstance(other, Remote) and object.__getattribute__(
+            other, "_ref"
+        ) == object.__getattribute__(self, "_ref")
 
     def __ne__(self, other):
         return not self.__eq__(other)
@@ -312,9 +312,9 @@ def _record_failure(name, exc):
             if tb.tb_frame.f_code.co_filename == TESTS_NAME:
                 line = tb.tb_lineno
             tb = tb.tb_next
-        text = "%s: %s" % (type(exc).__name__, str(exc)[:300])
-        where = " (line %d of the tests)" % line if line else ""
-        COUNTS.failures.append("%s%s: %s" % (name, where, text))
+        text = f"{type(exc).__name__}: {str(exc)[:300]}"
+        where = f" (line {line} of the tests)" if line else ""
+        COUNTS.failures.append(f"{name}{where}: {text}")
 
 
 def _run_one(name, function, *args):
@@ -353,7 +353,7 @@ def _builtin_fixture(name):
         import pathlib
 
         return pathlib.Path(_tempfile.mkdtemp(prefix="judge-"))
-    COUNTS.unsupported = "the tests use the pytest fixture %r, which the judge does not provide" % name
+    COUNTS.unsupported = f"the tests use the pytest fixture {name!r}, which the judge does not provide"
     raise Unsupported(COUNTS.unsupported)
 
 
@@ -362,7 +362,9 @@ def _fixture_value(name, namespace, cleanups, cache):
         return cache[name]
     function = namespace.get(name)
     if callable(function) and isinstance(getattr(function, "judge_fixture", None), dict):
-        args = [_fixture_value(p, namespace, cleanups, cache) for p in _inspect.signature(function).parameters]
+        args = [
+            _fixture_value(p, namespace, cleanups, cache) for p in _inspect.signature(function).parameters
+        ]
         value = function(*args)
         if _inspect.isgenerator(value):
             generator = value
@@ -394,7 +396,7 @@ def _parameter_sets(function):
                 row = row.values
             if len(names) == 1:
                 row = (row,)
-            rows.append(dict(zip(names, row)))
+            rows.append(dict(zip(names, row, strict=False)))
         sets = [{**a, **b} for a, b in _itertools.product(sets, rows)]
     return sets
 
@@ -408,6 +410,8 @@ def _run_pytest_function(name, function, namespace, owner=None):
             if owner is not None and parameters and parameters[0] == "self":
                 parameters = parameters[1:]
             args = [_fixture_value(p, namespace, cleanups, cache) for p in parameters]
+            if owner is not None:
+                args.insert(0, owner)
             try:
                 function(*args)
             finally:
@@ -435,14 +439,14 @@ def _run_collected(namespace):
                     for _, text in result.failures + result.errors:
                         COUNTS.failed += 1
                         if len(COUNTS.failures) < 3:
-                            COUNTS.failures.append("%s.%s: %s" % (name, method, text[-300:]))
+                            COUNTS.failures.append(f"{name}.{method}: {text[-300:]}")
                 continue
             for method_name in [m for m in dir(value) if m.startswith("test")]:
                 instance = value()
                 method = getattr(instance, method_name)
                 if hasattr(instance, "setup_method"):
                     instance.setup_method(method)
-                _run_pytest_function("%s.%s" % (name, method_name), method.__func__, namespace, owner=instance)
+                _run_pytest_function(f"{name}.{method_name}", method.__func__, namespace, owner=instance)
 
 
 def _count_unittest_asserts():
@@ -494,8 +498,13 @@ def _judge(config, pytest_source):
     loaded = CHANNEL.receive("import")
     if loaded.get("ok") is not True:
         info = loaded.get("exc") if type(loaded.get("exc")) is dict else {}
-        return {"status": "failed", "reason": "the code raised while being imported: %s: %s"
-                % (info.get("type"), str(info.get("message"))[:300]), "stderr": str(info.get("traceback"))}
+        return {
+            "status": "failed",
+            "reason": "the code raised while being imported: {}: {}".format(
+                info.get("type"), str(info.get("message"))[:300]
+            ),
+            "stderr": str(info.get("traceback")),
+        }
     module = CandidateModule(module_name)
     _sys.modules[module_name] = module
     namespace = {"__name__": "__tests__", "__builtins__": _builtins, "__judge_assertion__": _count_assertion}
@@ -518,7 +527,7 @@ def _judge(config, pytest_source):
             if not name.startswith("__") and name != entry_point and name in namespace:
                 namespace[name] = value
     if entry_point and entry_point not in namespace:
-        return {"status": "failed", "reason": "the code defines no %s" % entry_point}
+        return {"status": "failed", "reason": f"the code defines no {entry_point}"}
 
     tree = _CountChecks().visit(_ast.parse(config["test_code"], TESTS_NAME))
     _ast.fix_missing_locations(tree)
@@ -535,9 +544,12 @@ def _judge(config, pytest_source):
         COUNTS.tests += COUNTS.assertions > before
     check = namespace.get("check")
     if entry_point and callable(check) and not isinstance(check, Remote):
-        _run_one("check(%s)" % entry_point, check, namespace[entry_point])
+        _run_one(f"check({entry_point})", check, namespace[entry_point])
     elif callable(check) and not isinstance(check, Remote):
-        return {"status": "unsupported", "reason": "the tests define check(candidate) but the task gives no entry_point"}
+        return {
+            "status": "unsupported",
+            "reason": "the tests define check(candidate) but the task gives no entry_point",
+        }
     _run_collected(namespace)
     return None
 
@@ -551,7 +563,10 @@ def main():
         with open(PYTEST_SHIM, encoding="utf-8") as f:
             pytest_source = f.read()
     except Exception as exc:  # noqa: BLE001
-        _os.write(real_stdout, ("\n" + _json.dumps({"status": "error", "reason": "judge set-up failed: %s" % exc})).encode())
+        _os.write(
+            real_stdout,
+            ("\n" + _json.dumps({"status": "error", "reason": f"judge set-up failed: {exc}"})).encode(),
+        )
         return 0
     cwd = _os.path.realpath(_os.getcwd())
     _sys.path[:] = [p for p in _sys.path if p and not _os.path.realpath(p).startswith(cwd)]

@@ -39,7 +39,7 @@ class ExceptionInfo:
 
     def match(self, pattern):
         if not _re.search(pattern, str(self.value)):
-            raise AssertionError("pattern %r not found in %r" % (pattern, str(self.value)))
+            raise AssertionError(f"pattern {pattern!r} not found in {str(self.value)!r}")
         return True
 
     def errisinstance(self, kinds):
@@ -57,7 +57,7 @@ class _Raises:
 
     def __exit__(self, kind, value, tb):
         if kind is None:
-            raise Failed("DID NOT RAISE %r" % (self.expected,))
+            raise Failed(f"DID NOT RAISE {self.expected!r}")
         if not issubclass(kind, self.expected):
             return False
         self.info.type, self.info.value, self.info.tb = kind, value, tb
@@ -84,14 +84,14 @@ class ApproxBase:
         self.nan_ok = nan_ok
 
     def __repr__(self):
-        return "approx(%r)" % (self.expected,)
+        return f"approx({self.expected!r})"
 
     def _close(self, actual, expected):
         if isinstance(expected, (list, tuple)):
             return (
                 isinstance(actual, (list, tuple))
                 and len(actual) == len(expected)
-                and all(self._close(a, e) for a, e in zip(actual, expected))
+                and all(self._close(a, e) for a, e in zip(actual, expected, strict=True))
             )
         if isinstance(expected, dict):
             return (
@@ -120,7 +120,7 @@ class ApproxBase:
     def __ne__(self, actual):
         return not self.__eq__(actual)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as pytest.approx is
 
 
 builtins_abs = abs

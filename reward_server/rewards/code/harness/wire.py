@@ -26,7 +26,7 @@ class WireError(Exception):
 def wire_send(fd, message):
     data = _wire_json.dumps(message, separators=(",", ":"), allow_nan=True).encode("utf-8", "surrogatepass")
     if len(data) > WIRE_MAX_BYTES:
-        raise WireError("message of %d bytes is over the %d byte limit" % (len(data), WIRE_MAX_BYTES))
+        raise WireError(f"message of {len(data)} bytes is over the {WIRE_MAX_BYTES} byte limit")
     payload = _wire_struct.pack(">I", len(data)) + data
     view = memoryview(payload)
     while view:
@@ -48,7 +48,7 @@ def _read_exact(fd, size):
 def wire_receive(fd):
     (size,) = _wire_struct.unpack(">I", _read_exact(fd, 4))
     if size > WIRE_MAX_BYTES:
-        raise WireError("message of %d bytes is over the %d byte limit" % (size, WIRE_MAX_BYTES))
+        raise WireError(f"message of {size} bytes is over the {WIRE_MAX_BYTES} byte limit")
     return _wire_json.loads(_read_exact(fd, size).decode("utf-8", "surrogatepass"))
 
 
@@ -59,7 +59,7 @@ def wire_decode(value, make_handle, depth=0):
     if value is None or kind is bool or kind is int or kind is float or kind is str:
         return value
     if depth > WIRE_MAX_DEPTH:
-        raise WireError("value nested deeper than %d levels" % WIRE_MAX_DEPTH)
+        raise WireError(f"value nested deeper than {WIRE_MAX_DEPTH} levels")
     if kind is not list or not value or type(value[0]) is not str:
         raise WireError("malformed value on the wire")
     tag = value[0]
@@ -75,7 +75,9 @@ def wire_decode(value, make_handle, depth=0):
         for pair in value[1]:
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed dict on the wire")
-            result[wire_decode(pair[0], make_handle, depth + 1)] = wire_decode(pair[1], make_handle, depth + 1)
+            result[wire_decode(pair[0], make_handle, depth + 1)] = wire_decode(
+                pair[1], make_handle, depth + 1
+            )
         return result
     if tag == "B" and len(value) == 2 and type(value[1]) is str:
         return _wire_b64.b64decode(value[1])
@@ -106,14 +108,15 @@ def _plain_base(value):
 
 
 def wire_encode(value, make_ref, depth=0):
-    """The wire form of `value` (the judge's trust never rests on this side: a candidate may
-    send any plain data it likes, which is no more than returning it). Plain data (and subclasses of plain types, by their plain content:
-    a namedtuple crosses as a tuple, an IntEnum as an int) crosses by value; `make_ref(value)` is
-    asked for anything else and returns the wire form of a handle, or raises WireError."""
+    """The wire form of `value`. Plain data (and subclasses of plain types, by their plain
+    content: a namedtuple crosses as a tuple, an IntEnum as an int) crosses by value;
+    `make_ref(value)` is asked for anything else and returns the wire form of a handle, or raises
+    WireError. The judge's trust never rests on this side: a candidate may send any plain data it
+    likes, which is no more than returning it."""
     if value is None or value is True or value is False:
         return value
     if depth > WIRE_MAX_DEPTH:
-        raise WireError("value nested deeper than %d levels" % WIRE_MAX_DEPTH)
+        raise WireError(f"value nested deeper than {WIRE_MAX_DEPTH} levels")
     base = _plain_base(value)
     if base is None:
         numeric = _numeric(value)
@@ -131,7 +134,13 @@ def wire_encode(value, make_ref, depth=0):
     if base is complex:
         return ["C", complex.real.__get__(value), complex.imag.__get__(value)]
     if base is dict:
-        return ["D", [[wire_encode(k, make_ref, depth + 1), wire_encode(v, make_ref, depth + 1)] for k, v in dict.items(value)]]
+        return [
+            "D",
+            [
+                [wire_encode(k, make_ref, depth + 1), wire_encode(v, make_ref, depth + 1)]
+                for k, v in dict.items(value)
+            ],
+        ]
     tag = {list: "L", tuple: "T", set: "S", frozenset: "F"}[base]
     return [tag, [wire_encode(item, make_ref, depth + 1) for item in base.__iter__(value)]]
 
@@ -155,4 +164,4 @@ def _numeric(value):
 
 
 def _no_ref(value):
-    raise WireError("a value of type %s cannot cross" % type(value).__name__)
+    raise WireError(f"a value of type {type(value).__name__} cannot cross")
