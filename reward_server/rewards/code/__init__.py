@@ -28,6 +28,7 @@ from reward_server.rewards.code.extract import extract_code
 from reward_server.rewards.code.harness import judge_program, read_verdict
 from reward_server.rewards.code.special_judge import run_checker
 from reward_server.rewards.text import completion_text
+from reward_server.sandbox_gate import SandboxGate
 from reward_server.schemas import CodeTask, ScoreItem
 from sandboxes import Execution, Limits, RunResult, Sandbox, UnsupportedLanguage, Verdict
 from sandboxes.languages import resolve_language
@@ -54,7 +55,7 @@ class CodeChecker:
 
     def __init__(
         self,
-        sandbox: Sandbox,
+        sandbox: Sandbox | SandboxGate,
         *,
         default_limits: Limits | None = None,
         answer_tag: str = "answer",
