@@ -12,6 +12,7 @@ C/C++ checkers must declare `int main(int argc, char* argv[])`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reward_server.rewards.base import ItemError
@@ -24,10 +25,17 @@ if TYPE_CHECKING:
 
 __all__ = ["run_checker"]
 
-_PYTHON_WRAPPER = """import runpy, sys
+# A Python checker that raises (or does not even compile) has failed: exit 3, not 1 (a rejection).
+_PYTHON_WRAPPER = """import runpy, sys, traceback
 index = int(sys.stdin.readline())
 sys.argv = ["checker", f"in{index}.txt", f"out{index}.txt", f"ans{index}.txt"]
-runpy.run_path("checker.py", run_name="__main__")
+try:
+    runpy.run_path("checker.py", run_name="__main__")
+except SystemExit:
+    raise
+except BaseException:
+    traceback.print_exc()
+    sys.exit(3)
 """
 
 _C_WRAPPER = """#define main reward_checker_main
@@ -48,6 +56,7 @@ int main(void) {{
 """
 
 _REJECT = {1: "wrong answer", 2: "presentation error"}
+_CHECKER_COMPILE_S = 120.0
 
 
 async def run_checker(
@@ -77,11 +86,17 @@ async def run_checker(
         ext = "c" if lang.name == "c" else "cpp"
         files[f"checker.{ext}"] = checker.code
         main = _C_WRAPPER.format(ext=ext)
+    # testlib.h takes long to compile (tens of seconds on a loaded machine): give checkers room.
+    limits = replace(limits, compile_time_limit_s=max(limits.compile_time_limit_s, _CHECKER_COMPILE_S))
     execution = await owner._execute(lang.name, main, [f"{i}\n" for i in judged], limits, None, files=files)
     if isinstance(execution, ItemError):
         return execution
     if execution.compile is not None and execution.compile.status is not Verdict.OK:
-        return ItemError(f"the task's checker does not compile: {execution.compile.stderr[-500:]}")
+        compiled = execution.compile
+        return ItemError(
+            f"the task's checker does not compile ({compiled.status.value}, exit status "
+            f"{compiled.exit_code}, {compiled.wall_time_s:.1f} s): {compiled.stderr[-500:]}"
+        )
     final = list(verdicts)
     for i, result in zip(judged, execution.runs, strict=True):
         code = result.exit_code

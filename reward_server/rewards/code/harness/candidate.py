@@ -8,7 +8,6 @@
 
 import io as _io
 import sys as _sys
-import traceback as _traceback
 import types as _types
 
 _REQUESTS, _ANSWERS = 3, 4
@@ -60,6 +59,8 @@ def _builtin_bases(kind):
 
 
 def _exception(exc, objects):
+    import traceback as _traceback
+
     kind = type(exc)
     builtin_bases = _builtin_bases(kind)
     try:

@@ -14,14 +14,12 @@ import ast as _ast
 import builtins as _builtins
 import contextlib as _contextlib
 import importlib as _importlib
-import inspect as _inspect
 import io as _io
 import itertools as _itertools
 import json as _json
 import os as _os
 import signal as _signal
 import sys as _sys
-import tempfile as _tempfile
 import types as _types
 
 TESTS_FILE = "judge_tests.json"
@@ -351,10 +349,16 @@ def _builtin_fixture(name):
         return _CaptureFixture()
     if name in ("tmp_path", "tmpdir"):
         import pathlib
+        import tempfile
 
-        return pathlib.Path(_tempfile.mkdtemp(prefix="judge-"))
+        return pathlib.Path(tempfile.mkdtemp(prefix="judge-"))
     COUNTS.unsupported = f"the tests use the pytest fixture {name!r}, which the judge does not provide"
     raise Unsupported(COUNTS.unsupported)
+
+
+def _parameters(function):
+    code = function.__code__
+    return list(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
 
 
 def _fixture_value(name, namespace, cleanups, cache):
@@ -362,11 +366,9 @@ def _fixture_value(name, namespace, cleanups, cache):
         return cache[name]
     function = namespace.get(name)
     if callable(function) and isinstance(getattr(function, "judge_fixture", None), dict):
-        args = [
-            _fixture_value(p, namespace, cleanups, cache) for p in _inspect.signature(function).parameters
-        ]
+        args = [_fixture_value(p, namespace, cleanups, cache) for p in _parameters(function)]
         value = function(*args)
-        if _inspect.isgenerator(value):
+        if isinstance(value, _types.GeneratorType):
             generator = value
             value = next(generator)
             cleanups.append(generator)
@@ -406,7 +408,7 @@ def _run_pytest_function(name, function, namespace, owner=None):
         cleanups, cache = [], dict(params)
 
         def call(params=params, cleanups=cleanups, cache=cache):
-            parameters = list(_inspect.signature(function).parameters)
+            parameters = _parameters(function)
             if owner is not None and parameters and parameters[0] == "self":
                 parameters = parameters[1:]
             args = [_fixture_value(p, namespace, cleanups, cache) for p in parameters]
@@ -493,7 +495,8 @@ def _judge(config, pytest_source):
     exec(compile(pytest_source, "pytest", "exec"), _PYTEST.__dict__)
     _PYTEST._count_assertion = _count_assertion
     _sys.modules["pytest"] = _PYTEST
-    _count_unittest_asserts()
+    if "unittest" in config["test_code"]:  # importing unittest costs tens of milliseconds
+        _count_unittest_asserts()
 
     loaded = CHANNEL.receive("import")
     if loaded.get("ok") is not True:
@@ -522,7 +525,10 @@ def _judge(config, pytest_source):
             namespace[pair[0]] = value
     if trusted:  # the task's own helper functions (a HumanEval prompt) run here, not the candidate's
         helpers = {"__name__": "__helpers__", "__builtins__": _builtins}
-        exec(compile(trusted, "<prompt>", "exec"), helpers)
+        try:
+            exec(compile(trusted, "<prompt>", "exec"), helpers)
+        except Exception:  # noqa: BLE001 - a prompt that is not a module of its own: no helpers
+            helpers = {}
         for name, value in helpers.items():
             if not name.startswith("__") and name != entry_point and name in namespace:
                 namespace[name] = value

@@ -10,7 +10,6 @@
 # scope, plain or generator), `fail`, `skip`.
 
 import math as _math
-import re as _re
 
 _count_assertion = None  # set by the judge: called once for each check that passed
 
@@ -38,6 +37,8 @@ class ExceptionInfo:
         self.tb = None
 
     def match(self, pattern):
+        import re as _re
+
         if not _re.search(pattern, str(self.value)):
             raise AssertionError(f"pattern {pattern!r} not found in {str(self.value)!r}")
         return True

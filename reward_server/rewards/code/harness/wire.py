@@ -10,7 +10,6 @@
 # The judge's decoder accepts exactly these shapes, so nothing the candidate sends can become an
 # object with behaviour of the candidate's choosing.
 
-import base64 as _wire_b64
 import json as _wire_json
 import os as _wire_os
 import struct as _wire_struct
@@ -80,7 +79,9 @@ def wire_decode(value, make_handle, depth=0):
             )
         return result
     if tag == "B" and len(value) == 2 and type(value[1]) is str:
-        return _wire_b64.b64decode(value[1])
+        import base64
+
+        return base64.b64decode(value[1])
     if tag == "C" and len(value) == 3 and all(type(v) in (int, float) for v in value[1:]):
         return complex(value[1], value[2])
     if tag == "Q" and len(value) == 3 and all(type(v) is int for v in value[1:]) and value[2] != 0:
@@ -130,7 +131,9 @@ def wire_encode(value, make_ref, depth=0):
     if base is str:
         return str.__str__(value)
     if base is bytes:
-        return ["B", _wire_b64.b64encode(bytes.__getitem__(value, slice(None))).decode()]
+        import base64
+
+        return ["B", base64.b64encode(bytes.__getitem__(value, slice(None))).decode()]
     if base is complex:
         return ["C", complex.real.__get__(value), complex.imag.__get__(value)]
     if base is dict:
