@@ -234,7 +234,7 @@ def test_humaneval_style_passes_and_fails(docker_client: TestClient) -> None:
     failed = score_code(docker_client, fenced("def add(a, b):\n    return a - b"), HUMANEVAL)
     assert failed["scores"]["accuracy"] == 0.0
     assert failed["details"]["accuracy"]["verdicts"] == ["wrong_answer"]
-    assert "AssertionError" in failed["details"]["accuracy"]["stderr"]
+    assert "AssertionError" in failed["details"]["accuracy"]["reason"]  # where the tests failed
     crashed = score_code(docker_client, fenced("def add(a, b):\n    return a +"), HUMANEVAL)
     assert crashed["details"]["accuracy"]["verdicts"] == ["runtime_error"]
 

@@ -38,6 +38,8 @@ __all__ = ["CodeChecker", "extract_code", "humaneval_program", "outputs_match"]
 log = logging.getLogger(__name__)
 
 _TAIL = 2000  # characters of stderr kept in details
+# A failed test that raised one of these is a wrong answer; any other exception a runtime error.
+_WRONG_ANSWER_ERRORS = ("AssertionError", "Failed")
 
 
 def humaneval_program(code: str, test_code: str, entry_point: str | None) -> str:
@@ -126,6 +128,8 @@ class CodeChecker:
             status = Verdict.ACCEPTED
         elif run.status is not Verdict.OK:
             status = run.status  # time, memory or output limit: the whole run stopped
+        elif verdict is not None and verdict.get("error") not in (None, *_WRONG_ANSWER_ERRORS):
+            status = Verdict.RUNTIME_ERROR  # the code crashed or raised, as a program would
         else:
             status = Verdict.WRONG_ANSWER
         accepted = status is Verdict.ACCEPTED

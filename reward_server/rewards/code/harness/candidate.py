@@ -166,4 +166,11 @@ def _serve(module_name, source_file):
 
 
 if __name__ == "__main__":
+    import _sitebuiltins
+    import builtins as _builtins
+
+    # What `site` would have added (the interpreter runs with -S to start faster).
+    _builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+    _builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
+    _sys.path[:] = [p for p in wire_loads(_sys.argv[3]) if isinstance(p, str)]  # noqa: F821
     _serve(_sys.argv[1], _sys.argv[2])
