@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -207,7 +207,7 @@ class CodeChecker:
         limits: Limits,
         should_stop: Any,
         *,
-        files: dict[str, str] | None = None,
+        files: Mapping[str, str | bytes] | None = None,
     ) -> Execution | ItemError:
         for attempt in range(self.retries + 1):
             execution = await self.sandbox.execute(
