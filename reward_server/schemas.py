@@ -89,6 +89,10 @@ class CodeTask(_Strict):
     memory_limit_mb: Annotated[int, Field(ge=16, le=8192)] | None = None
     stop_on_first_failure: bool = False
     float_tolerance: Annotated[float, Field(ge=0)] | None = None
+    float_error: Literal["absolute_or_relative", "absolute", "relative"] = Field(
+        default="absolute_or_relative",
+        description="How float_tolerance applies: either error (testlib's doubleCompare), or one kind only.",
+    )
     compare: Literal["lines", "tokens", "tokens_ignore_case", "exact"] = Field(
         default="lines",
         description=(

@@ -75,6 +75,14 @@ def test_code_fences_indented_in_a_list_item_are_dedented() -> None:
     assert extract_code(nested, "python") == "if x:\n    y()\n"
 
 
+def test_float_error_can_be_absolute_or_relative_only() -> None:
+    assert outputs_match("1000.5", "1000", 1e-3)  # relative above 1 by default (testlib doubleCompare)
+    assert not outputs_match("1000.5", "1000", 1e-3, float_error="absolute")
+    assert outputs_match("1000.5", "1000", 1e-3, float_error="relative")
+    assert outputs_match("0.0005", "0", 1e-3, float_error="absolute")
+    assert not outputs_match("0.0005", "0", 1e-3, float_error="relative")
+
+
 def test_float_tolerance_applies_token_by_token() -> None:
     assert outputs_match("0.3333333 x\n", "0.333333 x\n", float_tolerance=1e-5)
     assert not outputs_match("0.3334 x\n", "0.333333 x\n", float_tolerance=1e-5)

@@ -156,7 +156,7 @@ class CodeChecker:
                 return Verdict.ACCEPTED  # provisional: the checker decides below
             test = tests[index]
             tolerance = test.float_tolerance if test.float_tolerance is not None else task.float_tolerance
-            ok = outputs_match(result.stdout, test.expected_stdout, tolerance, task.compare)
+            ok = outputs_match(result.stdout, test.expected_stdout, tolerance, task.compare, task.float_error)
             return Verdict.ACCEPTED if ok else Verdict.WRONG_ANSWER
 
         def should_stop(index: int, result: RunResult) -> bool:

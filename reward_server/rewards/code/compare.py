@@ -9,8 +9,9 @@ Modes (`CodeTask.compare`), named after the judges' standard checkers:
 - `tokens_ignore_case`: tokens compared without case (for YES/yes answers).
 - `exact`: byte for byte, except that CRLF counts as LF.
 With a float tolerance, two tokens that are both numbers also match when they differ by at most
-the tolerance, absolute or relative to the expected value, whichever is larger (testlib's
-`doubleCompare`, used by `rcmp4/6/9`); NaN matches only NaN.
+the tolerance: by default absolute or relative to the expected value, whichever is larger (testlib's
+`doubleCompare`, used by `rcmp4/6/9`); `float_error="absolute"` or `"relative"` asks for one kind only
+(testlib's `doubleDelta` / a pure relative error). NaN matches only NaN.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ import math
 from typing import Literal
 
 CompareMode = Literal["lines", "tokens", "tokens_ignore_case", "exact"]
+FloatError = Literal["absolute_or_relative", "absolute", "relative"]
 
-__all__ = ["CompareMode", "outputs_match"]
+__all__ = ["CompareMode", "FloatError", "outputs_match"]
 
 
 def _lines(output: str) -> list[str]:
@@ -30,7 +32,7 @@ def _lines(output: str) -> list[str]:
     return lines
 
 
-def _same_number(actual: str, expected: str, tolerance: float) -> bool:
+def _same_number(actual: str, expected: str, tolerance: float, kind: FloatError) -> bool:
     try:
         a, e = float(actual), float(expected)
     except ValueError:
@@ -39,25 +41,34 @@ def _same_number(actual: str, expected: str, tolerance: float) -> bool:
         return math.isnan(a) and math.isnan(e)
     if math.isinf(a) or math.isinf(e):
         return a == e
-    return abs(a - e) <= tolerance * max(1.0, abs(e)) + 1e-15
+    scale = {"absolute": 1.0, "relative": abs(e), "absolute_or_relative": max(1.0, abs(e))}[kind]
+    return abs(a - e) <= tolerance * scale + 1e-15
 
 
-def _same_token(actual: str, expected: str, tolerance: float | None, ignore_case: bool) -> bool:
+def _same_token(
+    actual: str, expected: str, tolerance: float | None, ignore_case: bool, kind: FloatError
+) -> bool:
     if actual == expected:
         return True
     if ignore_case and actual.casefold() == expected.casefold():
         return True
-    return tolerance is not None and _same_number(actual, expected, tolerance)
+    return tolerance is not None and _same_number(actual, expected, tolerance, kind)
 
 
-def _same_tokens(got: list[str], want: list[str], tolerance: float | None, ignore_case: bool) -> bool:
+def _same_tokens(
+    got: list[str], want: list[str], tolerance: float | None, ignore_case: bool, kind: FloatError
+) -> bool:
     return len(got) == len(want) and all(
-        _same_token(a, e, tolerance, ignore_case) for a, e in zip(got, want, strict=True)
+        _same_token(a, e, tolerance, ignore_case, kind) for a, e in zip(got, want, strict=True)
     )
 
 
 def outputs_match(
-    actual: str, expected: str, float_tolerance: float | None = None, mode: CompareMode = "lines"
+    actual: str,
+    expected: str,
+    float_tolerance: float | None = None,
+    mode: CompareMode = "lines",
+    float_error: FloatError = "absolute_or_relative",
 ) -> bool:
     """Whether `actual` is an accepted output for `expected` under `mode` (see the module doc).
 
@@ -69,7 +80,9 @@ def outputs_match(
     if mode == "exact":
         return actual.replace("\r\n", "\n") == expected.replace("\r\n", "\n")
     if mode in ("tokens", "tokens_ignore_case"):
-        return _same_tokens(actual.split(), expected.split(), float_tolerance, mode == "tokens_ignore_case")
+        return _same_tokens(
+            actual.split(), expected.split(), float_tolerance, mode == "tokens_ignore_case", float_error
+        )
     got, want = _lines(actual), _lines(expected)
     if len(got) != len(want):
         return False
@@ -77,7 +90,7 @@ def outputs_match(
         if line_got == line_want:
             continue
         if float_tolerance is None or not _same_tokens(
-            line_got.split(), line_want.split(), float_tolerance, False
+            line_got.split(), line_want.split(), float_tolerance, False, float_error
         ):
             return False
     return True
