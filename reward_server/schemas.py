@@ -34,22 +34,75 @@ class MathTask(_Strict):
 class CodeTest(_Strict):
     stdin: str = ""
     expected_stdout: str
+    float_tolerance: Annotated[float, Field(ge=0)] | None = Field(
+        default=None, description="This test's float tolerance (overrides the task's)."
+    )
+
+
+class CheckerProgram(_Strict):
+    """A special judge (testlib convention): run as `checker input.txt output.txt answer.txt`
+    (the test's stdin, the program's output, the expected output); exit 0 accepts, 1 or 2
+    rejects, anything else means the checker failed (the item gets an error)."""
+
+    language: Annotated[str, Field(min_length=1, max_length=32, examples=["cpp", "python"])]
+    code: Annotated[str, Field(min_length=1)]
+    files: dict[str, str] = Field(
+        default_factory=dict, description="Extra files for the checker, e.g. testlib.h."
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _checker_language(cls, value: str) -> str:
+        from sandboxes.languages import resolve_language
+
+        lang = resolve_language(value)
+        if lang is None or lang.name not in ("python", "cpp", "c"):
+            raise ValueError(f"checker language {value!r} is not supported; use python, cpp or c")
+        return value
 
 
 class CodeTask(_Strict):
-    """Run the completion's code: HumanEval style (`test_code` + `entry_point`) or judge style (`tests`)."""
+    """Run the completion's code: function-call tests (`test_code`, Python) or judge style (`tests`)."""
 
     type: Literal["code"]
     language: Annotated[str, Field(min_length=1, max_length=32, examples=["python", "cpp"])]
-    test_code: str | None = Field(default=None, description="Appended to the code; the program must exit 0.")
+    test_code: str | None = Field(
+        default=None,
+        description=(
+            "Python tests run by the judge against the code: HumanEval `check(candidate)` (with "
+            "entry_point), MBPP top-level asserts, or pytest-style `test_*` functions importing "
+            "from `solution`. They must run at least one assertion."
+        ),
+    )
     entry_point: str | None = Field(
         default=None, description="With test_code: `check(<entry_point>)` is called."
+    )
+    prompt_code: str | None = Field(
+        default=None,
+        description=(
+            "HumanEval protocol: the completion continues this code (base-model style, the body "
+            "only); the program is prompt_code + completion, taken as is."
+        ),
     )
     tests: Annotated[list[CodeTest], Field(min_length=1)] | None = None
     time_limit_s: Annotated[float, Field(gt=0, le=60)] | None = Field(default=None, description="Per test.")
     memory_limit_mb: Annotated[int, Field(ge=16, le=8192)] | None = None
     stop_on_first_failure: bool = False
     float_tolerance: Annotated[float, Field(ge=0)] | None = None
+    float_error: Literal["absolute_or_relative", "absolute", "relative"] = Field(
+        default="absolute_or_relative",
+        description="How float_tolerance applies: either error (testlib's doubleCompare), or one kind only.",
+    )
+    compare: Literal["lines", "tokens", "tokens_ignore_case", "exact"] = Field(
+        default="lines",
+        description=(
+            "How outputs are compared: lines (trailing whitespace ignored), tokens (testlib wcmp), "
+            "tokens_ignore_case, exact."
+        ),
+    )
+    checker: CheckerProgram | None = Field(
+        default=None, description="A special judge for tasks with several valid outputs."
+    )
 
     @field_validator("language")
     @classmethod
@@ -64,7 +117,44 @@ class CodeTask(_Strict):
     def _one_style(self) -> CodeTask:
         if (self.test_code is None) == (self.tests is None):
             raise ValueError("give either test_code (with entry_point) or tests, not both or neither")
+        if self.checker is not None and self.tests is None:
+            raise ValueError("checker: a checker judges `tests` (stdin / expected_stdout pairs)")
+        if self.test_code is not None:
+            _check_test_code(self.test_code, self.entry_point, self.language)
         return self
+
+
+def _check_test_code(test_code: str, entry_point: str | None, language: str) -> None:
+    """Refuse function-call tests that could never run (they would pay every completion)."""
+    import ast
+
+    from sandboxes.languages import resolve_language
+
+    lang = resolve_language(language)
+    if lang is not None and lang.name != "python":
+        raise ValueError(
+            f"test_code: function-call tests run Python only; for {lang.name} give `tests` "
+            "(stdin / expected_stdout pairs), with a checker if several outputs are valid"
+        )
+    if not test_code.strip():
+        raise ValueError("test_code is empty: give the tests to run (they must assert something)")
+    try:
+        tree = ast.parse(test_code)
+    except SyntaxError as exc:
+        raise ValueError(f"test_code is not valid Python: {exc.msg} (line {exc.lineno})") from None
+    defines_check = any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "check"
+        for node in tree.body
+    )
+    if defines_check and not (entry_point or "").strip():
+        raise ValueError("entry_point: test_code defines check(candidate); name the function to pass to it")
+    if entry_point is not None and not entry_point.strip().isidentifier():
+        raise ValueError(f"entry_point {entry_point!r} is not a Python name")
+    if not any(isinstance(node, ast.Assert | ast.Raise) for node in ast.walk(tree)) and not any(
+        isinstance(node, ast.Attribute) and node.attr.startswith(("assert", "raises"))
+        for node in ast.walk(tree)
+    ):
+        raise ValueError("test_code has no assert: tests that check nothing would pay every completion")
 
 
 Task = Annotated[MathTask | CodeTask | NoTask, Field(discriminator="type")]

@@ -12,6 +12,7 @@ from reward_server.config import Settings
 from reward_server.cpu_pool import CpuPool
 from reward_server.pipeline import Scorer, ScoringBackend
 from reward_server.rewards.components import Component, build_components
+from reward_server.sandbox_gate import SandboxGate
 from reward_server.sandboxing import create_sandbox, sandbox_limits
 from sandboxes import Limits, Sandbox
 
@@ -35,6 +36,7 @@ class Services:
     # Awaited before each /metrics scrape, so gauges read from elsewhere (queue depth) are fresh.
     scrape_hooks: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     sandbox: Sandbox | None = None
+    sandbox_gate: SandboxGate | None = None  # the line in front of `sandbox` every caller goes through
     sandbox_limits: Limits = field(default_factory=Limits)
     reward_models: dict[str, RewardModel] = field(default_factory=dict)
     queue: JobQueue | None = None  # set in an API process started with --redis-url
@@ -56,6 +58,7 @@ class Services:
             self.sandbox_limits = sandbox_limits(self.settings)
             self.sandbox = await create_sandbox(self.settings)
             if self.sandbox is not None:
+                self.sandbox_gate = SandboxGate(self.sandbox)
                 self.health["sandbox"] = self.sandbox.health()
             await self._load_reward_models()
         except BaseException:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from reward_server.errors import RequestError, RewardServerError, ServiceUnavailable
 from reward_server.queue.client import JobQueue
 from reward_server.queue.jobs import JobStatus
@@ -31,6 +33,9 @@ class QueueBackend:
         job_id = await self.queue.enqueue(request)
         try:
             info = await self.queue.wait(job_id, settings.job_wait_timeout_s)
+        except asyncio.CancelledError:  # the client left: its chunks need not be scored
+            await asyncio.shield(self.queue.cancel(job_id))
+            raise
         except TimeoutError as exc:
             await self.queue.cancel(job_id)
             raise ServiceUnavailable(

@@ -55,7 +55,9 @@ def build_components(services: Services) -> dict[str, Component]:
         from reward_server.rewards.code import CodeChecker
 
         checkers["code"] = CodeChecker(
-            services.sandbox, default_limits=services.sandbox_limits, answer_tag=settings.answer_tag
+            services.sandbox_gate or services.sandbox,
+            default_limits=services.sandbox_limits,
+            answer_tag=settings.answer_tag,
         )
     components: dict[str, Component] = {
         "format": FormatComponent(settings.think_tag, settings.answer_tag),

@@ -4,6 +4,9 @@
 SandboxFusion's request (`code`, `language`, `stdin`, `compile_timeout`, `run_timeout`,
 `memory_limit_MB`, `files` as base64) and answers with its `status` / `compile_result` /
 `run_result` shape.
+
+Requests wait in the sandbox's line (`reward_server.sandbox_gate`): a client that disconnects
+leaves it, and one still waiting after `sandbox_queue_timeout_s` gets a 504, which verl retries.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import signal
 from dataclasses import replace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from reward_server.disconnect import cancel_on_disconnect
 from reward_server.errors import RequestError, ServiceUnavailable
 from reward_server.routes.deps import get_services
+from reward_server.sandbox_gate import SandboxGate
 from reward_server.services import Services
-from sandboxes import Execution, Limits, RunResult, Sandbox, UnsupportedLanguage, Verdict
+from sandboxes import Execution, Limits, RunResult, UnsupportedLanguage, Verdict
 
 router = APIRouter(tags=["sandbox"])
 
@@ -92,11 +97,11 @@ class RunCodeResponse(BaseModel):
     files: dict[str, str] = Field(default_factory=dict)
 
 
-def _sandbox(services: Services) -> Sandbox:
-    sandbox = getattr(services, "sandbox", None)
-    if sandbox is None:
+def _sandbox(services: Services) -> SandboxGate:
+    gate = getattr(services, "sandbox_gate", None)
+    if gate is None:
         raise ServiceUnavailable("code execution is not enabled on this server (start it with --sandbox)")
-    return sandbox
+    return gate
 
 
 def _limits(services: Services, time_limit_s: float | None, memory_limit_mb: int | None) -> Limits:
@@ -109,7 +114,8 @@ def _limits(services: Services, time_limit_s: float | None, memory_limit_mb: int
 
 
 async def _execute(
-    sandbox: Sandbox,
+    http: Request,
+    services: Services,
     language: str,
     code: str,
     stdin: str,
@@ -117,9 +123,21 @@ async def _execute(
     limits: Limits,
     fetch_files: list[str] | None = None,
 ) -> Execution:
+    """Run through the sandbox's line: a disconnected client leaves it (499, nothing runs), and one
+    that waited longer than `sandbox_queue_timeout_s` gets a 504 to retry, not a late answer."""
+    gate = _sandbox(services)
     try:
-        return await sandbox.execute(
-            language, code, [stdin], files=files, limits=limits, fetch_files=fetch_files or ()
+        return await cancel_on_disconnect(
+            http,
+            gate.execute(
+                language,
+                code,
+                [stdin],
+                files=files,
+                limits=limits,
+                fetch_files=fetch_files or (),
+                queue_timeout_s=services.settings.sandbox_queue_timeout_s,
+            ),
         )
     except UnsupportedLanguage as exc:
         raise RequestError(["body", "language"], str(exc)) from exc
@@ -129,14 +147,12 @@ async def _execute(
 
 @router.post("/v1/sandbox/run", response_model=SandboxRunResponse)
 async def run_code_directly(
-    request: SandboxRunRequest, services: Annotated[Services, Depends(get_services)]
+    request: SandboxRunRequest, http: Request, services: Annotated[Services, Depends(get_services)]
 ) -> SandboxRunResponse:
     """Compile (if needed) and run one program on one stdin; the answer says how it ended."""
     limits = _limits(services, request.time_limit_s, request.memory_limit_mb)
     files: dict[str, str | bytes] = dict(request.files)
-    execution = await _execute(
-        _sandbox(services), request.language, request.code, request.stdin, files, limits
-    )
+    execution = await _execute(http, services, request.language, request.code, request.stdin, files, limits)
     result = execution.runs[0] if execution.runs else execution.compile
     assert result is not None
     if execution.compile is not None and not execution.runs:
@@ -176,7 +192,7 @@ def _command_result(result: RunResult) -> CommandResult:
 
 @router.post("/run_code", response_model=RunCodeResponse)
 async def run_code_sandbox_fusion(
-    request: RunCodeRequest, services: Annotated[Services, Depends(get_services)]
+    request: RunCodeRequest, http: Request, services: Annotated[Services, Depends(get_services)]
 ) -> RunCodeResponse:
     """SandboxFusion-compatible execution, for verl's `sandbox_fusion_url`."""
     files: dict[str, str | bytes] = {}
@@ -191,10 +207,9 @@ async def run_code_sandbox_fusion(
         ),
         compile_time_limit_s=request.compile_timeout,
     )
-    sandbox = _sandbox(services)
     stdin = request.stdin or ""
     execution = await _execute(
-        sandbox, request.language, request.code, stdin, files, limits, request.fetch_files
+        http, services, request.language, request.code, stdin, files, limits, request.fetch_files
     )
     if execution.sandbox_error is not None:
         return RunCodeResponse(status="SandboxError", message=execution.sandbox_error)

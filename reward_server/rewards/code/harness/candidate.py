@@ -1,0 +1,176 @@
+# The candidate's side of a function-call judge run: a fresh interpreter that imports the code
+# under test and answers the judge's requests (call this, read that attribute) over fds 3 and 4.
+#
+# Started by judge.py with `python3 -I judge_candidate.py <module name> <source file>`, after
+# wire.py's text. It holds nothing secret: the tests, the expected values and the verdict stay in
+# the judge process, which this process cannot read. Everything here may be altered by the code
+# under test without changing what the judge trusts (plain data and handles only).
+
+import io as _io
+import sys as _sys
+import types as _types
+
+_REQUESTS, _ANSWERS = 3, 4
+
+
+class _Objects:
+    """The candidate objects the judge holds handles to, by number."""
+
+    def __init__(self):
+        self.by_id = {}
+        self.ids = {}
+
+    def ref(self, value):
+        key = id(value)
+        number = self.ids.get(key)
+        if number is None or self.by_id.get(number) is not value:
+            number = len(self.by_id)
+            self.by_id[number] = value
+            self.ids[key] = number
+        if isinstance(value, type):
+            kind = "exception" if issubclass(value, BaseException) else "class"
+        elif isinstance(value, _types.ModuleType):
+            kind = "module"
+        elif callable(value):
+            kind = "callable"
+        else:
+            kind = "object"
+        name = getattr(value, "__name__", None) if kind in ("class", "exception", "module") else None
+        if not isinstance(name, str):
+            name = type(value).__name__
+        if kind == "exception":
+            name += "|" + ",".join(_builtin_bases(value))
+        return ["R", number, kind, name]
+
+    def get(self, number, kind=None, type_name=None):
+        return self.by_id[number]
+
+
+def _encode(value, objects):
+    return wire_encode(value, objects.ref)  # noqa: F821 - wire.py is prepended
+
+
+def _decode(value, objects):
+    return wire_decode(value, objects.get)  # noqa: F821
+
+
+def _builtin_bases(kind):
+    return [c.__name__ for c in kind.__mro__ if c.__module__ == "builtins" and issubclass(c, BaseException)]
+
+
+def _exception(exc, objects):
+    import traceback as _traceback
+
+    kind = type(exc)
+    builtin_bases = _builtin_bases(kind)
+    try:
+        message = str(exc)
+    except Exception:
+        message = f"<unprintable {kind.__name__}>"
+    return {
+        "type": kind.__name__,
+        "class": objects.ref(kind),
+        "builtin": kind.__module__ == "builtins",
+        "bases": builtin_bases,
+        "message": message[:2000],
+        "traceback": "".join(_traceback.format_exception(kind, exc, exc.__traceback__))[-4000:],
+    }
+
+
+def _answer(request, objects):
+    op = request["op"]
+    target = objects.by_id[request["ref"]]
+    if op == "call":
+        args = [_decode(a, objects) for a in request["args"]]
+        kwargs = {name: _decode(v, objects) for name, v in request["kwargs"]}
+        return target(*args, **kwargs)
+    if op == "getattr":
+        return getattr(target, request["name"])
+    if op == "setattr":
+        setattr(target, request["name"], _decode(request["value"], objects))
+        return None
+    if op == "delattr":
+        delattr(target, request["name"])
+        return None
+    if op == "getitem":
+        return target[_decode(request["key"], objects)]
+    if op == "setitem":
+        target[_decode(request["key"], objects)] = _decode(request["value"], objects)
+        return None
+    if op == "delitem":
+        del target[_decode(request["key"], objects)]
+        return None
+    if op == "len":
+        return len(target)
+    if op == "bool":
+        return bool(target)
+    if op == "str":
+        return str(target)
+    if op == "repr":
+        return repr(target)
+    if op == "iter":
+        return objects.ref(iter(target))  # always a handle: the judge steps through it
+    if op == "next":
+        return next(target)
+    if op == "contains":
+        return _decode(request["value"], objects) in target
+    if op == "isinstance":
+        return isinstance(_decode(request["value"], objects), target)
+    if op == "issubclass":
+        other = _decode(request["value"], objects)
+        return isinstance(other, type) and issubclass(other, target)
+    if op == "dir":
+        return [name for name in dir(target) if not name.startswith("__")]
+    raise ValueError(f"unknown request {op!r}")
+
+
+def _serve(module_name, source_file):
+    objects = _Objects()
+    module = _types.ModuleType(module_name)
+    module.__file__ = source_file
+    _sys.modules[module_name] = module
+    objects.ref(module)  # handle 0
+    real_stdout = _sys.stdout
+    captured = _io.StringIO()
+    _sys.stdout = captured
+    try:
+        with open(source_file, "rb") as f:
+            code = compile(f.read(), source_file, "exec")
+        exec(code, module.__dict__)
+        names = [[n, _encode(v, objects)] for n, v in list(module.__dict__.items()) if not n.startswith("__")]
+        answer = {"ok": True, "names": names}
+    except BaseException as exc:  # noqa: BLE001 - reported to the judge, which fails the run
+        answer = {"ok": False, "exc": _exception(exc, objects)}
+    answer["out"] = captured.getvalue()
+    _sys.stdout = real_stdout
+    wire_send(_ANSWERS, answer)  # noqa: F821
+    while True:
+        try:
+            request = wire_receive(_REQUESTS)  # noqa: F821
+        except EOFError:
+            return
+        captured = _io.StringIO()
+        _sys.stdout = captured
+        try:
+            answer = {"ok": True, "value": _encode(_answer(request, objects), objects)}
+        except BaseException as exc:  # noqa: BLE001 - the judge re-raises it in the test
+            answer = {"ok": False, "exc": _exception(exc, objects)}
+        _sys.stdout = real_stdout
+        answer["out"] = captured.getvalue()
+        try:
+            wire_send(_ANSWERS, answer)  # noqa: F821
+        except WireError as exc:  # noqa: F821
+            wire_send(  # noqa: F821
+                _ANSWERS, {"ok": False, "exc": _exception(exc, objects), "out": ""}
+            )
+
+
+if __name__ == "__main__":
+    import _sitebuiltins
+    import builtins as _builtins
+
+    # What `site` would have added (the interpreter runs with -S to start faster).
+    _builtins.exit = _sitebuiltins.Quitter("exit", "Ctrl-D (i.e. EOF)")
+    _builtins.quit = _sitebuiltins.Quitter("quit", "Ctrl-D (i.e. EOF)")
+    _sys.path[:] = [p for p in wire_loads(_sys.argv[3]) if isinstance(p, str)]  # noqa: F821
+    _serve(_sys.argv[1], _sys.argv[2])
