@@ -22,21 +22,39 @@ class ChatMessage(BaseModel):
     content: str
 
 
-class NoTask(_Strict):
+class _Nullable(_Strict):
+    """A task model that reads null as "not given".
+
+    A `datasets` column of dicts whose rows differ in shape gives every row every key, the keys a
+    row lacks set to None (``{"type": "math", "answer": "42", "language": None, "tests": None}``).
+    So a null field is dropped before validation: an optional field takes its default, a field
+    of another task type is ignored, and a null required field is still refused by name.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {k: v for k, v in data.items() if v is not None or (k in fields and fields[k].is_required())}
+
+
+class NoTask(_Nullable):
     type: Literal["none"]
 
 
-class MathTask(_Strict):
+class MathTask(_Nullable):
     type: Literal["math"]
     answer: Annotated[str, Field(min_length=1, description="The gold answer, LaTeX or plain text.")]
 
 
-class CodeTest(_Strict):
+class CodeTest(_Nullable):
     stdin: str = ""
     expected_stdout: str
 
 
-class CodeTask(_Strict):
+class CodeTask(_Nullable):
     """Run the completion's code: HumanEval style (`test_code` + `entry_point`) or judge style (`tests`)."""
 
     type: Literal["code"]
