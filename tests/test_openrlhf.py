@@ -6,11 +6,10 @@ import asyncio
 import json
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from reward_server.config import Settings
-import pytest
-
 from reward_server.protocols.openrlhf import (
     OpenRLHFRequest,
     ResponseNotFound,

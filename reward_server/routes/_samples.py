@@ -30,7 +30,8 @@ async def score_samples(
     results: list[ScoreResult] = []
     if items:
         assert services.backend is not None
-        results = await services.backend.score(ScoreRequest(items=items, rewards=dict(rewards) if rewards is not None else None))
+        weights = dict(rewards) if rewards is not None else None
+        results = await services.backend.score(ScoreRequest(items=items, rewards=weights))
     chosen = best_per_sample(count, kept, results, all_errors)
     metrics.record_results(chosen)
     return chosen
