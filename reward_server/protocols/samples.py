@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import StrictFloat, StrictInt, StrictStr, ValidationError
 
 from reward_server.schemas import ScoreItem, ScoreResult
 
-Label = str | int | float | list[str | int | float] | dict[str, Any] | None
+Answer = StrictStr | StrictInt | StrictFloat  # strict: a JSON `true` is no gold answer, not 1
+Label = Answer | list[Answer] | dict[str, Any] | None
 
 
 class LabelError(ValueError):
