@@ -118,7 +118,8 @@ def _strip_special(text: str) -> str:
 def _longest_prompt_suffix(prompt: str, query: str) -> int:
     """Length of the longest end of `prompt` that `query` starts with (KMP failure function, O(n))."""
     head = query[: len(prompt)]
-    text: list[str | None] = [*head, None, *prompt]  # None matches no character
+    tail = prompt[len(prompt) - len(head) :]  # a longer end of the prompt cannot fit in `head`
+    text: list[str | None] = [*head, None, *tail]  # None matches no character
     failure = [0] * len(text)
     for i in range(1, len(text)):
         k = failure[i - 1]

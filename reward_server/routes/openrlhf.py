@@ -5,6 +5,7 @@ The translation lives in `reward_server.protocols.openrlhf`.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -22,7 +23,8 @@ async def get_reward(
     request: openrlhf.OpenRLHFRequest, services: Annotated[Services, Depends(get_services)]
 ) -> openrlhf.OpenRLHFResponse:
     """One reward per query, in order; a sample that cannot be scored gets 0.0 and `reward_error` 1.0."""
-    candidates, errors = openrlhf.candidates(request)
+    # finding responses in long queries is pure-Python work: keep it off the event loop
+    candidates, errors = await asyncio.to_thread(openrlhf.candidates, request)
     results = await score_samples(
         services,
         len(request.query),
