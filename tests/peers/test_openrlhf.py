@@ -23,6 +23,7 @@ def test_openrlhf_parses_the_documented_command_and_batches_the_rewards(reward_s
 
     long_cut, full = result["prompt_lengths"][0], result["full_prompt_lengths"][0]
     assert long_cut < full, "OpenRLHF must have cut the long prompt from the left"
+    assert "\\boxed{6}" in result["kept_prompts"][0], "the worked example survives the cut"
     # refusing earns nothing although the kept end of the prompt holds a boxed worked example;
     # a numeric label, a list label (any answer) and no label (format only: reward_error) follow
     assert [r[0] for r in result["rewards"]] == [0.0, 1.0, 2.0, 0.0], result["rewards"]

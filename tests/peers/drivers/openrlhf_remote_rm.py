@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import importlib.metadata
 import json
 import sys
@@ -62,7 +63,12 @@ def train_ppo_ray_parser() -> Any:
         if "parse_args" in ast.unparse(statement):
             break
         body.append(statement)
-    namespace: dict[str, Any] = {"argparse": __import__("argparse")}
+    namespace: dict[str, Any] = {}
+    for node in ast.parse(source).body:  # the module's imports the parser code uses (datetime, os)
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            # the trainer's GPU stack (deepspeed, vLLM) does not import here: the parser needs none of it
+            with contextlib.suppress(ImportError):
+                exec(compile(ast.Module(body=[node], type_ignores=[]), "train_ppo_ray.py", "exec"), namespace)  # noqa: S102
     exec(compile(ast.Module(body=body, type_ignores=[]), "train_ppo_ray.py", "exec"), namespace)  # noqa: S102
     return namespace["parser"]
 
@@ -96,17 +102,18 @@ class ScriptedEngine:
         return SimpleNamespace(outputs=[output])
 
 
-async def rollouts(url: str, tokenizer: Any) -> tuple[list[dict[str, Any]], list[int]]:
+async def rollouts(url: str, tokenizer: Any) -> tuple[list[dict[str, Any]], list[int], list[str]]:
     from openrlhf.utils.agent import SingleTurnAgentExecutor
 
     executor = SingleTurnAgentExecutor(remote_rm_url=f"{url}/get_reward")
-    outputs, prompt_lengths = [], []
+    outputs, prompt_lengths, kept_prompts = [], [], []
     for prompt, label, response in SAMPLES:
         engine = ScriptedEngine(tokenizer, response)
         params = SimpleNamespace(max_tokens=MAX_NEW_TOKENS, logprobs=None)
         outputs.append(await executor.execute(prompt, label, params, MAX_LEN, tokenizer, engine))
         prompt_lengths.append(len(engine.prompt_tokens))
-    return outputs, prompt_lengths
+        kept_prompts.append(tokenizer.decode(engine.prompt_tokens))
+    return outputs, prompt_lengths, kept_prompts
 
 
 def batch(outputs: list[dict[str, Any]], tokenizer: Any) -> dict[str, Any]:
@@ -131,7 +138,7 @@ def batch(outputs: list[dict[str, Any]], tokenizer: Any) -> dict[str, Any]:
     return {
         "rewards": merged.rewards.flatten().tolist(),
         "info_keys": sorted(merged.info),
-        "info": {k: v.flatten().tolist() for k, v in rebatched.info.items()},
+        "info": {k: [float(t.flatten()[0]) for t in v] for k, v in rebatched.info.items()},
     }
 
 
@@ -141,7 +148,7 @@ def main() -> None:
     parsed = {k: v for k, v in vars(args).items() if f"--{k}" in argv}
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer = byte_tokenizer(Path(tmp) / "tok")
-        outputs, prompt_lengths = asyncio.run(rollouts(url, tokenizer))
+        outputs, prompt_lengths, kept_prompts = asyncio.run(rollouts(url, tokenizer))
         batched = batch(outputs, tokenizer)
     print(
         json.dumps(
@@ -149,6 +156,7 @@ def main() -> None:
                 "openrlhf": importlib.metadata.version("openrlhf"),
                 "parsed": parsed,
                 "prompt_lengths": prompt_lengths,
+                "kept_prompts": kept_prompts,
                 "full_prompt_lengths": [
                     len(tokenizer.encode(p, add_special_tokens=False)) for p, _, _ in SAMPLES
                 ],
