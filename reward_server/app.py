@@ -14,7 +14,7 @@ from reward_server.body_limit import BodyLimitMiddleware
 from reward_server.config import Settings
 from reward_server.errors import install_error_handlers
 from reward_server.request_context import RequestContextMiddleware
-from reward_server.routes import health, jobs, metrics, openrlhf, rank, sandbox, score
+from reward_server.routes import health, jobs, metrics, nemo_gym, openrlhf, rank, sandbox, score, slime
 from reward_server.services import Services
 
 log = logging.getLogger(__name__)
@@ -51,5 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sandbox.router)
     app.include_router(rank.router)
     app.include_router(openrlhf.router)
+    app.include_router(nemo_gym.router)
+    app.include_router(slime.router)
     app.include_router(jobs.router)
     return app

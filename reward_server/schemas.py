@@ -22,16 +22,34 @@ class ChatMessage(BaseModel):
     content: str
 
 
-class NoTask(_Strict):
+class _Nullable(_Strict):
+    """A task model that reads null as "not given".
+
+    A `datasets` column of dicts whose rows differ in shape gives every row every key, the keys a
+    row lacks set to None (``{"type": "math", "answer": "42", "language": None, "tests": None}``).
+    So a null field is dropped before validation: an optional field takes its default, a field
+    of another task type is ignored, and a null required field is still refused by name.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {k: v for k, v in data.items() if v is not None or (k in fields and fields[k].is_required())}
+
+
+class NoTask(_Nullable):
     type: Literal["none"]
 
 
-class MathTask(_Strict):
+class MathTask(_Nullable):
     type: Literal["math"]
     answer: Annotated[str, Field(min_length=1, description="The gold answer, LaTeX or plain text.")]
 
 
-class CodeTest(_Strict):
+class CodeTest(_Nullable):
     stdin: str = ""
     expected_stdout: str
     float_tolerance: Annotated[float, Field(ge=0)] | None = Field(
@@ -39,7 +57,7 @@ class CodeTest(_Strict):
     )
 
 
-class CheckerProgram(_Strict):
+class CheckerProgram(_Nullable):
     """A special judge (testlib convention): run as `checker input.txt output.txt answer.txt`
     (the test's stdin, the program's output, the expected output); exit 0 accepts, 1 or 2
     rejects, anything else means the checker failed (the item gets an error)."""
@@ -61,7 +79,7 @@ class CheckerProgram(_Strict):
         return value
 
 
-class CodeTask(_Strict):
+class CodeTask(_Nullable):
     """Run the completion's code: function-call tests (`test_code`, Python) or judge style (`tests`)."""
 
     type: Literal["code"]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.fake_scorer import FakeScorer, fake_scorers
-from trainer_client import compute_score, compute_score_batch, make_trl_reward
+from trainer_client import compute_score, compute_score_async, compute_score_batch, make_trl_reward
 
 
 @pytest.fixture
@@ -187,3 +187,90 @@ def test_verl_code_task_as_json_ground_truth(reward_server_url: str) -> None:
         rewards={"accuracy": 1.0},
     )  # fmt: skip
     assert scores == [1.0, 0.0]
+
+
+# ---------------------------------------------------------------- verl 0.9's reward loop
+
+
+async def test_verl_async_scores_concurrent_samples_in_one_request(fake_server: Any) -> None:
+    """verl's reward worker awaits compute_score once per sample, all at once: one request goes out."""
+    server = fake_server()
+    calls = [
+        compute_score_async(
+            "gsm8k", "x" * n, "1", {"question": "q"}, base_url=server.url, rewards={"format": 1.0}
+        )
+        for n in range(1, 9)
+    ]
+    infos = await asyncio.gather(*calls)
+    assert len(server.requests) == 1 and len(server.requests[0]["items"]) == 8
+    assert [info["score"] for info in infos] == [float(n) for n in range(1, 9)]
+    assert {tuple(sorted(info)) for info in infos} == {("format", "reward_error", "score")}
+
+
+async def test_verl_async_keeps_its_keys_when_a_sample_cannot_be_scored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="trainer_client.verl"):
+        good_shape, bad_label = await asyncio.gather(
+            compute_score_async(
+                "d", "x", "1", base_url="http://127.0.0.1:9", timeout_s=0.3, rewards={"accuracy": 1.0}
+            ),
+            compute_score_async(
+                "d",
+                "x",
+                {"no": "type"},
+                base_url="http://127.0.0.1:9",
+                timeout_s=0.3,
+                rewards={"accuracy": 1.0},
+            ),
+        )
+    for info in (good_shape, bad_label):
+        assert info == {"score": 0.0, "reward_error": 1.0, "accuracy": 0.0}
+    assert "ground_truth: a task dict needs a 'type' field" in caplog.text
+
+
+VERL_STDIO = '{"inputs": ["1 2\\n", "5 7\\n"], "outputs": ["3\\n", "12\\n"]}'
+ADD_STDIO = "```python\na, b = map(int, input().split())\nprint(a + b)\n```"
+ADD_FN = "```python\ndef add(a, b):\n    return a + b\n```"
+ADD_METHOD = "```python\nclass Solution:\n    def add(self, a, b):\n        return a + b\n```"
+PAIR_FN = "```python\ndef pair(n):\n    return (n, n)\n```"
+
+
+def test_verl_native_code_ground_truths_run_in_the_sandbox(reward_server_url: str) -> None:
+    """verl's `{"inputs", "outputs"[, "fn_name"]}` ground truths are code tests, never math answers."""
+    import numpy as np
+
+    cases = [
+        (ADD_STDIO, VERL_STDIO, 1.0),
+        ("```python\nprint(3)\n```", VERL_STDIO, 0.5),  # passes one of two tests
+        (ADD_STDIO, {"inputs": np.array(["1 2\n"]), "outputs": np.array(["3\n"])}, 1.0),  # parquet's dict
+        # call-based, verl's SandboxFusion form: each input is JSON lines, one per argument
+        (ADD_FN, '{"fn_name": "add", "inputs": ["1\\n2", "[1]\\n[2]"], "outputs": ["3", "[1, 2]"]}', 1.0),
+        (ADD_METHOD, {"fn_name": "add", "inputs": ["1\n2"], "outputs": ["3"]}, 1.0),
+        (
+            "```python\ndef add(a, b):\n    return a - b\n```",
+            {"fn_name": "add", "inputs": ["1\n2"], "outputs": ["3"]},
+            0.0,
+        ),
+        # call-based, APPS/TACO/PRIME form: inputs are argument lists, an output may be wrapped in a list
+        (ADD_FN, {"fn_name": "add", "inputs": [[1, 2], [3, 4]], "outputs": [[3], 7]}, 1.0),
+        (PAIR_FN, {"fn_name": "pair", "inputs": [[2]], "outputs": [[2, 2]]}, 1.0),
+        (
+            "```python\ndef add(a, b):\n    return True\n```",
+            {"fn_name": "add", "inputs": [[0, 1]], "outputs": [1]},
+            0.0,
+        ),
+        (
+            "```python\nimport sys\nsys.exit(0)\n```",
+            {"fn_name": "add", "inputs": [[0, 1]], "outputs": [1]},
+            0.0,
+        ),
+    ]
+    scores = compute_score_batch(
+        ["codecontests"] * len(cases),
+        [completion for completion, _, _ in cases],
+        [truth for _, truth, _ in cases],
+        base_url=reward_server_url,
+        rewards={"accuracy": 1.0},
+    )
+    assert scores == [expected for _, _, expected in cases]

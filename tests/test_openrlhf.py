@@ -6,16 +6,19 @@ import asyncio
 import json
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from reward_server.config import Settings
-from reward_server.routes.openrlhf import (
+from reward_server.protocols.openrlhf import (
     OpenRLHFRequest,
-    label_task,
+    ResponseNotFound,
+    candidates,
     openrlhf_response,
     response_text,
-    score_items,
 )
+from reward_server.protocols.samples import LabelError, label_tasks
+from reward_server.schemas import ScoreResult
 
 PROMPT = "<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n"
 RIGHT = "<think>2 and 2 make 4</think><answer>\\boxed{4}</answer>"
@@ -27,22 +30,31 @@ def test_response_is_the_query_after_its_prompt_without_trailing_special_tokens(
     assert (
         response_text("<|endoftext|><|endoftext|>" + PROMPT + RIGHT + "</s>", PROMPT) == RIGHT
     )  # left padding
-    assert response_text("no prompt in here \\boxed{1}", "something else") == "no prompt in here \\boxed{1}"
+    with pytest.raises(ResponseNotFound, match="max_len"):
+        response_text("no prompt in here \\boxed{1}", "something else")
     assert response_text(PROMPT + "a <|im_end|> b", PROMPT) == "a <|im_end|> b", "only trailing tokens go"
 
 
-def test_labels_are_gold_answers_or_json_tasks() -> None:
-    assert label_task("4") == {"type": "math", "answer": "4"}
-    assert label_task('{"type": "none"}') == {"type": "none"}
-    assert label_task("{1, 2}") == {"type": "math", "answer": "{1, 2}"}, "a LaTeX set is an answer, not JSON"
-    assert label_task(None) == {"type": "none"}
+def test_labels_are_gold_answers_numbers_lists_or_json_tasks() -> None:
+    assert label_tasks("4") == [{"type": "math", "answer": "4"}]
+    assert label_tasks('{"type": "none"}') == [{"type": "none"}]
+    assert label_tasks("{1, 2}") == [{"type": "math", "answer": "{1, 2}"}], "a LaTeX set is an answer"
+    assert label_tasks(None) == label_tasks("") == [{"type": "none"}], "no --data.label_key: no task"
+    assert label_tasks(4) == label_tasks(4.0) == [{"type": "math", "answer": "4"}]
+    assert label_tasks(0.25) == [{"type": "math", "answer": "0.25"}]
+    assert label_tasks(["4", 4.5]) == [{"type": "math", "answer": "4"}, {"type": "math", "answer": "4.5"}]
+    for bad in (True, [], {"answer": "4"}, float("nan")):
+        with pytest.raises(LabelError):
+            label_tasks(bad)  # type: ignore[arg-type]
 
 
 def test_request_becomes_score_items_in_sample_order() -> None:
     request = OpenRLHFRequest(
         query=[PROMPT + RIGHT, PROMPT + WRONG], prompts=[PROMPT, PROMPT], labels=["4", "4"]
     )
-    items = score_items(request)
+    found, errors = candidates(request)
+    items = [c.item for c in found]
+    assert errors == {} and [c.sample for c in found] == [0, 1]
     assert [item["completion"] for item in items] == [RIGHT, WRONG]
     assert [item["id"] for item in items] == ["0", "1"]
     assert items[0]["prompt"] == PROMPT and items[0]["task"] == {"type": "math", "answer": "4"}
@@ -50,11 +62,11 @@ def test_request_becomes_score_items_in_sample_order() -> None:
 
 def test_response_has_one_value_per_sample_in_every_list() -> None:
     results = [
-        {"id": "0", "reward": 1.5, "scores": {"accuracy": 1.0, "format": 1.0}, "error": None},
-        {"id": "1", "reward": None, "scores": {}, "error": "accuracy: gold answer missing"},
-        {"id": "2", "reward": 0.5, "scores": {"accuracy": 0.0, "format": 1.0}, "error": None},
+        ScoreResult(id="0", reward=1.5, scores={"accuracy": 1.0, "format": 1.0}),
+        ScoreResult(id="1", reward=None, scores={}, error="accuracy: gold answer missing"),
+        ScoreResult(id="2", reward=0.5, scores={"accuracy": 0.0, "format": 1.0}),
     ]
-    response = openrlhf_response(results)
+    response = openrlhf_response(results, {"accuracy": 1.0, "format": 0.5})
     assert response.rewards == [1.5, 0.0, 0.5]
     assert response.scores == [1.0, 0.0, 0.0]
     assert response.extra_logs == {
@@ -140,8 +152,63 @@ async def test_openrlhf_style_single_sample_requests_against_a_live_server(rewar
 
 def test_without_prompts_a_templated_query_is_split_at_its_last_assistant_turn() -> None:
     padded = "<|endoftext|><|endoftext|>" + PROMPT + RIGHT + "<|im_end|><|endoftext|>"
-    [item] = score_items(OpenRLHFRequest(query=[padded], labels=["4"]))
-    assert item["prompt"] == PROMPT, "left pads stripped, the template kept for the reward model"
-    assert item["completion"] == RIGHT
-    [plain] = score_items(OpenRLHFRequest(query=["no template \\boxed{4}"]))
-    assert "prompt" not in plain and plain["completion"] == "no template \\boxed{4}"
+    [sample], errors = candidates(OpenRLHFRequest(query=[padded], labels=["4"]))
+    assert not errors
+    assert sample.item["prompt"] == PROMPT, "left pads stripped, the template kept for the reward model"
+    assert sample.item["completion"] == RIGHT
+    [plain], _ = candidates(OpenRLHFRequest(query=["no template \\boxed{4}"]))
+    assert "prompt" not in plain.item and plain.item["completion"] == "no template \\boxed{4}"
+
+
+# ---------------------------------------------------------------- OpenRLHF 0.11.2's cases
+
+LONG_PROMPT = (
+    "<|im_start|>system\nSolve it. Worked example: 3+3? The answer is \\boxed{6}. "
+    + "Think step by step. " * 20
+    + "<|im_end|>\n<|im_start|>user\nWhat is 3+3?<|im_end|>\n<|im_start|>assistant\n"
+)
+
+
+def test_a_left_truncated_prompt_never_lets_its_worked_example_score() -> None:
+    cut = LONG_PROMPT[len(LONG_PROMPT) // 2 :]  # OpenRLHF keeps the prompt's last tokens
+    assert response_text(cut + "I refuse to answer<|im_end|>", LONG_PROMPT) == "I refuse to answer"
+    assert response_text("\ufffd" + cut + "\\boxed{6}", LONG_PROMPT) == "\\boxed{6}", "a cut character"
+    # only the assistant header survived the cut
+    header_only = "<|im_start|>assistant\nI refuse"
+    assert response_text(header_only, LONG_PROMPT) == "I refuse"
+    with pytest.raises(ResponseNotFound):
+        response_text("I refuse to answer", "a prompt without any chat template at all " * 3)
+
+
+def test_extra_logs_have_the_same_keys_in_every_answer(client: TestClient) -> None:
+    """OpenRLHF concatenates the extra_logs of one-sample requests; differing keys break its batching."""
+    bodies = [
+        {"query": [PROMPT + RIGHT], "prompts": [PROMPT], "labels": ["4"]},
+        {"query": [PROMPT + RIGHT], "prompts": [PROMPT], "labels": ['{"type": "chess"}']},
+        {"query": ["truncated beyond recognition"], "prompts": [PROMPT + "x" * 40], "labels": ["4"]},
+        {"query": [PROMPT + RIGHT], "prompts": [PROMPT], "labels": [""]},
+    ]
+    answers = [client.post("/get_reward", json=body).json() for body in bodies]
+    keys = {tuple(sorted(answer["extra_logs"])) for answer in answers}
+    assert keys == {("accuracy", "format", "reward_error")}, answers
+    assert [a["extra_logs"]["reward_error"] for a in answers] == [[0.0], [1.0], [1.0], [1.0]]
+    assert [a["rewards"] for a in answers][:3] == [[2.0], [0.0], [0.0]]
+
+
+def test_numeric_and_list_labels_are_gold_answers(client: TestClient) -> None:
+    body = {
+        "query": [PROMPT + RIGHT, PROMPT + RIGHT, PROMPT + WRONG, PROMPT + "It is \\boxed{four}"],
+        "prompts": [PROMPT] * 4,
+        "labels": [4, ["5", 4.0], [5.0, "five"], 4],
+        "rewards": {"accuracy": 1.0},
+    }
+    response = client.post("/get_reward", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["rewards"] == [1.0, 1.0, 1.0, 0.0]
+
+
+def test_a_label_free_run_scores_format_only(client: TestClient) -> None:
+    body = {"query": [PROMPT + RIGHT, PROMPT + "4"], "prompts": [PROMPT] * 2, "labels": ["", ""]}
+    answer = client.post("/get_reward", json={**body, "rewards": {"format": 1.0}}).json()
+    assert answer["rewards"] == [1.0, 0.0]
+    assert answer["extra_logs"] == {"format": [1.0, 0.0], "reward_error": [0.0, 0.0]}

@@ -180,3 +180,35 @@ def test_healthz_answers_when_the_service_can_score(client: TestClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_null_fields_of_a_datasets_task_column_mean_not_given(client: TestClient) -> None:
+    """A `datasets` column of dicts of two shapes sets each row's missing keys to None (TRL issue)."""
+    code = {
+        "type": "code",
+        "language": "python",
+        "tests": [{"stdin": None, "expected_stdout": "3\n"}],
+        "answer": None,
+        "test_code": None,
+        "entry_point": None,
+        "time_limit_s": None,
+        "memory_limit_mb": None,
+        "stop_on_first_failure": None,
+        "float_tolerance": None,
+    }
+    math = {key: None for key in code} | {"type": "math", "answer": "1"}
+    body = {"items": [{"completion": GOOD, "task": math}], "rewards": {"accuracy": 1.0}}
+    [result] = score(client, body)["results"]
+    assert (result["error"], result["reward"]) == (None, 1.0)
+
+    from reward_server.schemas import CodeTask
+
+    parsed = CodeTask.model_validate(code)
+    assert parsed.tests is not None and parsed.tests[0].stdin == ""
+    assert parsed.stop_on_first_failure is False and parsed.test_code is None
+
+
+def test_a_null_required_task_field_is_still_refused_by_name(client: TestClient) -> None:
+    body = {"items": [{"completion": GOOD, "task": {"type": "math", "answer": None, "tests": None}}]}
+    [error] = score(client, body, status=422)["detail"]
+    assert error["loc"] == ["body", "items", 0, "task", "math", "answer"]

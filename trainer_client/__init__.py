@@ -11,7 +11,7 @@ from trainer_client.client import RewardClient
 from trainer_client.errors import RewardClientError
 from trainer_client.trl import make_trl_reward
 from trainer_client.types import ScoreResult
-from trainer_client.verl import compute_score, compute_score_batch
+from trainer_client.verl import compute_score, compute_score_async, compute_score_batch
 
 __all__ = [
     "RetryPolicy",
@@ -19,6 +19,7 @@ __all__ = [
     "RewardClientError",
     "ScoreResult",
     "compute_score",
+    "compute_score_async",
     "compute_score_batch",
     "make_trl_reward",
 ]

@@ -6,32 +6,46 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trainer_client._verl_code import verl_code_task
+
 Content = str | list[dict[str, Any]]
 
 
 def task_from_label(label: Any) -> dict[str, Any]:
-    """A task from a trainer's label: a task dict, a JSON task, or a bare gold answer (math).
+    """A task from a trainer's label: a task dict, a JSON task, a verl code ground truth
+    (``{"inputs": [...], "outputs": [...]}``, see `_verl_code`), or a bare gold answer (math).
 
     >>> task_from_label("42")
     {'type': 'math', 'answer': '42'}
     >>> task_from_label('{"type": "none"}')
     {'type': 'none'}
+
+    Raises ValueError for a dict that is neither a task nor a verl code ground truth.
     """
     if label is None:
         return {"type": "none"}
     if isinstance(label, Mapping):
         if "type" in label:
             return dict(label)
-        raise ValueError(f"a task dict needs a 'type' field, got keys {sorted(label)}")
+        code = verl_code_task(label)
+        if code is not None:
+            return code
+        raise ValueError(
+            f"a task dict needs a 'type' field (or verl's 'inputs' and 'outputs'), got keys {sorted(label)}"
+        )
     text = str(label)
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            parsed = json.loads(stripped)
+            parsed = json.loads(stripped, strict=False)
         except ValueError:
             parsed = None
-        if isinstance(parsed, dict) and "type" in parsed:
-            return parsed
+        if isinstance(parsed, dict):
+            if "type" in parsed:
+                return parsed
+            code = verl_code_task(parsed)
+            if code is not None:
+                return code
     return {"type": "math", "answer": text}
 
 

@@ -1,0 +1,37 @@
+"""Scoring for the peer-protocol routes: their samples become score items, one result per sample."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+from reward_server import metrics
+from reward_server.pipeline import validate_batch_size
+from reward_server.protocols.samples import Candidate, best_per_sample, validate_candidates
+from reward_server.schemas import ScoreRequest, ScoreResult
+from reward_server.services import Services
+
+
+async def score_samples(
+    services: Services,
+    count: int,
+    candidates: Sequence[Candidate],
+    errors: Mapping[int, str],
+    rewards: Mapping[str, float] | None,
+    where: Callable[[int], str],
+    field: Sequence[str | int],
+) -> list[ScoreResult]:
+    """One result per sample (best of its candidates); a sample that cannot be scored gets its error.
+
+    413 naming `field` when the candidates exceed the server's batch limit.
+    """
+    validate_batch_size(candidates, services.settings.max_batch_items, field=field)
+    items, kept, invalid = validate_candidates(candidates, where)
+    all_errors = {**invalid, **errors}
+    results: list[ScoreResult] = []
+    if items:
+        assert services.backend is not None
+        weights = dict(rewards) if rewards is not None else None
+        results = await services.backend.score(ScoreRequest(items=items, rewards=weights))
+    chosen = best_per_sample(count, kept, results, all_errors)
+    metrics.record_results(chosen)
+    return chosen
