@@ -4,9 +4,10 @@
     python -m sandboxes.build_images --all --force       # rebuild everything
 
 The production Dockerfiles under `sandboxes/images/<name>/` start `FROM debian:trixie-slim` (Debian 13:
-gcc 14, Go 1.24, rustc 1.85, Node 20, OpenJDK 21, Python 3.13). Here that base is made locally instead:
-`debootstrap` builds a minimal Debian root (with python3 for the runner), `tar | docker import` turns it
-into `reward-sandbox/base:trixie`, and each Dockerfile is built with `--build-arg BASE=` pointing at it
+gcc 14, Go 1.24, rustc 1.85, Node 20, OpenJDK 21), except Python's, which stays on `debian:bookworm-slim`
+(CPython 3.11, see IMAGE_SUITES). Here that base is made locally instead: `debootstrap` builds a minimal
+Debian root (with python3 for the runner), `tar | docker import` turns it into
+`reward-sandbox/base:<suite>`, and each Dockerfile is built with `--build-arg BASE=` pointing at it
 (toolchains still come from the Debian mirror). `deploy/build_images.py` uses the same builder for its
 bookworm base (`build_base()` without a suite).
 
@@ -39,6 +40,15 @@ TOOLCHAIN_LABEL = "reward-sandbox.toolchain"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_SUITE = "bookworm"  # the deploy images' base (the service runs on Debian 12's Python 3.11)
 SANDBOX_SUITE = "trixie"  # the sandbox images' base: current toolchains (see the module docstring)
+# Python stays on Debian 12's CPython 3.11: from 3.12 on, a C-level recursion counter (not the
+# stack) stops recursion through C code such as functools.lru_cache near 10^4 calls, whatever
+# sys.setrecursionlimit says; judges' Python (and the local backend's) recurses as deep as the stack.
+IMAGE_SUITES = {"python": "bookworm"}
+
+
+def suite_for(image: str) -> str:
+    """The Debian suite an image is built on."""
+    return IMAGE_SUITES.get(image, SANDBOX_SUITE)
 
 
 def base_definition(suite: str = DEFAULT_SUITE) -> dict[str, Any]:
@@ -215,7 +225,7 @@ def build_image(
     if not force and _label(tag) == wanted:
         log(f"{tag} is up to date")
         return tag
-    base = build_base(mirror=mirror, force=False, log=log, suite=SANDBOX_SUITE)
+    base = build_base(mirror=mirror, force=False, log=log, suite=suite_for(image))
     started = time.monotonic()
     env = {**os.environ, "DOCKER_BUILDKIT": "0"}
     staging = f"{PREFIX}{image}:staging"

@@ -39,7 +39,8 @@ def test_every_language_has_an_image_definition_and_a_hello_program() -> None:
     assert set(HELLO) == set(LANGUAGES)
     for image in defined:
         text = (build_images.IMAGES_DIR / image / "Dockerfile").read_text()
-        assert "ARG BASE=debian:bookworm-slim" in text and "FROM ${BASE}" in text
+        suite = build_images.suite_for(image)
+        assert f"ARG BASE=debian:{suite}-slim" in text and "FROM ${BASE}" in text
 
 
 @pytest.fixture
