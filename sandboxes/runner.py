@@ -14,6 +14,7 @@ Protocol (container mode): one JSON request per line on stdin, one JSON answer p
   RESULT = {"exit_code", "signal", "timed_out", "oom_killed", "output_limited", "stdout": "<b64>",
             "stderr": "<b64>", "wall_time_s", "cpu_time_s", "spawn_error"}
   {"op": "ping"} -> {"separate_uid", "oom_visible", "cpu_visible", "tampered", "leftovers"}
+  {"op": "configure", "seccomp": "<b64 BPF>"} -> {"seccomp": true}: programs get this filter too
 A program never sees the runner's pipes and gets its stdin as a regular file; after every step
 everything but PID 1 is killed, and after every request with "reset" the writable places, System V
 IPC objects and POSIX message queues are removed.
@@ -71,6 +72,7 @@ def _limit_child(
     max_processes: int | None = None,
     run_as: int | None = None,
     before_exec: Callable[[], None] | None = None,
+    seccomp_filter: bytes | None = None,
 ) -> Callable[[], None]:
     def apply() -> None:
         if before_exec is not None:
@@ -93,8 +95,29 @@ def _limit_child(
             pass
         if run_as is not None:
             _drop_to(run_as)
+        if seccomp_filter:
+            install_seccomp_filter(seccomp_filter)
 
     return apply
+
+
+def install_seccomp_filter(program: bytes) -> None:
+    """Load a seccomp BPF program (an array of `struct sock_filter`, as libseccomp exports it) on
+    the calling thread; it stacks on any filter already there (Docker's). Raises OSError."""
+    import ctypes
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    buffer = ctypes.create_string_buffer(program, len(program))
+    fprog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+    if libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"could not load the seccomp filter: {os.strerror(err)}")
 
 
 def _drop_to(uid: int) -> None:
@@ -139,6 +162,7 @@ def execute(
     oom_kills: Callable[[], int | None] = oom_kill_count,
     before_exec: Callable[[], None] | None = None,
     pass_fds: Sequence[int] = (),
+    seccomp_filter: bytes | None = None,
 ) -> dict[str, Any]:
     """Run `argv` to completion or to a limit; stdout/stderr are read while it runs and capped.
 
@@ -149,7 +173,8 @@ def execute(
     program's CPU time is then the larger of that difference and the direct child's rusage.
     `oom_kills()` counts the kernel's OOM kills where the program runs (default: this container's
     cgroup). `before_exec` runs in the child before anything else (e.g. to enter a cgroup);
-    `pass_fds` stay open in the program.
+    `pass_fds` stay open in the program. `seccomp_filter` (a BPF program) is loaded in the child
+    just before it execs the program.
 
     `kill_tree(pid)` must kill the program and everything it started; it is called once the
     direct child has ended (or must be stopped), so detached children never outlive a step.
@@ -170,7 +195,13 @@ def execute(
     cpu_before = cpu_usage() if cpu_usage else None
     start = time.monotonic()
     prepare = _limit_child(
-        max(1, math.ceil(time_limit_s)), address_space_mb, new_session, max_processes, run_as, before_exec
+        max(1, math.ceil(time_limit_s)),
+        address_space_mb,
+        new_session,
+        max_processes,
+        run_as,
+        before_exec,
+        seccomp_filter,
     )
     stdin_fd = stdin_file(stdin)
     try:
@@ -435,6 +466,7 @@ def _runner_state() -> dict[str, Any]:
 
 
 _STARTING_STATE: dict[str, Any] = {}
+_PROGRAM_FILTER: list[bytes] = []  # the host's seccomp filter for programs (op "configure")
 
 
 def tampering() -> str | None:
@@ -631,6 +663,14 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         answer["tampered"] = tampering()
         answer["leftovers"] = leftovers()[:20]
         return answer
+    if op == "configure":
+        program = base64.b64decode(request.get("seccomp") or "")
+        if program:
+            if len(program) % 8:
+                return {"id": request.get("id"), "ok": False, "error": "a BPF program is 8-byte instructions"}
+            _PROGRAM_FILTER[:] = [program]
+        answer["seccomp"] = bool(_PROGRAM_FILTER)
+        return answer
     if op not in ("run", "reset"):
         return {"id": request.get("id"), "ok": False, "error": f"unknown op {op!r}"}
     run_as = PROGRAM_UID if _separate_uid() else None
@@ -654,6 +694,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
                 wall_limit_s=float(wall) if wall is not None else None,
                 run_as=run_as,
                 cpu_usage=cpu_usage,
+                seccomp_filter=_PROGRAM_FILTER[0] if _PROGRAM_FILTER else None,
             )
             failed = _failed(result)
             results.append(_encode(result))
