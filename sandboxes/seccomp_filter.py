@@ -3,7 +3,7 @@
 It refuses (EPERM) what Docker's default profile refuses to an unprivileged container and a judged
 program never needs: new namespaces (`unshare`, `setns`, `clone` with a CLONE_NEW* flag; `clone3`
 answers ENOSYS so that libc falls back to `clone`, whose flags can be checked), io_uring, the kernel
-keyring, BPF, perf events, userfaultfd, mounts, modules, kexec, reboot, swap, accounting, clock
+keyring, ptrace and cross-process memory access, BPF, perf events, userfaultfd, mounts, modules, kexec, reboot, swap, accounting, clock
 setting, handle-based opens and the kernel log. Built with libseccomp (through `pyseccomp`).
 """
 
@@ -59,6 +59,9 @@ DENIED = (
     "lookup_dcookie",
     "fanotify_init",
     "personality",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
 )
 
 

@@ -95,7 +95,9 @@ async def test_deep_recursion_through_lru_cache_fits_the_stack(sandbox: Sandbox)
         "    return 0 if n == 0 else 1 + f(n - 1)\n"
         "print(f(100_000))"
     )
-    assert await run_python(sandbox, code, limits=Limits(time_limit_s=10.0, memory_limit_mb=512)) == "100000\n"
+    assert (
+        await run_python(sandbox, code, limits=Limits(time_limit_s=10.0, memory_limit_mb=512)) == "100000\n"
+    )
 
 
 DFS_CPP = """
