@@ -300,6 +300,31 @@ async def test_a_container_killed_from_outside_is_replaced(sandbox: DockerSandbo
     await assert_next_program_passes(sandbox)
 
 
+async def test_a_runner_whose_limits_changed_is_replaced_and_healthz_says_so(sandbox: DockerSandbox) -> None:
+    """Programs cannot reach the runner (see test_lowering_the_runners_limits_is_refused); this does
+    it from outside, as root in the container, to check the runner notices and the container goes."""
+    pool = sandbox._pools["python"]
+    worker = await pool.acquire()
+    pool.release(worker, healthy=True)
+    tamper = "import resource; resource.prlimit(1, resource.RLIMIT_NPROC, (4, 4))"
+    exit_code, output = await asyncio.to_thread(
+        worker.container.exec_run, ["python3", "-c", tamper], user="0:0"
+    )
+    assert exit_code == 0, output
+    before = sandbox.health()
+    first = await run(sandbox, "print('scored')")
+    assert first.status is Verdict.OK and first.stdout == "scored\n"
+    after = sandbox.health()
+    assert after["replaced_after_tampering"] == before["replaced_after_tampering"] + 1
+    assert after["pools"]["python"]["replaced"] == before["pools"]["python"]["replaced"] + 1
+    for _ in range(100):
+        if pool.idle.qsize():
+            break
+        await asyncio.sleep(0.1)
+    assert sandbox.health()["status"] == "ok"
+    await assert_next_program_passes(sandbox)
+
+
 def _host_ip() -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:
