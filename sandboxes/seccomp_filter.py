@@ -3,8 +3,9 @@
 It refuses (EPERM) what Docker's default profile refuses to an unprivileged container and a judged
 program never needs: new namespaces (`unshare`, `setns`, `clone` with a CLONE_NEW* flag; `clone3`
 answers ENOSYS so that libc falls back to `clone`, whose flags can be checked), io_uring, the kernel
-keyring, ptrace and cross-process memory access, BPF, perf events, userfaultfd, mounts, modules, kexec, reboot, swap, accounting, clock
-setting, handle-based opens and the kernel log. Built with libseccomp (through `pyseccomp`).
+keyring, ptrace and cross-process memory access, BPF, perf events, userfaultfd, mounts, modules,
+kexec, reboot, swap, accounting, clock setting, handle-based opens and the kernel log. Built with
+libseccomp (through `pyseccomp`).
 """
 
 from __future__ import annotations
