@@ -33,10 +33,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sandboxes.languages import TOOLCHAIN_LABEL, first_version_line
+
 IMAGES_DIR = Path(__file__).parent / "images"
 PREFIX = "reward-sandbox/"
 HASH_LABEL = "reward-sandbox.definition"
-TOOLCHAIN_LABEL = "reward-sandbox.toolchain"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_SUITE = "bookworm"  # the deploy images' base (the service runs on Debian 12's Python 3.11)
 SANDBOX_SUITE = "trixie"  # the sandbox images' base: current toolchains (see the module docstring)
@@ -86,7 +87,7 @@ def definition_hash(image: str) -> str:
     dockerfile = (IMAGES_DIR / image / "Dockerfile").read_bytes()
     probes = json.dumps(_version_commands(image), sort_keys=True).encode()
     return hashlib.sha256(
-        base_hash(SANDBOX_SUITE).encode() + b"\0" + dockerfile + b"\0" + probes
+        base_hash(suite_for(image)).encode() + b"\0" + dockerfile + b"\0" + probes
     ).hexdigest()[:16]
 
 
@@ -124,14 +125,6 @@ def toolchain_versions(tag: str) -> dict[str, str]:
     except ValueError:
         return {}
     return {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
-
-
-def first_version_line(output: str) -> str:
-    """The line of a `--version` output that names the version (the first non-empty one)."""
-    for line in output.splitlines():
-        if line.strip():
-            return line.strip()[:200]
-    return "unknown"
 
 
 def _probe_versions(image: str, tag: str, log: Callable[[str], None]) -> dict[str, str]:

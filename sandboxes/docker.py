@@ -26,7 +26,7 @@ from typing import Any
 
 from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.docker_pool import BrokenContainer, ContainerPool, RunnerChannel
-from sandboxes.languages import LANGUAGES, Language
+from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language
 from sandboxes.models import Execution, Limits, RunResult, SandboxError, as_compile_error, classify
 from sandboxes.seccomp_filter import SeccompUnavailable, seccomp_program
 from sandboxes.verdicts import Verdict
@@ -409,8 +409,6 @@ class DockerSandbox(Sandbox):
 
 
 def _toolchain_label(labels: dict[str, str]) -> dict[str, str]:
-    from sandboxes.build_images import TOOLCHAIN_LABEL
-
     try:
         versions = json.loads(labels.get(TOOLCHAIN_LABEL) or "{}")
     except ValueError:

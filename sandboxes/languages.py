@@ -5,6 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+TOOLCHAIN_LABEL = "reward-sandbox.toolchain"
+"""The image label holding {language: toolchain version line}, written by `sandboxes.build_images`."""
+
+
+def first_version_line(output: str) -> str:
+    """The line of a `--version` output that names the version (the first non-empty one)."""
+    for line in output.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return "unknown"
+
 
 @dataclass(frozen=True, slots=True)
 class Language:

@@ -30,9 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
-from sandboxes.build_images import first_version_line
 from sandboxes.cgroups import CgroupRoot, RunCgroup
-from sandboxes.languages import LANGUAGES, Language
+from sandboxes.languages import LANGUAGES, Language, first_version_line
 from sandboxes.models import Execution, Limits, RunResult, as_compile_error, classify
 from sandboxes.runner import execute
 from sandboxes.runner import fetch_files as fetch_back
