@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -117,3 +118,72 @@ async def test_every_language_runs_in_its_image(every_language: DockerSandbox, l
     execution = await every_language.execute(language, HELLO[language], ["hello", "again"])
     assert execution.compile is None or execution.compile.status is Verdict.OK, execution.compile
     assert [r.stdout for r in execution.runs] == ["hello!\n", "again!\n"], execution.runs
+
+
+# What current judges' toolchains accept and old ones refused (GNU C, C++20, Go >= 1.21, Rust >= 1.65),
+# a Java class not called Main, and Node reading stdin's size (stdin is a regular file).
+MODERN = {
+    "c": (
+        "#include <math.h>\n#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n"
+        'int main(){char s[64]; scanf("%63s", s); char *t = strdup(s); typeof(M_PI) pi = M_PI;'
+        ' printf("%s %.2f\\n", t, pi); free(t);}'
+    ),
+    "cpp": (
+        "#include <bits/stdc++.h>\nint main(){ std::vector<int> v{3,1,2}; std::ranges::sort(v);"
+        " std::set<int> s(v.begin(), v.end()); std::string w; std::cin >> w;"
+        ' std::cout << w << " " << v[0] << s.contains(2) << "\\n"; }'
+    ),
+    "go": (
+        'package main\nimport "fmt"\nfunc main(){ var s string; fmt.Scan(&s);'
+        " fmt.Println(s, min(3, 1, 2), max(1.5, 2.5)) }"
+    ),
+    "rust": (
+        "use std::io::Read;\nfn main(){ let mut s = String::new();"
+        " std::io::stdin().read_to_string(&mut s).unwrap();"
+        ' let Some(w) = s.split_whitespace().next() else { return; }; println!("{} {}", w, w.len()); }'
+    ),
+    "java": (
+        "import java.util.Scanner;\npublic class Solution { public static void main(String[] a) {"
+        ' System.out.println(new Scanner(System.in).next() + " solution"); } }'
+    ),
+    "javascript": (
+        "const fs = require('fs'); const size = fs.fstatSync(0).size;"
+        " const s = fs.readFileSync(0, 'utf8');"
+        " console.log(s.trim() + ' ' + (size === Buffer.byteLength(s)));"
+    ),
+}
+MODERN_OUT = {
+    "c": "hello 3.14\n",
+    "cpp": "hello 11\n",
+    "go": "hello 1 2.5\n",
+    "rust": "hello 5\n",
+    "java": "hello solution\n",
+    "javascript": "hello true\n",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+@pytest.mark.timeout(1800)
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("language", sorted(MODERN))
+async def test_current_toolchains_and_dialects(every_language: DockerSandbox, language: str) -> None:
+    execution = await every_language.execute(language, MODERN[language], ["hello"])
+    assert execution.compile is None or execution.compile.status is Verdict.OK, execution.compile
+    assert [r.stdout for r in execution.runs] == [MODERN_OUT[language]], execution.runs
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+@pytest.mark.timeout(1800)
+@pytest.mark.asyncio(loop_scope="module")
+async def test_toolchain_versions_are_recorded_and_reported(every_language: DockerSandbox) -> None:
+    versions = every_language.health()["toolchains"]
+    assert set(versions) == set(LANGUAGES)
+    numbers = {name: [int(n) for n in re.findall(r"\d+", line)[:2]] for name, line in versions.items()}
+    assert numbers["go"] >= [1, 21] and numbers["rust"] >= [1, 65] and numbers["cpp"][0] >= 12
+    assert versions["python"].startswith("Python 3.11")  # see IMAGE_SUITES for why not newer
+    numpy = await every_language.execute(
+        "python", "import numpy, sortedcontainers\nprint(numpy.arange(4).sum())"
+    )
+    assert numpy.runs[0].stdout == "6\n", numpy.runs[0]
