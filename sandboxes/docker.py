@@ -4,7 +4,7 @@ A program never gets its own `docker run` (≈0.6 s) nor a `docker exec` (≈70 
 runs `sandboxes/runner.py` as PID 1 and takes requests over its attached stdin/stdout, so a run
 costs one round trip plus the program's own fork/exec. Containers have no network, a read-only
 root, tmpfs workspaces, a cgroup memory limit, a pids limit, no-new-privileges and a whitelisted
-environment. The runner is root in the container with only CAP_SETUID and CAP_SETGID, and programs
+environment. The runner is root in the container with only CAP_SETUID, CAP_SETGID and CAP_KILL, and programs
 run as another uid (65534) with no capabilities, so a program cannot signal, ptrace or prlimit the
 runner. A container that breaks protocol, overruns its deadline, cannot clean up (files, processes,
 System V and POSIX IPC objects) or whose runner reports a changed state is removed and replaced,
@@ -226,9 +226,9 @@ class DockerSandbox(Sandbox):
             memswap_limit=f"{memory_mb + RUNNER_HEADROOM_MB}m",
             pids_limit=cfg.pids_limit,
             nano_cpus=int(cfg.cpus * 1e9),
-            # Root with two capabilities, only to start programs as PROGRAM_UID (and clean up as it).
+            # Root with three capabilities, only to start programs as PROGRAM_UID and to kill them.
             cap_drop=["ALL"],
-            cap_add=["SETUID", "SETGID"],
+            cap_add=["SETUID", "SETGID", "KILL"],
             security_opt=["no-new-privileges"],
             user="0:0",
             environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
@@ -324,7 +324,7 @@ class DockerSandbox(Sandbox):
         if lang.compile:
             await self._set_memory(worker, limits.compile_memory_limit_mb)
             step = self._step(
-                lang, lang.compile, b"", limits.compile_time_limit_s, limits.compile_time_limit_s, limits
+                lang, lang.compile, b"", limits.compile_time_limit_s, limits.compile_wall_time_limit_s, limits
             )
             answer = await self._send(worker, {"op": "run", "files": encoded, "steps": [step]}, [step])
             encoded = {}
@@ -333,7 +333,10 @@ class DockerSandbox(Sandbox):
                 # A compiler out of time or memory is still the program's fault: compile_error.
                 await self._reset(worker)
                 return Execution(compile=as_compile_error(compiled), runs=[])
-        await self._set_memory(worker, limits.memory_limit_mb)
+        # stdin is a file in the container's memory: a big input gets room beyond the program's limit.
+        largest = max((len(s) for s in stdins), default=0)
+        extra_mb = -(-largest // (1 << 20)) if largest > 1 << 20 else 0
+        await self._set_memory(worker, limits.memory_limit_mb + extra_mb)
         steps = [
             self._step(lang, lang.run, s, limits.time_limit_s, limits.wall_time_limit_s, limits)
             for s in stdins

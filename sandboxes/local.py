@@ -330,7 +330,7 @@ class LocalSandbox(Sandbox):
                 address_space_mb=memory_mb if lang.address_space_limit else None,
                 new_session=True,
                 max_processes=self.config.max_processes if self._own_uids else None,
-                wall_limit_s=time_limit_s if compiling else limits.wall_time_limit_s,
+                wall_limit_s=limits.compile_wall_time_limit_s if compiling else limits.wall_time_limit_s,
                 cpu_usage=group.cpu_seconds if group else None,
                 oom_kills=group.oom_kills if group else _no_oom_counter,
                 before_exec=group.enter if group else None,

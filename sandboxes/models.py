@@ -17,7 +17,7 @@ class Limits:
     program into a time-limit one while a program that sleeps still ends. `memory_limit_mb` bounds
     memory, the stack included (the stack has no limit of its own). `output_limit_bytes` caps
     stdout and stderr together (the run is stopped when it is exceeded); compiles get their own
-    time and memory limits (their time limit caps the wall clock too)."""
+    time (CPU, with the same kind of wall-clock cap) and memory limits."""
 
     time_limit_s: float = 10.0
     memory_limit_mb: int = 512
@@ -29,6 +29,11 @@ class Limits:
     def wall_time_limit_s(self) -> float:
         """The wall-clock cap of each run: 3 × `time_limit_s` + 2 s."""
         return 3 * self.time_limit_s + 2
+
+    @property
+    def compile_wall_time_limit_s(self) -> float:
+        """The wall-clock cap of a compile: 3 × `compile_time_limit_s` + 2 s (CPU time is the limit)."""
+        return 3 * self.compile_time_limit_s + 2
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit_s <= 600 or not 0 < self.compile_time_limit_s <= 600:

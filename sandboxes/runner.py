@@ -397,8 +397,8 @@ def _wipe(path: str) -> bool:
 
 # ---- container mode: this process is PID 1 of a throwaway PID namespace -------------------------
 #
-# The runner is root in the container with only CAP_SETUID and CAP_SETGID; programs (and everything
-# done with the files they touched) run as PROGRAM_UID with no capabilities. A program therefore
+# The runner is root in the container with only CAP_SETUID, CAP_SETGID and CAP_KILL; programs (and
+# everything done with the files they touched) run as PROGRAM_UID with no capabilities. A program therefore
 # cannot signal, ptrace or prlimit the runner, and the runner checks after every request that its
 # own state (uid, limits) is what it started with; the host replaces a container that says otherwise.
 
@@ -537,15 +537,12 @@ def _kill_visible() -> bool:
 
 def kill_everything_else(_pid: int = 0) -> None:
     """Kill every process in the namespace but ourselves, and reap them (we are their reaper)."""
-    if _separate_uid():
-        _as_program(_kill_visible)
-    else:
-        for _ in range(1000):
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except ProcessLookupError:
-                break
-            _reap_all()
+    for _ in range(1000):
+        try:
+            os.kill(-1, signal.SIGKILL)  # as root: needs CAP_KILL to reach the program uid
+        except ProcessLookupError:
+            break
+        _reap_all()
     _reap_all()
 
 

@@ -47,8 +47,8 @@ async def test_containers_are_locked_down(sandbox: DockerSandbox) -> None:
     host, config = attrs["HostConfig"], attrs["Config"]
     assert host["NetworkMode"] == "none"
     assert host["ReadonlyRootfs"] is True
-    # The runner is root with two capabilities, only to start programs as another uid.
-    assert host["CapDrop"] == ["ALL"] and sorted(host["CapAdd"]) == ["SETGID", "SETUID"]
+    # The runner is root with three capabilities, only to start programs as another uid and kill them.
+    assert host["CapDrop"] == ["ALL"] and sorted(host["CapAdd"]) == ["KILL", "SETGID", "SETUID"]
     assert "no-new-privileges" in host["SecurityOpt"]
     assert host["Privileged"] is False
     assert host["PidsLimit"] == 128
