@@ -304,6 +304,8 @@ class DockerSandbox(Sandbox):
                 healthy = True
             return execution
         except BrokenContainer as exc:
+            if worker.tampered:
+                self.tampered += 1
             log.warning("replacing a broken %s sandbox container: %s", lang.image, exc)
             return Execution(runs=[RunResult.sandbox_error(f"sandbox container failed: {exc}")])
         finally:

@@ -43,7 +43,10 @@ class RunnerChannel:
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             raise BrokenContainer(f"runner did not answer: {type(exc).__name__}: {exc}") from exc
         if answer.get("id") != payload["id"] or not answer.get("ok"):
-            raise BrokenContainer(f"runner failed: {answer.get('error', 'answer out of order')}")
+            error = str(answer.get("error", "answer out of order"))
+            if error.startswith("runner state changed"):
+                self.tampered = error
+            raise BrokenContainer(f"runner refused: {error}")
         if answer.get("tampered"):
             self.tampered = str(answer["tampered"])
         return answer

@@ -670,6 +670,9 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         return answer
     if op not in ("run", "reset"):
         return {"id": request.get("id"), "ok": False, "error": f"unknown op {op!r}"}
+    changed = tampering()
+    if changed:  # never run a program under a changed runner: the host replaces this container
+        return {"id": request.get("id"), "ok": False, "error": f"runner state changed: {changed}"}
     run_as = PROGRAM_UID if _separate_uid() else None
     cpu_usage = _program_cpu_seconds if cgroup_cpu_seconds() is not None else None
     if op == "run":

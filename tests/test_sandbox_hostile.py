@@ -57,7 +57,7 @@ async def test_fork_bomb_is_stopped_by_the_pids_limit_and_the_clock(sandbox: Doc
     code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     result = await run(sandbox, code)
     assert result.status is Verdict.TIME_LIMIT, result
-    assert result.wall_time_s < LIMITS.time_limit_s + SLACK_S, result
+    assert result.wall_time_s < LIMITS.wall_time_limit_s + SLACK_S, result
     await assert_next_program_passes(sandbox)
 
 
@@ -76,13 +76,16 @@ async def test_memory_within_the_limit_is_fine(sandbox: DockerSandbox) -> None:
 async def test_infinite_loop_gets_time_limit_on_time(sandbox: DockerSandbox) -> None:
     result = await run(sandbox, "while True:\n    pass\n", Limits(time_limit_s=1.0))
     assert result.status is Verdict.TIME_LIMIT, result
-    assert 0.9 <= result.wall_time_s < 1.0 + SLACK_S
+    # Stopped at 1 s of CPU time, or by the wall-clock cap when a busy host starves it.
+    assert result.cpu_time_s >= 0.8 or result.wall_time_s >= Limits(time_limit_s=1.0).wall_time_limit_s
+    assert result.wall_time_s < Limits(time_limit_s=1.0).wall_time_limit_s + SLACK_S
     await assert_next_program_passes(sandbox)
 
 
 async def test_sleeping_program_gets_time_limit_by_wall_clock(sandbox: DockerSandbox) -> None:
     result = await run(sandbox, "import time\ntime.sleep(60)", Limits(time_limit_s=1.0))
-    assert result.status is Verdict.TIME_LIMIT and result.wall_time_s < 1.0 + SLACK_S
+    assert result.status is Verdict.TIME_LIMIT
+    assert result.wall_time_s < Limits(time_limit_s=1.0).wall_time_limit_s + SLACK_S
 
 
 async def test_ignoring_sigterm_does_not_help(sandbox: DockerSandbox) -> None:
@@ -91,7 +94,8 @@ async def test_ignoring_sigterm_does_not_help(sandbox: DockerSandbox) -> None:
         "    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass\n"
     )
     result = await run(sandbox, code, Limits(time_limit_s=1.0))
-    assert result.status is Verdict.TIME_LIMIT and result.wall_time_s < 1.0 + SLACK_S
+    assert result.status is Verdict.TIME_LIMIT
+    assert result.wall_time_s < Limits(time_limit_s=1.0).wall_time_limit_s + SLACK_S
     await assert_next_program_passes(sandbox)
 
 
@@ -247,8 +251,12 @@ async def test_killing_its_parent_does_not_break_the_sandbox(sandbox: DockerSand
     code = """
 import os, signal
 for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT):
-    os.kill(os.getppid(), sig)
-    os.kill(1, sig)
+    for pid in (os.getppid(), 1):
+        try:
+            os.kill(pid, sig)
+            print("signalled", pid)
+        except PermissionError:
+            pass  # the runner is another uid
 print('tried')
 """
     result = await run(sandbox, code)
@@ -282,7 +290,7 @@ for _ in range(64):
 """
     result = await run(sandbox, code, Limits(time_limit_s=1.5))
     assert result.status is Verdict.TIME_LIMIT, result
-    assert result.wall_time_s < 1.5 + SLACK_S, result
+    assert result.wall_time_s < Limits(time_limit_s=1.5).wall_time_limit_s + SLACK_S, result
     await assert_next_program_passes(sandbox)
 
 
@@ -312,8 +320,9 @@ async def test_a_runner_whose_limits_changed_is_replaced_and_healthz_says_so(san
     )
     assert exit_code == 0, output
     before = sandbox.health()
-    first = await run(sandbox, "print('scored')")
-    assert first.status is Verdict.OK and first.stdout == "scored\n"
+    first = await sandbox.execute("python", "print('scored')")
+    # Refused before it runs (the runner checks itself first): a sandbox_error, which callers retry.
+    assert first.sandbox_error is not None and "changed" in first.sandbox_error, first
     after = sandbox.health()
     assert after["replaced_after_tampering"] == before["replaced_after_tampering"] + 1
     assert after["pools"]["python"]["replaced"] == before["pools"]["python"]["replaced"] + 1
