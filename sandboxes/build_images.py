@@ -83,8 +83,12 @@ def base_hash(suite: str = DEFAULT_SUITE) -> str:
 
 
 def definition_hash(image: str) -> str:
-    """Hash of an image's Dockerfile, of the base it is built on and of the toolchain probes."""
-    dockerfile = (IMAGES_DIR / image / "Dockerfile").read_bytes()
+    """Hash of an image's definition folder (Dockerfile and the files it copies), of the base it is
+    built on and of the toolchain probes."""
+    folder = IMAGES_DIR / image
+    dockerfile = (folder / "Dockerfile").read_bytes()
+    for extra in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "Dockerfile"):
+        dockerfile += b"\0" + extra.relative_to(folder).as_posix().encode() + b"\0" + extra.read_bytes()
     probes = json.dumps(_version_commands(image), sort_keys=True).encode()
     return hashlib.sha256(
         base_hash(suite_for(image)).encode() + b"\0" + dockerfile + b"\0" + probes

@@ -52,7 +52,7 @@ class DockerConfig:
     pool_sizes: dict[str, int] = field(default_factory=dict)
     prewarm: tuple[str, ...] = ("python",)
     images: dict[str, str] = field(default_factory=dict)
-    workspace_mb: int = 64
+    workspace_mb: int = 128  # each of /workspace, /tmp, /dev/shm (Go compiles seed a ~40 MB cache in /tmp)
     pids_limit: int = 128
     cpus: float = 1.0
     base_url: str | None = None

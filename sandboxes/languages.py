@@ -81,6 +81,11 @@ def java_main_class(code: str) -> str:
     return "Main"
 
 
+_GO_BUILD = (
+    'mkdir -p "$GOCACHE" && { cp -R /opt/go-cache/. "$GOCACHE"/ 2>/dev/null || true; }'
+    " && exec go build -o main main.go"
+)
+
 LANGUAGES: dict[str, Language] = {
     lang.name: lang
     for lang in (
@@ -134,7 +139,8 @@ LANGUAGES: dict[str, Language] = {
             "go",
             "main.go",
             ("./main",),
-            compile=("go", "build", "-o", "main", "main.go"),
+            # A fresh GOCACHE per compile, seeded with the image's compiled standard library.
+            compile=("sh", "-c", _GO_BUILD),
             aliases=("golang",),
             env={
                 "GOCACHE": "/tmp/go-cache",

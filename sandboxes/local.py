@@ -197,7 +197,7 @@ class LocalSandbox(Sandbox):
         return self._toolchains
 
     def _resolve_tools(self, lang: Language) -> bool:
-        for argv in (lang.compile, lang.run):
+        for argv in (lang.compile, lang.run, lang.version_command):
             if not argv or argv[0].startswith("./"):
                 continue
             tool = self._python if argv[0] == "python3" else shutil.which(argv[0])
