@@ -109,6 +109,13 @@ def image_tag(image: str) -> str:
     return f"{PREFIX}{image}:latest"
 
 
+def pinned_tag(image: str) -> str:
+    """The tag of this exact definition (`:def-<hash>`): every build also gets it, and the Docker
+    backend prefers it to `:latest`, so checkouts with different definitions on one Docker daemon
+    each run their own images instead of rebuilding `:latest` under each other."""
+    return f"{PREFIX}{image}:def-{definition_hash(image)}"
+
+
 def _label(tag: str, label: str = HASH_LABEL) -> str | None:
     proc = subprocess.run(
         ["docker", "image", "inspect", "--format", "{{json .Config.Labels}}", tag],
@@ -215,17 +222,19 @@ def build_base(
 def build_image(
     image: str, *, mirror: str = DEFAULT_MIRROR, force: bool = False, log: Callable[[str], None] = print
 ) -> str:
-    """One language image on the local base, built unless an identical one exists; returns its tag."""
+    """One language image on the local base, built unless an identical one exists; returns its
+    pinned tag (`pinned_tag`; a build also moves `:latest` to it)."""
     if image not in available_images():
         raise BuildError(f"no image definition {image!r}; known: {', '.join(available_images())}")
-    tag, wanted = image_tag(image), definition_hash(image)
+    latest, wanted = image_tag(image), definition_hash(image)
+    tag = pinned_tag(image)
     if not force and _label(tag) == wanted:
         log(f"{tag} is up to date")
         return tag
     base = build_base(mirror=mirror, force=False, log=log, suite=suite_for(image))
     started = time.monotonic()
     env = {**os.environ, "DOCKER_BUILDKIT": "0"}
-    staging = f"{PREFIX}{image}:staging"
+    staging = f"{PREFIX}{image}:staging-{wanted}"
     _run(
         ["docker", "build", "--build-arg", f"BASE={base}", "-t", staging, str(IMAGES_DIR / image)],
         log,
@@ -236,7 +245,7 @@ def build_image(
     labels = f"LABEL {HASH_LABEL}={json.dumps(wanted)} {TOOLCHAIN_LABEL}={json.dumps(json.dumps(versions))}\n"
     log(f"$ docker build -t {tag} - <<< FROM {staging} + labels")
     proc = subprocess.run(
-        ["docker", "build", "-t", tag, "-"],
+        ["docker", "build", "-t", tag, "-t", latest, "-"],
         input=f"FROM {staging}\n{labels}",
         capture_output=True,
         text=True,

@@ -76,6 +76,7 @@ class DockerSandbox(Sandbox):
         self._available: list[str] = []
         self._removals: set[asyncio.Task[None]] = set()
         self._toolchains: dict[str, str] = {}
+        self._tags: dict[str, str] = {}  # image -> the tag found at start (pinned, else configured)
         # Stacked on Docker's own profile (which, before Docker 25, lets io_uring through).
         self._seccomp: bytes | None = None
         self._seccomp_error: str | None = None
@@ -133,14 +134,24 @@ class DockerSandbox(Sandbox):
         log.info("docker sandbox ready: languages %s, warm pools %s", self._available, sorted(warm))
 
     def _image_labels(self, image: str) -> dict[str, str] | None:
-        """The image's labels, or None when it does not exist."""
+        """The labels of the image this backend will run (the tag of this checkout's definition when
+        built here, else the configured tag), or None when neither exists."""
         import docker.errors
 
-        try:
-            found = self.client.images.get(self.config.image_tag(image))
-        except docker.errors.ImageNotFound:
-            return None
-        return dict(found.labels or {})
+        from sandboxes.build_images import pinned_tag  # not at the top: `python -m` runs that module
+
+        candidates = [self.config.image_tag(image)]
+        if image not in self.config.images:
+            with contextlib.suppress(OSError):
+                candidates.insert(0, pinned_tag(image))
+        for tag in candidates:
+            try:
+                found = self.client.images.get(tag)
+            except docker.errors.ImageNotFound:
+                continue
+            self._tags[image] = tag
+            return dict(found.labels or {})
+        return None
 
     async def close(self) -> None:
         self.closed = True
@@ -211,7 +222,7 @@ class DockerSandbox(Sandbox):
 
         cfg = self.config
         container = self.client.containers.create(
-            cfg.image_tag(image),
+            self._tags.get(image, cfg.image_tag(image)),
             command=["python3", "-I", "-S", "-c", RUNNER_SOURCE, "serve"],
             stdin_open=True,
             tty=False,

@@ -58,7 +58,12 @@ def scratch_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
     )
     monkeypatch.setattr(build_images, "IMAGES_DIR", tmp_path)
     yield tmp_path / "scratchtest" / "Dockerfile"
-    subprocess.run(["docker", "rmi", "-f", build_images.image_tag("scratchtest")], capture_output=True)
+    images = subprocess.run(
+        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}}", f"{build_images.PREFIX}scratchtest"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    subprocess.run(["docker", "rmi", "-f", *images], capture_output=True)
 
 
 def test_definition_hash_follows_the_dockerfile(scratch_definitions: Path) -> None:
@@ -82,10 +87,15 @@ def test_build_is_skipped_when_the_definition_hash_matches(
     assert log == [f"{tag} is up to date"] and time.monotonic() - started < 5
     scratch_definitions.write_text(scratch_definitions.read_text().replace("one", "two"))
     log.clear()
-    build_images.build_image("scratchtest", log=log.append)
-    assert any(line.startswith("built ") for line in log)
-    marker = subprocess.run(["docker", "run", "--rm", tag, "cat", "/marker"], capture_output=True, text=True)
-    assert marker.stdout == "two\n"
+    changed = build_images.build_image("scratchtest", log=log.append)
+    assert any(line.startswith("built ") for line in log) and changed != tag
+    for image in (changed, build_images.image_tag("scratchtest")):  # its own tag, and :latest moved
+        marker = subprocess.run(
+            ["docker", "run", "--rm", image, "cat", "/marker"], capture_output=True, text=True
+        )
+        assert marker.stdout == "two\n"
+    first = subprocess.run(["docker", "run", "--rm", tag, "cat", "/marker"], capture_output=True, text=True)
+    assert first.stdout == "one\n"  # another checkout's definition keeps its own image
 
 
 def test_unknown_image_is_a_clear_error() -> None:
