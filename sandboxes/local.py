@@ -100,6 +100,7 @@ class LocalSandbox(Sandbox):
             except SeccompUnavailable as exc:
                 self._seccomp_error = str(exc)
         self._tmpfs_workspace = os.geteuid() == 0 and _mount_tmpfs_works()
+        self._bwrap_size = self._bwrap is not None and _bwrap_has_option(self._bwrap, "--size")
         self._toolchains: dict[str, str] | None = None
 
     @property
@@ -148,7 +149,10 @@ class LocalSandbox(Sandbox):
             if self._bwrap:
                 missing.append("cpu_time_s reports bubblewrap's own time, not the program's")
         if self._bwrap:
-            how["tmp"] = f"tmpfs /tmp and /dev/shm of {self.config.workspace_mb} MB"
+            if self._bwrap_size:
+                how["tmp"] = f"tmpfs /tmp and /dev/shm of {self.config.workspace_mb} MB"
+            else:
+                missing.append("size cap on /tmp and /dev/shm (bubblewrap older than 0.5 has no --size)")
             if self._seccomp_error:
                 missing.append(self._seccomp_error)
             else:
@@ -361,9 +365,9 @@ class LocalSandbox(Sandbox):
                 argv += ["--ro-bind", path, path]
         for etc in ("/etc/alternatives", "/etc/ld.so.cache", "/etc/java-17-openjdk"):
             argv += ["--ro-bind-try", etc, etc]
-        size = str(self.config.workspace_mb * 1024 * 1024)
-        argv += ["--proc", "/proc", "--dev", "/dev", "--size", size, "--tmpfs", "/tmp"]
-        argv += ["--size", size, "--tmpfs", "/dev/shm", "--bind", workspace, "/workspace"]
+        size = ["--size", str(self.config.workspace_mb * 1024 * 1024)] if self._bwrap_size else []
+        argv += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/tmp"]
+        argv += [*size, "--tmpfs", "/dev/shm", "--bind", workspace, "/workspace"]
         argv += ["--chdir", "/workspace", "--uid", str(_NOBODY), "--gid", str(_NOBODY), "--clearenv"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
@@ -494,6 +498,16 @@ def _world_usable(path: str) -> bool:
         return bool(os.stat(real).st_mode & 0o001)
     except OSError:
         return False
+
+
+def _bwrap_has_option(bwrap: str, option: str) -> bool:
+    import subprocess
+
+    try:
+        proc = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return option in proc.stdout + proc.stderr
 
 
 def _bwrap_works(bwrap: str, as_uid: int | None = None) -> bool:
