@@ -74,6 +74,8 @@ def _limit_child(
     before_exec: Callable[[], None] | None = None,
     seccomp_filter: bytes | None = None,
 ) -> Callable[[], None]:
+    loader = _SeccompLoader.for_program(seccomp_filter) if seccomp_filter else None
+
     def apply() -> None:
         if before_exec is not None:
             before_exec()
@@ -95,29 +97,50 @@ def _limit_child(
             pass
         if run_as is not None:
             _drop_to(run_as)
-        if seccomp_filter:
-            install_seccomp_filter(seccomp_filter)
+        if loader is not None:
+            loader.load()
 
     return apply
 
 
+class _SeccompLoader:
+    """A seccomp BPF program (an array of `struct sock_filter`, as libseccomp exports it) made ready
+    in the parent, so that the forked child only makes two prctl calls before exec."""
+
+    _cache: dict[bytes, _SeccompLoader] = {}
+
+    def __init__(self, program: bytes) -> None:
+        import ctypes
+
+        class SockFprog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        self._buffer = ctypes.create_string_buffer(program, len(program))
+        self._fprog = SockFprog(len(program) // 8, ctypes.cast(self._buffer, ctypes.c_void_p))
+        self._pointer = ctypes.byref(self._fprog)
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._get_errno = ctypes.get_errno
+
+    @classmethod
+    def for_program(cls, program: bytes) -> _SeccompLoader:
+        loader = cls._cache.get(program)
+        if loader is None:
+            loader = cls._cache[program] = cls(program)
+        return loader
+
+    def load(self) -> None:
+        """Load the filter on the calling thread (it stacks on any filter already there: Docker's)."""
+        pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+        if self._libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+            raise OSError(self._get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        if self._libc.prctl(pr_set_seccomp, seccomp_mode_filter, self._pointer, 0, 0) != 0:
+            err = self._get_errno()
+            raise OSError(err, f"could not load the seccomp filter: {os.strerror(err)}")
+
+
 def install_seccomp_filter(program: bytes) -> None:
-    """Load a seccomp BPF program (an array of `struct sock_filter`, as libseccomp exports it) on
-    the calling thread; it stacks on any filter already there (Docker's). Raises OSError."""
-    import ctypes
-
-    class SockFprog(ctypes.Structure):
-        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-    buffer = ctypes.create_string_buffer(program, len(program))
-    fprog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
-    if libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
-    if libc.prctl(pr_set_seccomp, seccomp_mode_filter, ctypes.byref(fprog), 0, 0) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"could not load the seccomp filter: {os.strerror(err)}")
+    """Load a seccomp BPF program on the calling thread. Raises OSError."""
+    _SeccompLoader.for_program(program).load()
 
 
 def _drop_to(uid: int) -> None:
@@ -604,33 +627,66 @@ def leftovers() -> list[str]:
     return found
 
 
+def _owned_by_program(directory: str) -> bool:
+    """Whether anything under `directory` belongs to the program's uid (looking into our own folders
+    only: a folder of the program's is enough to say yes)."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return True
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            return True
+        if info.st_uid == PROGRAM_UID:
+            return True
+        if stat.S_ISDIR(info.st_mode) and _owned_by_program(entry.path):
+            return True
+    return False
+
+
 def reset() -> list[str]:
     """Return the container to a clean state; what could not be removed (empty when clean)."""
-    _as_program(_clean_up)
+    program_left = (
+        not _separate_uid()
+        or _live_processes()
+        or any(_sysv_ids(kind) for kind in _SYSV_KINDS)
+        or any(_owned_by_program(d) for d in WIPED_DIRS if os.path.isdir(d))
+    )
+    if program_left:  # what the program made, removed as its uid (a fork: only when needed)
+        _as_program(_clean_up)
     _reap_all()
+    if _separate_uid():  # then the request's own files, root's
+        for directory in WIPED_DIRS:
+            if os.path.isdir(directory):
+                _wipe(directory)
     return leftovers()
 
 
 def _write_files(files: dict[str, str]) -> None:
-    decoded = {}
+    """Write the request's files, world-writable (0666, folders 0777), as this process. A root
+    runner's files stay root's: the program may change them but not delete them (the workspace is
+    sticky), and `reset` removes them after the program's own."""
     for name, data in files.items():
         path = os.path.normpath(os.path.join(WORKSPACE, name))
         if not path.startswith(WORKSPACE + "/"):
             raise ValueError(f"file name {name!r} leaves the workspace")
-        decoded[path] = base64.b64decode(data)
-    if not decoded:
-        return
-
-    def write() -> bool:
-        for path, data in decoded.items():
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as f:
-                f.write(data)
-        return True
-
-    # Written as the program's uid: the program owns its workspace, as on a judge.
-    if not _as_program(write):
-        raise OSError("could not write the workspace files")
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            os.makedirs(parent, exist_ok=True)
+            folder = parent
+            while folder != WORKSPACE:
+                os.chmod(folder, 0o777)
+                folder = os.path.dirname(folder)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        try:
+            os.fchmod(fd, 0o666)
+            view = memoryview(base64.b64decode(data))
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
 
 
 def _encode(result: dict[str, Any]) -> dict[str, Any]:
