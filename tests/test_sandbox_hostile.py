@@ -57,7 +57,8 @@ async def test_fork_bomb_is_stopped_by_the_pids_limit_and_the_clock(sandbox: Doc
     code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     result = await run(sandbox, code)
     assert result.status is Verdict.TIME_LIMIT, result
-    assert result.wall_time_s < LIMITS.wall_time_limit_s + SLACK_S, result
+    # Bounded, not timed: killing and reaping 64 forking processes on a loaded host takes seconds.
+    assert result.wall_time_s < LIMITS.wall_time_limit_s + 3 * SLACK_S, result
     await assert_next_program_passes(sandbox)
 
 
