@@ -277,6 +277,8 @@ class LocalSandbox(Sandbox):
             compiled: RunResult | None = None
             if lang.compile:
                 compiled = self._run(lang, lang.compile, b"", workspace, limits, compiling=True, uid=uid)
+                if compiled.status is Verdict.SANDBOX_ERROR:
+                    return Execution(compile=compiled, runs=[])
                 if compiled.status is not Verdict.OK:
                     return Execution(compile=as_compile_error(compiled), runs=[])
             runs: list[RunResult] = []
@@ -320,7 +322,12 @@ class LocalSandbox(Sandbox):
             command = _drop_privileges(command, uid)
             kill_tree = functools.partial(_kill_uid, uid)
             if self._cgroups is not None:
-                group = self._cgroups.create(f"{os.getpid()}-{uid}", memory_mb, self.config.max_processes)
+                try:
+                    group = self._cgroups.create(f"{os.getpid()}-{uid}", memory_mb, self.config.max_processes)
+                except OSError as exc:  # the machine's fault, not the program's: worth a retry
+                    if filter_fd >= 0:
+                        os.close(filter_fd)
+                    return RunResult.sandbox_error(f"could not make the run's cgroup: {exc}")
                 kill_tree = functools.partial(_kill_group_and_uid, group, uid)
         try:
             raw = execute(
