@@ -63,6 +63,7 @@ class Sandbox(ABC):
         lang = resolve_language(language)
         if lang is None or lang.name not in self.languages():
             raise UnsupportedLanguage(language, self.languages())
+        lang = lang.for_source(code)  # Java: the file and class named after the public class
         all_files: dict[str, bytes] = {}
         for name, data in (files or {}).items():
             _check_name(name)

@@ -3,9 +3,12 @@
 A program never gets its own `docker run` (≈0.6 s) nor a `docker exec` (≈70 ms): every container
 runs `sandboxes/runner.py` as PID 1 and takes requests over its attached stdin/stdout, so a run
 costs one round trip plus the program's own fork/exec. Containers have no network, a read-only
-root, tmpfs workspaces, a cgroup memory limit, a pids limit, no capabilities, no-new-privileges,
-a non-root uid and a whitelisted environment. A container that breaks protocol, overruns its
-deadline or cannot clean up is removed and replaced, never reused.
+root, tmpfs workspaces, a cgroup memory limit, a pids limit, no-new-privileges and a whitelisted
+environment. The runner is root in the container with only CAP_SETUID, CAP_SETGID and CAP_KILL, and programs
+run as another uid (65534) with no capabilities, so a program cannot signal, ptrace or prlimit the
+runner. A container that breaks protocol, overruns its deadline, cannot clean up (files, processes,
+System V and POSIX IPC objects) or whose runner reports a changed state is removed and replaced,
+never reused.
 """
 
 from __future__ import annotations
@@ -13,17 +16,19 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import logging
 import os
 import socket
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.docker_pool import BrokenContainer, ContainerPool, RunnerChannel
-from sandboxes.languages import LANGUAGES, Language
-from sandboxes.models import Execution, Limits, RunResult, SandboxError, classify
+from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language
+from sandboxes.models import Execution, Limits, RunResult, SandboxError, as_compile_error, classify
+from sandboxes.seccomp_filter import SeccompUnavailable, seccomp_program
 from sandboxes.verdicts import Verdict
 
 log = logging.getLogger(__name__)
@@ -47,15 +52,12 @@ class DockerConfig:
     pool_sizes: dict[str, int] = field(default_factory=dict)
     prewarm: tuple[str, ...] = ("python",)
     images: dict[str, str] = field(default_factory=dict)
-    workspace_mb: int = 64
+    workspace_mb: int = 128  # each of /workspace, /tmp, /dev/shm (Go compiles seed a ~40 MB cache in /tmp)
     pids_limit: int = 128
     cpus: float = 1.0
     base_url: str | None = None
     # Containers start with this run memory limit (the usual one saves a `docker update` per run).
     memory_limit_mb: int = Limits().memory_limit_mb
-    # Python programs run in a fork of the in-container runner's interpreter (same interpreter,
-    # `-I` semantics) instead of a fresh `python3` process: ~10 ms less per run.
-    inline_python: bool = True
 
     def image_tag(self, image: str) -> str:
         return self.images.get(image, f"{IMAGE_PREFIX}{image}:latest")
@@ -73,6 +75,16 @@ class DockerSandbox(Sandbox):
         self._pools: dict[str, ContainerPool] = {}
         self._available: list[str] = []
         self._removals: set[asyncio.Task[None]] = set()
+        self._toolchains: dict[str, str] = {}
+        self._tags: dict[str, str] = {}  # image -> the tag found at start (pinned, else configured)
+        # Stacked on Docker's own profile (which, before Docker 25, lets io_uring through).
+        self._seccomp: bytes | None = None
+        self._seccomp_error: str | None = None
+        try:
+            self._seccomp = seccomp_program()
+        except SeccompUnavailable as exc:
+            self._seccomp_error = str(exc)
+        self.tampered = 0  # containers replaced because a program changed their runner
         self.closed = False
 
     @property
@@ -105,9 +117,13 @@ class DockerSandbox(Sandbox):
         except Exception as exc:
             self._close_client()
             raise SandboxError(f"Docker daemon not reachable: {exc}") from exc
-        images = {lang.image for lang in LANGUAGES.values()}
-        present = await asyncio.gather(*(asyncio.to_thread(self._image_exists, image) for image in images))
-        have = {image for image, ok in zip(images, present, strict=True) if ok}
+        images = sorted({lang.image for lang in LANGUAGES.values()})
+        present = await asyncio.gather(*(asyncio.to_thread(self._image_labels, image) for image in images))
+        have = set()
+        for image, labels in zip(images, present, strict=True):
+            if labels is not None:
+                have.add(image)
+                self._toolchains.update(_toolchain_label(labels))
         self._available = sorted(name for name, lang in LANGUAGES.items() if lang.image in have)
         if not self._available:
             raise SandboxError(
@@ -117,14 +133,25 @@ class DockerSandbox(Sandbox):
         await asyncio.gather(*(self._pool(image).fill() for image in warm))
         log.info("docker sandbox ready: languages %s, warm pools %s", self._available, sorted(warm))
 
-    def _image_exists(self, image: str) -> bool:
+    def _image_labels(self, image: str) -> dict[str, str] | None:
+        """The labels of the image this backend will run (the tag of this checkout's definition when
+        built here, else the configured tag), or None when neither exists."""
         import docker.errors
 
-        try:
-            self.client.images.get(self.config.image_tag(image))
-            return True
-        except docker.errors.ImageNotFound:
-            return False
+        from sandboxes.build_images import pinned_tag  # not at the top: `python -m` runs that module
+
+        candidates = [self.config.image_tag(image)]
+        if image not in self.config.images:
+            with contextlib.suppress(OSError):
+                candidates.insert(0, pinned_tag(image))
+        for tag in candidates:
+            try:
+                found = self.client.images.get(tag)
+            except docker.errors.ImageNotFound:
+                continue
+            self._tags[image] = tag
+            return dict(found.labels or {})
+        return None
 
     async def close(self) -> None:
         self.closed = True
@@ -137,12 +164,28 @@ class DockerSandbox(Sandbox):
         return list(self._available)
 
     def health(self) -> dict[str, Any]:
+        """Pools, toolchains and `status`: "unavailable" when a pool has no container and could not
+        start one (its `last_error` says why), else "ok"."""
         pools = {
             image: {"size": p.size, "alive": p.count, "idle": p.idle.qsize(), "replaced": p.replaced}
             | ({"last_error": p.last_error} if p.last_error else {})
             for image, p in self._pools.items()
         }
-        return super().health() | {"pools": pools}
+        broken = any(p.count == 0 and p.last_error for p in self._pools.values())
+        return super().health() | {
+            "status": "unavailable" if broken or self.closed else "ok",
+            "pools": pools,
+            "replaced_after_tampering": self.tampered,
+            "seccomp": "Docker's profile + "
+            + (
+                "ours (no new namespaces, io_uring, keyring)"
+                if self._seccomp
+                else f"nothing: {self._seccomp_error}"
+            ),
+            "toolchains": {
+                name: self._toolchains[name] for name in self._available if name in self._toolchains
+            },
+        }
 
     def _pool(self, image: str) -> ContainerPool:
         pool = self._pools.get(image)
@@ -161,7 +204,14 @@ class DockerSandbox(Sandbox):
         try:
             reader, writer = await asyncio.open_connection(sock=sock)
             worker = RunnerChannel(container, reader, writer, memory_mb)
-            await worker.request({"op": "ping"}, timeout_s=30)
+            answer = await worker.request({"op": "ping"}, timeout_s=30)
+            if self._seccomp is not None:
+                encoded = base64.b64encode(self._seccomp).decode()
+                await worker.request({"op": "configure", "seccomp": encoded}, timeout_s=30)
+            if not answer.get("separate_uid"):
+                raise SandboxError(
+                    "the sandbox runner is not root in its container: programs would share its uid"
+                )
         except BaseException:
             self._discard_sync(container)
             raise
@@ -172,8 +222,8 @@ class DockerSandbox(Sandbox):
 
         cfg = self.config
         container = self.client.containers.create(
-            cfg.image_tag(image),
-            command=["python3", "-I", "-c", RUNNER_SOURCE, "serve"],
+            self._tags.get(image, cfg.image_tag(image)),
+            command=["python3", "-I", "-S", "-c", RUNNER_SOURCE, "serve"],
             stdin_open=True,
             tty=False,
             network_mode="none",
@@ -187,9 +237,11 @@ class DockerSandbox(Sandbox):
             memswap_limit=f"{memory_mb + RUNNER_HEADROOM_MB}m",
             pids_limit=cfg.pids_limit,
             nano_cpus=int(cfg.cpus * 1e9),
+            # Root with three capabilities, only to start programs as PROGRAM_UID and to kill them.
             cap_drop=["ALL"],
+            cap_add=["SETUID", "SETGID", "KILL"],
             security_opt=["no-new-privileges"],
-            user="65534:65534",
+            user="0:0",
             environment={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/workspace", "LANG": "C.UTF-8"},
             ipc_mode="private",
             ulimits=[Ulimit(name="nofile", soft=1024, hard=1024), Ulimit(name="core", soft=0, hard=0)],
@@ -252,9 +304,19 @@ class DockerSandbox(Sandbox):
         healthy = False
         try:
             execution = await self._run_on(worker, lang, files, stdins, limits, should_stop, fetch_files)
-            healthy = True
+            if worker.tampered:
+                # The verdicts stand (a program cannot change its own limits from outside); the
+                # container goes, so that no later program runs under a changed runner.
+                self.tampered += 1
+                log.warning(
+                    "replacing a %s sandbox container whose runner changed: %s", lang.image, worker.tampered
+                )
+            else:
+                healthy = True
             return execution
         except BrokenContainer as exc:
+            if worker.tampered:
+                self.tampered += 1
             log.warning("replacing a broken %s sandbox container: %s", lang.image, exc)
             return Execution(runs=[RunResult.sandbox_error(f"sandbox container failed: {exc}")])
         finally:
@@ -274,17 +336,24 @@ class DockerSandbox(Sandbox):
         compiled: RunResult | None = None
         if lang.compile:
             await self._set_memory(worker, limits.compile_memory_limit_mb)
-            step = self._step(lang, lang.compile, b"", limits.compile_time_limit_s, limits, inline=False)
+            step = self._step(
+                lang, lang.compile, b"", limits.compile_time_limit_s, limits.compile_wall_time_limit_s, limits
+            )
             answer = await self._send(worker, {"op": "run", "files": encoded, "steps": [step]}, [step])
             encoded = {}
             compiled = classify(answer["results"][0], time_limit_s=limits.compile_time_limit_s)
             if compiled.status is not Verdict.OK:
                 # A compiler out of time or memory is still the program's fault: compile_error.
                 await self._reset(worker)
-                return Execution(compile=replace(compiled, status=Verdict.COMPILE_ERROR), runs=[])
-        await self._set_memory(worker, limits.memory_limit_mb)
-        inline = self.config.inline_python and lang.name == "python"
-        steps = [self._step(lang, lang.run, s, limits.time_limit_s, limits, inline=inline) for s in stdins]
+                return Execution(compile=as_compile_error(compiled), runs=[])
+        # stdin is a file in the container's memory: a big input gets room beyond the program's limit.
+        largest = max((len(s) for s in stdins), default=0)
+        extra_mb = -(-largest // (1 << 20)) if largest > 1 << 20 else 0
+        await self._set_memory(worker, limits.memory_limit_mb + extra_mb)
+        steps = [
+            self._step(lang, lang.run, s, limits.time_limit_s, limits.wall_time_limit_s, limits)
+            for s in stdins
+        ]
         runs: list[RunResult] = []
         # Without a stop rule every run goes in one request, which also wipes the workspace.
         batches = [steps] if should_stop is None else [[s] for s in steps]
@@ -304,12 +373,12 @@ class DockerSandbox(Sandbox):
             runs.extend(classify(raw, time_limit_s=limits.time_limit_s) for raw in answer["results"])
             if last:
                 if not answer.get("clean"):
-                    raise BrokenContainer("workspace could not be wiped")
+                    raise BrokenContainer(f"workspace could not be wiped: {answer.get('leftovers')}")
                 fetched = answer.get("files") or {}
             elif should_stop is not None and should_stop(len(runs) - 1, runs[-1]):
                 answer = await self._send(worker, {"op": "run", "steps": [], "reset": True, **fetch}, [])
                 if not answer.get("clean"):
-                    raise BrokenContainer("workspace could not be wiped")
+                    raise BrokenContainer(f"workspace could not be wiped: {answer.get('leftovers')}")
                 fetched = answer.get("files") or {}
                 break
         files_back = {name: base64.b64decode(data) for name, data in fetched.items()}
@@ -319,7 +388,7 @@ class DockerSandbox(Sandbox):
     async def _reset(worker: RunnerChannel) -> None:
         answer = await worker.request({"op": "reset"}, timeout_s=_REQUEST_MARGIN_S)
         if not answer.get("clean"):
-            raise BrokenContainer("workspace could not be wiped")
+            raise BrokenContainer(f"workspace could not be wiped: {answer.get('leftovers')}")
 
     @staticmethod
     def _step(
@@ -327,25 +396,24 @@ class DockerSandbox(Sandbox):
         argv: tuple[str, ...],
         stdin: bytes,
         time_limit_s: float,
+        wall_limit_s: float,
         limits: Limits,
-        *,
-        inline: bool,
     ) -> dict[str, Any]:
         return {
             "argv": list(argv),
             "stdin": base64.b64encode(stdin).decode(),
             "time_limit_s": time_limit_s,
+            "wall_limit_s": wall_limit_s,
             "output_limit_bytes": limits.output_limit_bytes,
             "env": lang.env,
             "stop_on_failure": False,
-            "inline_python": inline,
         }
 
     @staticmethod
     async def _send(
         worker: RunnerChannel, payload: dict[str, Any], steps: list[dict[str, Any]]
     ) -> dict[str, Any]:
-        timeout = sum(s["time_limit_s"] + 1.0 for s in steps) + _REQUEST_MARGIN_S
+        timeout = sum(s["wall_limit_s"] + 1.0 for s in steps) + _REQUEST_MARGIN_S
         answer = await worker.request(payload, timeout_s=timeout)
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(steps):
@@ -354,6 +422,14 @@ class DockerSandbox(Sandbox):
             raw["stdout"] = base64.b64decode(raw["stdout"])
             raw["stderr"] = base64.b64decode(raw["stderr"])
         return answer
+
+
+def _toolchain_label(labels: dict[str, str]) -> dict[str, str]:
+    try:
+        versions = json.loads(labels.get(TOOLCHAIN_LABEL) or "{}")
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
 
 
 def _check_unix_socket(url: str) -> None:

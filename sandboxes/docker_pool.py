@@ -32,6 +32,7 @@ class RunnerChannel:
         self.memory_mb = memory_mb
         self._ids = itertools.count(1)
         self._buffer = bytearray()
+        self.tampered: str | None = None  # set from any answer whose runner reports a changed state
 
     async def request(self, payload: dict[str, Any], timeout_s: float) -> dict[str, Any]:
         payload = {**payload, "id": next(self._ids)}
@@ -42,7 +43,12 @@ class RunnerChannel:
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
             raise BrokenContainer(f"runner did not answer: {type(exc).__name__}: {exc}") from exc
         if answer.get("id") != payload["id"] or not answer.get("ok"):
-            raise BrokenContainer(f"runner failed: {answer.get('error', 'answer out of order')}")
+            error = str(answer.get("error", "answer out of order"))
+            if error.startswith("runner state changed"):
+                self.tampered = error
+            raise BrokenContainer(f"runner refused: {error}")
+        if answer.get("tampered"):
+            self.tampered = str(answer["tampered"])
         return answer
 
     async def _read_answer(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal as _signal
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,15 +12,28 @@ from sandboxes.verdicts import Verdict
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-run limits. `time_limit_s` bounds both wall-clock and CPU time of each run;
-    `output_limit_bytes` caps stdout and stderr together (the run is stopped when it is exceeded);
-    compiles get their own time and memory limits."""
+    """Per-run limits. `time_limit_s` bounds the CPU time of each run, as judges do; the wall clock
+    is capped well above it (`wall_time_limit_s`), so that a busy host does not turn an accepted
+    program into a time-limit one while a program that sleeps still ends. `memory_limit_mb` bounds
+    memory, the stack included (the stack has no limit of its own). `output_limit_bytes` caps
+    stdout and stderr together (the run is stopped when it is exceeded); compiles get their own
+    time (CPU, with the same kind of wall-clock cap) and memory limits."""
 
     time_limit_s: float = 10.0
     memory_limit_mb: int = 512
     output_limit_bytes: int = 1 << 20
     compile_time_limit_s: float = 30.0
     compile_memory_limit_mb: int = 1024
+
+    @property
+    def wall_time_limit_s(self) -> float:
+        """The wall-clock cap of each run: 3 × `time_limit_s` + 2 s."""
+        return 3 * self.time_limit_s + 2
+
+    @property
+    def compile_wall_time_limit_s(self) -> float:
+        """The wall-clock cap of a compile: 3 × `compile_time_limit_s` + 2 s (CPU time is the limit)."""
+        return 3 * self.compile_time_limit_s + 2
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit_s <= 600 or not 0 < self.compile_time_limit_s <= 600:
@@ -42,6 +56,9 @@ class RunResult:
     wall_time_s: float = 0.0
     cpu_time_s: float = 0.0
     truncated: bool = False
+    # Which limit stopped the process (time_limit, memory_limit, output_limit), if one did; kept
+    # when a compile's status becomes compile_error, so that a compile timeout can be told apart.
+    killed_by: Verdict | None = None
 
     @classmethod
     def sandbox_error(cls, message: str) -> RunResult:
@@ -106,7 +123,7 @@ def classify(raw: dict[str, Any], *, time_limit_s: float, memory_hint_from_stder
         status = Verdict.OUTPUT_LIMIT
     elif raw["oom_killed"]:
         status = Verdict.MEMORY_LIMIT
-    elif raw["timed_out"] or sig == _signal.SIGXCPU or (sig == _signal.SIGKILL and cpu >= time_limit_s):
+    elif raw["timed_out"] or sig == _signal.SIGXCPU or cpu > time_limit_s:
         status = Verdict.TIME_LIMIT
     elif exit_code == 0:
         status = Verdict.OK
@@ -114,6 +131,7 @@ def classify(raw: dict[str, Any], *, time_limit_s: float, memory_hint_from_stder
         status = Verdict.MEMORY_LIMIT
     else:
         status = Verdict.RUNTIME_ERROR
+    limited = (Verdict.TIME_LIMIT, Verdict.MEMORY_LIMIT, Verdict.OUTPUT_LIMIT)
     return RunResult(
         status=status,
         exit_code=exit_code,
@@ -123,4 +141,11 @@ def classify(raw: dict[str, Any], *, time_limit_s: float, memory_hint_from_stder
         wall_time_s=float(raw["wall_time_s"]),
         cpu_time_s=cpu,
         truncated=bool(raw["output_limited"]),
+        killed_by=status if status in limited else None,
     )
+
+
+def as_compile_error(result: RunResult) -> RunResult:
+    """A failed compile's result: status compile_error (the program's fault, whatever stopped the
+    compiler); `killed_by` still says which limit did, if one did."""
+    return dataclasses.replace(result, status=Verdict.COMPILE_ERROR)

@@ -5,23 +5,26 @@ PID 1 (`python3 -I -S -c <this source> serve`), so images carry toolchains only 
 always matches the host library. The local backend imports `execute` from here directly.
 
 Protocol (container mode): one JSON request per line on stdin, one JSON answer per line on stdout.
-  {"id": 1, "op": "run", "files": {"main.py": "<b64>"}, "steps": [STEP, ...], "reset": true}
-  STEP = {"argv": [...], "stdin": "<b64>", "time_limit_s": 2.0, "output_limit_bytes": 1048576,
-          "stop_on_failure": false, "env": {...}}
-  -> {"id": 1, "ok": true, "results": [RESULT, ...], "clean": true}
+  {"id": 1, "op": "run", "files": {"main.py": "<b64>"}, "steps": [STEP, ...], "reset": true,
+   "fetch": ["out.txt"], "fetch_limit_bytes": 4194304}
+  STEP = {"argv": [...], "stdin": "<b64>", "time_limit_s": 2.0 (CPU), "wall_limit_s": 8.0,
+          "output_limit_bytes": 1048576, "stop_on_failure": false, "env": {...}}
+  -> {"id": 1, "ok": true, "results": [RESULT, ...], "files": {...}, "clean": true,
+      "tampered": null | "what changed in the runner's own state"}
   RESULT = {"exit_code", "signal", "timed_out", "oom_killed", "output_limited", "stdout": "<b64>",
             "stderr": "<b64>", "wall_time_s", "cpu_time_s", "spawn_error"}
-A program never sees the runner's pipes; after every step everything but PID 1 is killed, and
-after every request with "reset" the writable places are wiped.
+  {"op": "ping"} -> {"separate_uid", "oom_visible", "cpu_visible", "tampered", "leftovers"}
+  {"op": "configure", "seccomp": "<b64 BPF>"} -> {"seccomp": true}: programs get this filter too
+A program never sees the runner's pipes and gets its stdin as a regular file; after every step
+everything but PID 1 is killed, and after every request with "reset" the writable places, System V
+IPC objects and POSIX message queues are removed.
 """
 
 from __future__ import annotations
 
-import atexit
 import base64
-import builtins
 import contextlib
-import io
+import fcntl
 import json
 import math
 import os
@@ -31,15 +34,12 @@ import signal
 import stat
 import subprocess
 import sys
-import threading
 import time
-import traceback
-import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
 WORKSPACE = "/workspace"
-WIPED_DIRS = ("/workspace", "/tmp", "/dev/shm")
+WIPED_DIRS = ("/workspace", "/tmp", "/dev/shm", "/dev/mqueue")
 _OOM_FILES = ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events")
 _CHUNK = 65536
 
@@ -58,14 +58,33 @@ def oom_kill_count() -> int | None:
     return None
 
 
+def wall_limit_for(time_limit_s: float) -> float:
+    """The wall-clock cap of a run whose CPU time is limited to `time_limit_s`: well above it, so
+    that a busy host never turns an accepted program into a time-limit one, yet a program that
+    sleeps or blocks still ends."""
+    return 3 * time_limit_s + 2
+
+
 def _limit_child(
-    cpu_limit_s: int, address_space_mb: int | None, new_session: bool, max_processes: int | None = None
+    cpu_limit_s: int,
+    address_space_mb: int | None,
+    new_session: bool,
+    max_processes: int | None = None,
+    run_as: int | None = None,
+    before_exec: Callable[[], None] | None = None,
+    seccomp_filter: bytes | None = None,
 ) -> Callable[[], None]:
+    loader = _SeccompLoader.for_program(seccomp_filter) if seccomp_filter else None
+
     def apply() -> None:
+        if before_exec is not None:
+            before_exec()
         if new_session:
             os.setsid()
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit_s, cpu_limit_s + 1))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # Judges' stacks: limited only by memory (a recursive DFS 10^6 deep needs ~100 MB).
+        resource.setrlimit(resource.RLIMIT_STACK, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
         if max_processes:  # counts every process of the real uid: only meaningful for a per-run uid
             resource.setrlimit(resource.RLIMIT_NPROC, (max_processes, max_processes))
         if address_space_mb:
@@ -76,93 +95,76 @@ def _limit_child(
                 f.write("1000")
         except OSError:
             pass
+        if run_as is not None:
+            _drop_to(run_as)
+        if loader is not None:
+            loader.load()
 
     return apply
 
 
-class _Forked:
-    """The parts of `subprocess.Popen` that `execute` uses, for a child made by `_fork_python`."""
+class _SeccompLoader:
+    """A seccomp BPF program (an array of `struct sock_filter`, as libseccomp exports it) made ready
+    in the parent, so that the forked child only makes two prctl calls before exec."""
 
-    def __init__(self, pid: int, stdin_fd: int, stdout_fd: int, stderr_fd: int) -> None:
-        self.pid = pid
-        self.stdin = os.fdopen(stdin_fd, "wb", buffering=0)
-        self.stdout = os.fdopen(stdout_fd, "rb", buffering=0)
-        self.stderr = os.fdopen(stderr_fd, "rb", buffering=0)
-        self.returncode: int | None = None
+    _cache: dict[bytes, _SeccompLoader] = {}
+
+    def __init__(self, program: bytes) -> None:
+        import ctypes
+
+        class SockFprog(ctypes.Structure):
+            _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+        self._buffer = ctypes.create_string_buffer(program, len(program))
+        self._fprog = SockFprog(len(program) // 8, ctypes.cast(self._buffer, ctypes.c_void_p))
+        self._pointer = ctypes.byref(self._fprog)
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._get_errno = ctypes.get_errno
+
+    @classmethod
+    def for_program(cls, program: bytes) -> _SeccompLoader:
+        loader = cls._cache.get(program)
+        if loader is None:
+            loader = cls._cache[program] = cls(program)
+        return loader
+
+    def load(self) -> None:
+        """Load the filter on the calling thread (it stacks on any filter already there: Docker's)."""
+        pr_set_no_new_privs, pr_set_seccomp, seccomp_mode_filter = 38, 22, 2
+        if self._libc.prctl(pr_set_no_new_privs, 1, 0, 0, 0) != 0:
+            raise OSError(self._get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        if self._libc.prctl(pr_set_seccomp, seccomp_mode_filter, self._pointer, 0, 0) != 0:
+            err = self._get_errno()
+            raise OSError(err, f"could not load the seccomp filter: {os.strerror(err)}")
 
 
-def _fork_python(script: str, cwd: str, env: dict[str, str], prepare: Callable[[], None]) -> _Forked:
-    """Run a Python script in a fork of this (already started) interpreter: `python3 -I script`
-    without paying interpreter start-up (~10 ms) for every program."""
-    pipes = [os.pipe() for _ in range(3)]
-    pid = os.fork()
-    if pid == 0:  # child: never returns
-        status = 1
-        try:
-            for target, fd in enumerate((pipes[0][0], pipes[1][1], pipes[2][1])):
-                os.dup2(fd, target)  # also closes the protocol channel (our fds 0 and 1)
-            os.closerange(3, 65536)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            os.chdir(cwd)
-            os.environ.clear()
-            os.environ.update(env)
-            prepare()
-            status = _run_main(os.path.join(cwd, script), script)
-        finally:
-            os._exit(status)
-    os.close(pipes[0][0])
-    os.close(pipes[1][1])
-    os.close(pipes[2][1])
-    return _Forked(pid, pipes[0][1], pipes[1][0], pipes[2][0])
+def install_seccomp_filter(program: bytes) -> None:
+    """Load a seccomp BPF program on the calling thread. Raises OSError."""
+    _SeccompLoader.for_program(program).load()
 
 
-# `_run_main` runs in forked children: everything it needs is imported above, once, in the parent.
-def _run_main(path: str, argv0: str) -> int:
-    """What the interpreter does with a script: run it as __main__, then shut down; the exit status."""
-    # Fresh standard streams on the pipes, buffered as the interpreter buffers them for pipes.
-    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)))
-    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)))
-    sys.stderr = io.TextIOWrapper(
-        io.BufferedWriter(io.FileIO(2, "w", closefd=False)), errors="backslashreplace", line_buffering=True
-    )
-    for name in ("stdin", "stdout", "stderr"):
-        setattr(sys, f"__{name}__", getattr(sys, name))
-    sys.argv = [argv0]
-    module = types.ModuleType("__main__")
-    module.__file__ = path
-    module.__builtins__ = builtins  # type: ignore[attr-defined]
-    sys.modules["__main__"] = module
-    status = 0
+def _drop_to(uid: int) -> None:
+    """Become `uid` (group `uid`, no supplementary groups) for good: every capability goes with it."""
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def stdin_file(data: bytes) -> int:
+    """A read-only, sealed, anonymous regular file holding `data`, at offset 0: what judges give a
+    program as stdin (`os.fstat(0).st_size` is the input's size, one `read` gets it whole)."""
+    fd = os.memfd_create("stdin", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
     try:
-        with open(path, "rb") as f:
-            source = f.read()
-        exec(compile(source, path, "exec"), module.__dict__)
-    except SystemExit as exc:
-        status = _exit_status(exc)
-    except BaseException as exc:  # noqa: BLE001 - printed as the interpreter would
-        tb = exc.__traceback__.tb_next if exc.__traceback__ else None
-        traceback.print_exception(type(exc), exc, tb)
-        status = 1
-    try:
-        threading._shutdown()  # type: ignore[attr-defined]  # wait for non-daemon threads
-        atexit._run_exitfuncs()
-    except BaseException:  # noqa: BLE001
-        status = status or 1
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    return status
-
-
-def _exit_status(exc: SystemExit) -> int:
-    code = exc.code
-    if code is None:
-        return 0
-    if isinstance(code, int):
-        return code & 0xFF
-    with contextlib.suppress(Exception):
-        print(code, file=sys.stderr)
-    return 1
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        seals = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, seals)
+        # Hand out a read-only descriptor of the same file (its own offset, 0).
+        readonly = os.open(f"/proc/self/fd/{fd}", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        os.close(fd)
+    return readonly
 
 
 def execute(
@@ -176,13 +178,26 @@ def execute(
     kill_tree: Callable[[int], None],
     address_space_mb: int | None = None,
     new_session: bool = True,
-    inline_python: bool = False,
     max_processes: int | None = None,
+    wall_limit_s: float | None = None,
+    run_as: int | None = None,
+    cpu_usage: Callable[[], float | None] | None = None,
+    oom_kills: Callable[[], int | None] = oom_kill_count,
+    before_exec: Callable[[], None] | None = None,
+    pass_fds: Sequence[int] = (),
+    seccomp_filter: bytes | None = None,
 ) -> dict[str, Any]:
     """Run `argv` to completion or to a limit; stdout/stderr are read while it runs and capped.
 
-    With `inline_python`, argv is `python3 ... script` and the script runs in a fork of this
-    interpreter instead (see `_fork_python`).
+    `time_limit_s` limits CPU time (RLIMIT_CPU, and the measured time afterwards); `wall_limit_s`
+    (default `wall_limit_for(time_limit_s)`) caps the wall clock. stdin is a regular file.
+    `run_as` is the uid (and gid) the program runs as. `cpu_usage()` returns the CPU seconds used so
+    far by everything the program may start (a cgroup counter), when the caller has one: the
+    program's CPU time is then the larger of that difference and the direct child's rusage.
+    `oom_kills()` counts the kernel's OOM kills where the program runs (default: this container's
+    cgroup). `before_exec` runs in the child before anything else (e.g. to enter a cgroup);
+    `pass_fds` stay open in the program. `seccomp_filter` (a BPF program) is loaded in the child
+    just before it execs the program.
 
     `kill_tree(pid)` must kill the program and everything it started; it is called once the
     direct child has ended (or must be stopped), so detached children never outlive a step.
@@ -199,41 +214,44 @@ def execute(
         "cpu_time_s": 0.0,
         "spawn_error": None,
     }
-    oom_before = oom_kill_count()
+    oom_before = oom_kills()
+    cpu_before = cpu_usage() if cpu_usage else None
     start = time.monotonic()
-    prepare = _limit_child(max(1, math.ceil(time_limit_s)), address_space_mb, new_session, max_processes)
-    proc: subprocess.Popen[bytes] | _Forked
+    prepare = _limit_child(
+        max(1, math.ceil(time_limit_s)),
+        address_space_mb,
+        new_session,
+        max_processes,
+        run_as,
+        before_exec,
+        seccomp_filter,
+    )
+    stdin_fd = stdin_file(stdin)
     try:
-        if inline_python:
-            proc = _fork_python(argv[-1], cwd, env, prepare)
-        else:
-            proc = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=cwd,
-                env=env,
-                close_fds=True,
-                preexec_fn=prepare,
-            )
-    except OSError as exc:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=stdin_fd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            close_fds=True,
+            pass_fds=tuple(pass_fds),
+            preexec_fn=prepare,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
         result["spawn_error"] = f"{type(exc).__name__}: {exc}"
         return result
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
-    deadline = start + time_limit_s
+    finally:
+        os.close(stdin_fd)
+    assert proc.stdout is not None and proc.stderr is not None
+    deadline = start + (wall_limit_s if wall_limit_s is not None else wall_limit_for(time_limit_s))
     out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
     outputs = {out_fd: bytearray(), err_fd: bytearray()}
     sel = selectors.DefaultSelector()
     for fd in outputs:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
-    pending = memoryview(stdin)
-    if pending:
-        os.set_blocking(proc.stdin.fileno(), False)
-        sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE)
-    else:
-        proc.stdin.close()
     pidfd = -1
     try:
         pidfd = os.pidfd_open(proc.pid)
@@ -267,15 +285,6 @@ def execute(
                     continue
                 outputs[fd] += chunk
                 total += len(chunk)
-            else:
-                try:
-                    written = os.write(fd, pending[:_CHUNK])
-                    pending = pending[written:]
-                except (BrokenPipeError, OSError):
-                    pending = pending[:0]
-                if not pending:
-                    sel.unregister(fd)
-                    proc.stdin.close()
         if total > output_limit_bytes:
             result["output_limited"] = True
             break
@@ -286,8 +295,9 @@ def execute(
             os.kill(proc.pid, signal.SIGKILL)
         reap(block=True)
     end = time.monotonic()
+    cpu_after = cpu_usage() if cpu_usage and cpu_before is not None else None
     kill_tree(proc.pid)
-    for key in list(sel.get_map().values()):  # the pidfd and stdin would wake select() forever
+    for key in list(sel.get_map().values()):  # the pidfd would wake select() forever
         if key.fd not in outputs:
             sel.unregister(key.fd)
     # Every writer is gone now; take what is left in the pipes, still capped.
@@ -307,7 +317,7 @@ def execute(
     if total > output_limit_bytes:
         result["output_limited"] = True
     sel.close()
-    for stream in (proc.stdin, proc.stdout, proc.stderr):
+    for stream in (proc.stdout, proc.stderr):
         with contextlib.suppress(OSError):
             stream.close()
     if pidfd >= 0:
@@ -319,44 +329,71 @@ def execute(
     if result["output_limited"]:  # keep exactly the first `output_limit_bytes` of the combined output
         stdout = stdout[:output_limit_bytes]
         stderr = stderr[: max(0, output_limit_bytes - len(stdout))]
+    cpu = usage.ru_utime + usage.ru_stime
+    if cpu_before is not None and cpu_after is not None:
+        cpu = max(cpu, cpu_after - cpu_before)
     result.update(
         stdout=stdout,
         stderr=stderr,
         wall_time_s=round(end - start, 6),
-        cpu_time_s=round(usage.ru_utime + usage.ru_stime, 6),
+        cpu_time_s=round(max(cpu, 0.0), 6),
     )
     if os.WIFSIGNALED(code):
         result["signal"] = os.WTERMSIG(code)
     else:
         result["exit_code"] = os.WEXITSTATUS(code)
-    oom_after = oom_kill_count()
+    oom_after = oom_kills()
     if oom_before is not None and oom_after is not None and oom_after > oom_before:
         result["oom_killed"] = True
     return result
 
 
-# ---- container mode: this process is PID 1 of a throwaway PID namespace -------------------------
+# ---- workspace files --------------------------------------------------------------------------
 
 
-def kill_everything_else(_pid: int = 0) -> None:
-    """Kill every process in the namespace but ourselves, and reap them (we are their reaper)."""
-    for _ in range(1000):
+def open_beneath(root: str, name: str) -> int | None:
+    """Open `root/name` read-only without following a symlink anywhere below `root` (each path
+    component is opened relative to the one above with O_NOFOLLOW), or None. Race-free: a program
+    that swaps a directory for a link while we walk makes the open fail, never escape."""
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts or "\0" in name:
+        return None
+    try:
+        dirfd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        for part in parts[:-1]:
+            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+            os.close(dirfd)
+            dirfd = child
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dirfd)
+    except OSError:
+        return None
+    finally:
+        os.close(dirfd)
+
+
+def fetch_files(names: list[str], limit_bytes: int, root: str = WORKSPACE) -> dict[str, str]:
+    """Read back files the program left in the workspace (regular files only, never through a
+    link at any depth), base64-encoded."""
+    found: dict[str, str] = {}
+    for name in names:
+        fd = open_beneath(root, name)
+        if fd is None:
+            continue
         try:
-            os.kill(-1, signal.SIGKILL)
-        except ProcessLookupError:
-            break
-        _reap_all()
-    _reap_all()
-
-
-def _reap_all() -> None:
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                data = bytearray()
+                while len(data) < limit_bytes:
+                    chunk = os.read(fd, min(_CHUNK, limit_bytes - len(data)))
+                    if not chunk:
+                        break
+                    data += chunk
+                found[name] = base64.b64encode(bytes(data)).decode()
+        finally:
+            os.close(fd)
+    return found
 
 
 def _wipe(path: str) -> bool:
@@ -381,34 +418,275 @@ def _wipe(path: str) -> bool:
     return clean
 
 
+# ---- container mode: this process is PID 1 of a throwaway PID namespace -------------------------
+#
+# The runner is root in the container with only CAP_SETUID, CAP_SETGID and CAP_KILL; programs (and
+# everything done with the files they touched) run as PROGRAM_UID with no capabilities. A program therefore
+# cannot signal, ptrace or prlimit the runner, and the runner checks after every request that its
+# own state (uid, limits) is what it started with; the host replaces a container that says otherwise.
+
+PROGRAM_UID = 65534
+_SYSV_KINDS = ("shm", "msg", "sem")
+_RLIMITS = {
+    name: getattr(resource, name)
+    for name in (
+        "RLIMIT_AS",
+        "RLIMIT_CPU",
+        "RLIMIT_NPROC",
+        "RLIMIT_NOFILE",
+        "RLIMIT_STACK",
+        "RLIMIT_FSIZE",
+        "RLIMIT_DATA",
+        "RLIMIT_MEMLOCK",
+        "RLIMIT_CORE",
+    )
+    if hasattr(resource, name)
+}
+_CPU_FILES = (
+    "/sys/fs/cgroup/cpuacct/cpuacct.usage",
+    "/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage",
+    "/sys/fs/cgroup/cpu.stat",
+)
+
+
+def _separate_uid() -> bool:
+    return os.getuid() == 0
+
+
+def cgroup_cpu_seconds() -> float | None:
+    """CPU seconds used so far by this container's cgroup (None when not visible)."""
+    for path in _CPU_FILES:
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError:
+            continue
+        if path.endswith("cpu.stat"):
+            for line in text.splitlines():
+                key, _, value = line.partition(" ")
+                if key == "usage_usec":
+                    return int(value) / 1e6
+            continue
+        return int(text.strip()) / 1e9
+    return None
+
+
+def _program_cpu_seconds() -> float | None:
+    """The container's CPU time less this runner's own (the rest is the program's)."""
+    total = cgroup_cpu_seconds()
+    if total is None:
+        return None
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return total - own.ru_utime - own.ru_stime
+
+
+def _runner_state() -> dict[str, Any]:
+    return {
+        "uids": list(os.getresuid()),
+        "gids": list(os.getresgid()),
+        "rlimits": {name: list(resource.getrlimit(res)) for name, res in _RLIMITS.items()},
+    }
+
+
+_STARTING_STATE: dict[str, Any] = {}
+_PROGRAM_FILTER: list[bytes] = []  # the host's seccomp filter for programs (op "configure")
+
+
+def tampering() -> str | None:
+    """How this runner's state differs from what it started with (None when it does not)."""
+    now = _runner_state()
+    changed = [key for key in now if now[key] != _STARTING_STATE.get(key)]
+    changed += [
+        f"{name} {_STARTING_STATE['rlimits'].get(name)} -> {value}"
+        for name, value in now["rlimits"].items()
+        if value != _STARTING_STATE.get("rlimits", {}).get(name)
+    ]
+    return ", ".join(changed) or None
+
+
+def _as_program(work: Callable[[], bool]) -> bool:
+    """Run `work()` in a child that is the program's uid (so it can undo whatever programs did, and
+    nothing more); True when it returned True. In-process when the runner is not root."""
+    if not _separate_uid():
+        return work()
+    pid = os.fork()
+    if pid == 0:  # child: never returns
+        code = 1
+        try:
+            _drop_to(PROGRAM_UID)
+            code = 0 if work() else 1
+        except BaseException:  # noqa: BLE001 - the exit status says it failed
+            code = 1
+        finally:
+            os._exit(code)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _live_processes() -> list[int]:
+    """Processes of this namespace but ourselves that are not zombies."""
+    found = []
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (1, me):
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            found.append(int(entry))
+    return found
+
+
+def _kill_visible() -> bool:
+    """Kill every process this uid may signal (PID 1 never counts), until none is left alive."""
+    for _ in range(1000):
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            return True
+        if not _live_processes():
+            return True
+        time.sleep(0.001)
+    return not _live_processes()
+
+
+def kill_everything_else(_pid: int = 0) -> None:
+    """Kill every process in the namespace but ourselves, and reap them (we are their reaper)."""
+    for _ in range(1000):
+        try:
+            os.kill(-1, signal.SIGKILL)  # as root: needs CAP_KILL to reach the program uid
+        except ProcessLookupError:
+            break
+        _reap_all()
+    _reap_all()
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _sysv_ids(kind: str) -> list[int]:
+    """Ids of the System V IPC objects of one kind ("shm", "msg", "sem") in this IPC namespace."""
+    try:
+        with open(f"/proc/sysvipc/{kind}") as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return []
+    return [int(line.split()[1]) for line in lines if len(line.split()) > 1]
+
+
+def _remove_sysv_ipc() -> bool:
+    """Remove every System V shared memory segment, message queue and semaphore set we may (the
+    creator may, whatever owner it set); a leftover one would hold memory or carry a message."""
+    if not any(_sysv_ids(kind) for kind in _SYSV_KINDS):
+        return True
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    ipc_rmid = 0
+    removers = {
+        "shm": lambda ident: libc.shmctl(ident, ipc_rmid, None),
+        "msg": lambda ident: libc.msgctl(ident, ipc_rmid, None),
+        "sem": lambda ident: libc.semctl(ident, 0, ipc_rmid),
+    }
+    ok = True
+    for kind, remove in removers.items():
+        for ident in _sysv_ids(kind):
+            if remove(ident) != 0:
+                ok = False
+    return ok
+
+
+def _clean_up() -> bool:
+    killed = _kill_visible()
+    wiped = all([_wipe(d) for d in WIPED_DIRS if os.path.isdir(d)])
+    return _remove_sysv_ipc() and wiped and killed
+
+
+def leftovers() -> list[str]:
+    """What a wipe left behind: live processes, files in the writable places, IPC objects."""
+    found = [f"process {pid}" for pid in _live_processes()]
+    for directory in WIPED_DIRS:
+        with contextlib.suppress(OSError):
+            found += [f"{directory}/{name}" for name in os.listdir(directory)]
+    found += [f"sysv {kind} {ident}" for kind in _SYSV_KINDS for ident in _sysv_ids(kind)]
+    return found
+
+
+def _owned_by_program(directory: str) -> bool:
+    """Whether anything under `directory` belongs to the program's uid (looking into our own folders
+    only: a folder of the program's is enough to say yes)."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return True
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            return True
+        if info.st_uid == PROGRAM_UID:
+            return True
+        if stat.S_ISDIR(info.st_mode) and _owned_by_program(entry.path):
+            return True
+    return False
+
+
+def reset() -> list[str]:
+    """Return the container to a clean state; what could not be removed (empty when clean)."""
+    program_left = (
+        not _separate_uid()
+        or _live_processes()
+        or any(_sysv_ids(kind) for kind in _SYSV_KINDS)
+        or any(_owned_by_program(d) for d in WIPED_DIRS if os.path.isdir(d))
+    )
+    if program_left:  # what the program made, removed as its uid (a fork: only when needed)
+        _as_program(_clean_up)
+    _reap_all()
+    if _separate_uid():  # then the request's own files, root's
+        for directory in WIPED_DIRS:
+            if os.path.isdir(directory):
+                _wipe(directory)
+    return leftovers()
+
+
 def _write_files(files: dict[str, str]) -> None:
+    """Write the request's files, world-writable (0666, folders 0777), as this process. A root
+    runner's files stay root's: the program may change them but not delete them (the workspace is
+    sticky), and `reset` removes them after the program's own."""
     for name, data in files.items():
         path = os.path.normpath(os.path.join(WORKSPACE, name))
         if not path.startswith(WORKSPACE + "/"):
             raise ValueError(f"file name {name!r} leaves the workspace")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(data))
-
-
-def fetch_files(names: list[str], limit_bytes: int, root: str = WORKSPACE) -> dict[str, str]:
-    """Read back files the program left in the workspace (regular files only, never through links),
-    base64-encoded."""
-    found: dict[str, str] = {}
-    for name in names:
-        path = os.path.normpath(os.path.join(root, name))
-        if not path.startswith(root.rstrip("/") + "/"):
-            continue
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            os.makedirs(parent, exist_ok=True)
+            folder = parent
+            while folder != WORKSPACE:
+                os.chmod(folder, 0o777)
+                folder = os.path.dirname(folder)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-        except OSError:
-            continue
-        try:
-            if stat.S_ISREG(os.fstat(fd).st_mode):
-                found[name] = base64.b64encode(os.read(fd, limit_bytes)).decode()
+            os.fchmod(fd, 0o666)
+            view = memoryview(base64.b64decode(data))
+            while view:
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
-    return found
 
 
 def _encode(result: dict[str, Any]) -> dict[str, Any]:
@@ -433,15 +711,33 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {"id": request.get("id"), "ok": True}
     if op == "ping":
         answer["oom_visible"] = oom_kill_count() is not None
+        answer["cpu_visible"] = cgroup_cpu_seconds() is not None
+        answer["separate_uid"] = _separate_uid()
+        answer["tampered"] = tampering()
+        answer["leftovers"] = leftovers()[:20]
+        return answer
+    if op == "configure":
+        program = base64.b64decode(request.get("seccomp") or "")
+        if program:
+            if len(program) % 8:
+                return {"id": request.get("id"), "ok": False, "error": "a BPF program is 8-byte instructions"}
+            _PROGRAM_FILTER[:] = [program]
+        answer["seccomp"] = bool(_PROGRAM_FILTER)
         return answer
     if op not in ("run", "reset"):
         return {"id": request.get("id"), "ok": False, "error": f"unknown op {op!r}"}
+    changed = tampering()
+    if changed:  # never run a program under a changed runner: the host replaces this container
+        return {"id": request.get("id"), "ok": False, "error": f"runner state changed: {changed}"}
+    run_as = PROGRAM_UID if _separate_uid() else None
+    cpu_usage = _program_cpu_seconds if cgroup_cpu_seconds() is not None else None
     if op == "run":
         _write_files(request.get("files") or {})
         results = []
         for step in request.get("steps") or []:
             env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORKSPACE, "LANG": "C.UTF-8"}
             env.update(step.get("env") or {})
+            wall = step.get("wall_limit_s")
             result = execute(
                 step["argv"],
                 base64.b64decode(step.get("stdin") or ""),
@@ -451,7 +747,10 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
                 output_limit_bytes=int(step["output_limit_bytes"]),
                 kill_tree=kill_everything_else,
                 new_session=False,
-                inline_python=bool(step.get("inline_python")),
+                wall_limit_s=float(wall) if wall is not None else None,
+                run_as=run_as,
+                cpu_usage=cpu_usage,
+                seccomp_filter=_PROGRAM_FILTER[0] if _PROGRAM_FILTER else None,
             )
             failed = _failed(result)
             results.append(_encode(result))
@@ -460,14 +759,17 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         answer["results"] = results
         answer["files"] = fetch_files(request.get("fetch") or [], int(request.get("fetch_limit_bytes") or 0))
     if op == "reset" or request.get("reset"):
-        kill_everything_else()
-        answer["clean"] = all([_wipe(d) for d in WIPED_DIRS if os.path.isdir(d)])
+        left = reset()
+        answer["clean"] = not left
+        if left:
+            answer["leftovers"] = left[:20]
+    answer["tampered"] = tampering()
     return answer
 
 
 def _become_undumpable() -> None:
     # A non-dumpable PID 1 cannot be ptraced nor have /proc/1/fd or /proc/1/mem opened by the
-    # program (same uid), so it cannot forge answers on our stdout or read our requests.
+    # program, even where it runs as the same uid (a runner that is not root).
     try:
         import ctypes
 
@@ -480,6 +782,7 @@ def serve() -> None:
     """Container main loop: one request per stdin line until EOF (the host went away)."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # PID 1 ignores default-action signals
     _become_undumpable()
+    _STARTING_STATE.update(_runner_state())
     os.makedirs(WORKSPACE, exist_ok=True)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     for line in stdin:

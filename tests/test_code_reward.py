@@ -309,6 +309,8 @@ def test_healthz_reports_the_sandbox(docker_client: TestClient) -> None:
     body = docker_client.get("/healthz").json()
     assert body["sandbox"]["kind"] == "docker" and body["sandbox"]["isolation"] == "docker"
     assert "python" in body["sandbox"]["languages"]
+    assert body["status"] == "ok" and body["sandbox"]["status"] == "ok"
+    assert body["sandbox"]["toolchains"]["python"].startswith("Python 3.11")  # recorded at image build
 
 
 def test_local_sandbox_is_flagged_as_weaker_in_healthz() -> None:
@@ -317,6 +319,8 @@ def test_local_sandbox_is_flagged_as_weaker_in_healthz() -> None:
         sandbox = client.get("/healthz").json()["sandbox"]
         result = score_code(client, fenced("def add(a, b):\n    return a + b"), HUMANEVAL)
     assert sandbox["kind"] == "local" and "weaker" in sandbox["warning"]
+    assert "memory" in sandbox["enforced"] and isinstance(sandbox["not_enforced"], list)
+    assert sandbox["toolchains"]["python"].startswith("Python 3.")
     assert result["scores"]["accuracy"] == 1.0
 
 

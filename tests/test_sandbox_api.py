@@ -147,3 +147,30 @@ def test_run_code_memory_limit_out_of_range_is_a_422_naming_the_field(
         assert body["detail"][0]["loc"] == ["body", "memory_limit_MB"]
     else:
         assert body["run_result"]["stdout"] == "1\n"
+
+
+SLOW_TO_COMPILE_CPP = """
+#include <bits/stdc++.h>
+template <int N> struct Chain { static long value() { return Chain<N - 1>::value() + N; } };
+template <> struct Chain<0> { static long value() { return 0; } };
+int main() {
+    std::map<std::string, std::vector<std::set<long>>> m;
+    std::cout << Chain<800>::value() << m.size();
+}
+"""
+
+
+def test_run_code_compile_killed_by_compile_timeout_is_time_limit_exceeded() -> None:
+    """verl tells a compile timeout from a compile error by compile_result.status (SandboxFusion's shape)."""
+    settings = Settings(cpu_workers=1, sandbox="local")
+    with TestClient(create_app(settings)) as local_client:
+        if "cpp" not in local_client.get("/healthz").json()["sandbox"]["languages"]:
+            pytest.skip("g++ is not installed on this machine")
+        body = {"code": SLOW_TO_COMPILE_CPP, "language": "cpp", "compile_timeout": 0.05}
+        timed_out = post(local_client, "/run_code", body)
+        assert timed_out["status"] == "Failed" and timed_out["run_result"] is None
+        assert timed_out["compile_result"]["status"] == "TimeLimitExceeded", timed_out
+        broken = post(local_client, "/run_code", {"code": "int main( {", "language": "cpp"})
+        assert (
+            broken["compile_result"]["status"] == "Finished" and broken["compile_result"]["return_code"] != 0
+        )

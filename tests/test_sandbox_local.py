@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
 import pytest
 
-from sandboxes import Limits, LocalConfig, LocalSandbox, Verdict
+from sandboxes import Limits, LocalConfig, LocalSandbox, Verdict, local, uids
 from sandboxes.local import _processes_of
 from tests.sandbox_helpers import require_bwrap
 
@@ -70,7 +71,8 @@ async def test_limits_give_their_verdicts(fixture: str, request: pytest.FixtureR
     spin = await box.execute("python", "while True:\n    pass", limits=Limits(time_limit_s=1.0))
     hog = await box.execute("python", "x = bytearray(1 << 30)", limits=Limits(memory_limit_mb=128))
     flood = await box.execute("python", "while True:\n    print('x' * 1000)", limits=LIMITS)
-    assert spin.runs[0].status is Verdict.TIME_LIMIT and spin.runs[0].wall_time_s < 2.5
+    # The program's own CPU time (not bubblewrap's): RLIMIT_CPU stops it near the 1 s limit.
+    assert spin.runs[0].status is Verdict.TIME_LIMIT and spin.runs[0].cpu_time_s > 0.5
     assert hog.runs[0].status is Verdict.MEMORY_LIMIT
     assert flood.runs[0].status is Verdict.OUTPUT_LIMIT and len(flood.runs[0].stdout) == 64 * 1024
 
@@ -127,16 +129,184 @@ async def test_fetch_files_from_the_local_workspace(bwrap_sandbox: LocalSandbox)
 
 
 @pytest.mark.parametrize("fixture", ["bwrap_sandbox", "plain_sandbox"])
-async def test_fork_bomb_is_bounded_by_the_runs_own_uid(fixture: str, request: pytest.FixtureRequest) -> None:
+async def test_fork_bomb_is_bounded_by_the_runs_own_uid(
+    fixture: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
     box: LocalSandbox = request.getfixturevalue(fixture)
     if not box._own_uids:
         pytest.skip(
             "only a root server gives runs their own uid (and so an RLIMIT_NPROC that means something)"
         )
+    leased: list[int] = []
+
+    def recording_lease(*args: object, **kwargs: object) -> uids.UidLease:
+        lease = uids.lease_uid(*args, **kwargs)  # type: ignore[arg-type]
+        leased.append(lease.uid)
+        return lease
+
+    monkeypatch.setattr(local, "lease_uid", recording_lease)
     code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     execution = await box.execute("python", code, limits=Limits(time_limit_s=1.0))
     assert execution.runs[0].status is Verdict.TIME_LIMIT
-    slot_uids = range(61000, 61000 + box.config.max_concurrency)
-    assert [pid for uid in slot_uids for pid in _processes_of(uid)] == []  # zombies aside
+    assert len(leased) == 1 and _processes_of(leased[0]) == []  # zombies aside
     after = await box.execute("python", "print('fine')", limits=LIMITS)
     assert after.runs[0].stdout == "fine\n"
+
+
+def test_health_says_what_is_enforced_and_what_is_not(bwrap_sandbox: LocalSandbox) -> None:
+    health = bwrap_sandbox.health()
+    assert set(health["enforced"]) >= {"memory", "cpu_time", "uids"}
+    assert isinstance(health["not_enforced"], list)
+    assert health["toolchains"]["python"].startswith("Python 3.")
+    if (
+        bwrap_sandbox._cgroups is None
+    ):  # then the memory limit of JVM, Go and Node runs is missing, and said so
+        assert any(item.startswith("memory limit for") for item in health["not_enforced"])
+    else:
+        assert not any("memory" in item for item in health["not_enforced"])
+
+
+async def test_memory_limit_holds_for_runtimes_without_an_address_space_limit(
+    bwrap_sandbox: LocalSandbox,
+) -> None:
+    if bwrap_sandbox._cgroups is None or "javascript" not in bwrap_sandbox.languages():
+        pytest.skip("needs a root server with writable cgroups and node installed (else /healthz says so)")
+    hog = "const held = []; for (;;) held.push(Buffer.alloc(16 << 20, 1));"
+    execution = await bwrap_sandbox.execute("javascript", hog, limits=Limits(memory_limit_mb=256))
+    assert execution.runs[0].status is Verdict.MEMORY_LIMIT, execution.runs[0]
+    fine = await bwrap_sandbox.execute(
+        "javascript", "console.log(Buffer.alloc(64 << 20, 1).length)", limits=LIMITS
+    )
+    assert fine.runs[0].stdout == f"{64 << 20}\n", fine.runs[0]
+
+
+async def test_workspace_tmp_and_shm_are_size_capped() -> None:
+    require_bwrap()
+    box = LocalSandbox(LocalConfig(use_bubblewrap=True, workspace_mb=16))
+    if not box._tmpfs_workspace:
+        pytest.skip("a non-root server cannot mount the workspace tmpfs (its /healthz says so)")
+    code = """
+import os
+for directory in (".", "/tmp", "/dev/shm"):
+    written = 0
+    try:
+        with open(os.path.join(directory, "fill"), "wb") as f:
+            while written < 64 << 20:
+                f.write(b"0" * (1 << 20))
+                f.flush()
+                written += 1 << 20
+    except OSError:
+        pass
+    print(directory, written >> 20)
+"""
+    execution = await box.execute("python", code, limits=Limits(time_limit_s=10.0))
+    sizes = [int(line.split()[1]) for line in execution.runs[0].stdout.splitlines()]
+    assert len(sizes) == 3 and all(size <= 16 for size in sizes), execution.runs[0]
+
+
+async def test_seccomp_refuses_namespaces_io_uring_and_the_keyring(bwrap_sandbox: LocalSandbox) -> None:
+    if bwrap_sandbox._seccomp_error:
+        pytest.skip(bwrap_sandbox._seccomp_error)
+    code = """
+import ctypes, subprocess
+libc = ctypes.CDLL(None, use_errno=True)
+ring = libc.syscall(425, 1, ctypes.create_string_buffer(120))
+print(libc.unshare(0x10000000), ring, libc.syscall(250, 0, 0, 0, 0))
+print(subprocess.run(["unshare", "-U", "true"], capture_output=True).returncode != 0)
+"""
+    execution = await bwrap_sandbox.execute("python", code, limits=LIMITS)
+    assert execution.runs[0].stdout == "-1 -1 -1\nTrue\n", execution.runs[0]
+
+
+async def test_stale_workspaces_of_dead_workers_are_swept_at_start(tmp_path: Path) -> None:
+    import subprocess
+    import tempfile
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = Path(tempfile.gettempdir(), f"reward-sandbox-{dead.pid}-stale")
+    mine = Path(tempfile.gettempdir(), f"reward-sandbox-{os.getpid()}-mine")
+    for path in (stale, mine):
+        (path / "sub").mkdir(parents=True, exist_ok=True)
+        (path / "sub" / "file").write_text("left")
+    try:
+        await LocalSandbox(LocalConfig(use_bubblewrap=False)).start()
+        assert not stale.exists() and mine.exists()  # only the dead process's workspace goes
+    finally:
+        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(mine, ignore_errors=True)
+
+
+def test_uid_leases_are_exclusive_across_processes() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("uids are leased only by a root server")
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom sandboxes.uids import lease_uid\n"
+            "print(lease_uid().uid, flush=True)\ntime.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
+    )
+    try:
+        assert holder.stdout is not None
+        held = int(holder.stdout.readline())
+        mine = [uids.lease_uid() for _ in range(3)]
+        assert held not in {lease.uid for lease in mine} and len({lease.uid for lease in mine}) == 3
+        for lease in mine:
+            lease.release()
+    finally:
+        holder.kill()
+        holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
+    again = uids.lease_uid()  # the dead holder's lock went with it
+    try:
+        assert again.uid == held
+    finally:
+        again.release()
+
+
+WORKER = """
+import asyncio, sys
+from sandboxes import Limits, LocalConfig, LocalSandbox
+async def main():
+    box = LocalSandbox(LocalConfig(use_bubblewrap={bwrap}, max_concurrency=2))
+    await box.start()
+    code = "import time\\nn = int(input())\\ntime.sleep(n / 10)\\nprint(n * n)"
+    results = await asyncio.gather(*(box.execute("python", code, [str(n)], limits=Limits(time_limit_s=5))
+                                     for n in range(1, 9)))
+    right = [r.runs[0].stdout == f"{{n * n}}\\n" for n, r in enumerate(results, 1)]
+    ok = sum(right)
+    print(ok, [r.runs[0].status.value for r in results])
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("bwrap", [True, False])
+def test_several_processes_running_local_sandboxes_do_not_kill_each_others_programs(bwrap: bool) -> None:
+    """Two workers and an API on one host: every program of each gets its own verdict."""
+    if bwrap:
+        require_bwrap()
+    import subprocess
+    import sys
+
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER.format(bwrap=bwrap)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parents[1],
+        )
+        for _ in range(3)
+    ]
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    for out, err in outputs:
+        assert out.startswith("8 "), (out, err[-2000:])

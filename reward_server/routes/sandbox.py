@@ -169,7 +169,9 @@ async def run_code_directly(
 
 
 def _command_result(result: RunResult) -> CommandResult:
-    if result.status is Verdict.TIME_LIMIT:
+    # A compile stopped by compile_timeout is a compile_error whose `killed_by` is time_limit;
+    # SandboxFusion (and verl, which reads it) calls both TimeLimitExceeded.
+    if result.status is Verdict.TIME_LIMIT or result.killed_by is Verdict.TIME_LIMIT:
         status: Literal["Finished", "Error", "TimeLimitExceeded"] = "TimeLimitExceeded"
     elif result.status is Verdict.SANDBOX_ERROR:
         status = "Error"
