@@ -31,7 +31,11 @@ async def main() -> None:
             code = problem["prompt"] + problem["canonical_solution"]
             nonce = secrets.token_hex(16)
             program = judge_program(code, problem["test"], entry_point=problem["entry_point"], nonce=nonce)
-            run = (await sandbox.execute("python", program.main, files=program.files, limits=limits)).runs[0]
+            run = (
+                await sandbox.execute(
+                    "python", program.main, [program.stdin], files=program.files, limits=limits
+                )
+            ).runs[0]
             verdict = read_verdict(run.stdout, nonce)
             assert verdict is not None and verdict["status"] == "passed", (problem["task_id"], run)
             judge.append(run.cpu_time_s)

@@ -116,7 +116,9 @@ class CodeChecker:
             nonce=nonce,
             helpers=task.prompt_code,
         )
-        execution = await self._execute("python", program.main, [""], limits, None, files=program.files)
+        execution = await self._execute(
+            "python", program.main, [program.stdin], limits, None, files=program.files
+        )
         if isinstance(execution, ItemError):
             return execution
         [run] = execution.runs

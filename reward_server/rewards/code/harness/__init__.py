@@ -2,7 +2,8 @@
 
 `judge_program` builds the sandbox run: `main.py` loads the judge (judge.py, compiled here), the code
 under test is `solution.py`, run by `judge_candidate.py` in its own interpreter, and the tests travel
-in `judge_tests.json`, which the judge unlinks before the candidate starts. `read_verdict` takes the
+on the judge's stdin (a sealed file on both backends), which the candidate never inherits and, the
+judge being non-dumpable, cannot reach through /proc. `read_verdict` takes the
 judge's answer from the run's stdout (its last line, which must carry the run's nonce).
 """
 
@@ -26,11 +27,12 @@ def _source(name: str) -> str:
 
 
 class JudgeProgram:
-    """The judge's main file and the other files of one run."""
+    """The judge's main file, the other files of one run, and its stdin (the tests, as JSON)."""
 
-    def __init__(self, main: str, files: dict[str, str | bytes]) -> None:
+    def __init__(self, main: str, files: dict[str, str | bytes], stdin: str) -> None:
         self.main = main
         self.files = files
+        self.stdin = stdin
 
 
 def judge_program(
@@ -61,10 +63,9 @@ def judge_program(
         "judge_source.py": judge_source,
         "judge.bin": _bytecode("judge", judge_source),
         "judge_pytest.py": _source("pytest_shim.py"),
-        "judge_tests.json": json.dumps(config),
         "solution.py": code,
     }
-    return JudgeProgram(_LOADER.format(name="judge"), files)
+    return JudgeProgram(_LOADER.format(name="judge"), files, json.dumps(config))
 
 
 # Compiling the judge (~800 lines) costs more CPU than most tasks' tests: each run gets it compiled

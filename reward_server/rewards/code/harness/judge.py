@@ -2,13 +2,14 @@
 # main.py after wire.py's text. Standard library only.
 #
 # 1. It makes itself non-dumpable (a same-uid process can then neither ptrace it nor open its
-#    /proc/<pid>/mem, fd or environ), opens the tests file and unlinks it.
+#    /proc/<pid>/mem, fd or environ) and takes the tests from its stdin (a sealed file the sandbox
+#    writes; the candidate gets /dev/null as stdin and never inherits the judge's copy).
 # 2. It starts the code under test in a fresh interpreter (judge_candidate.py): that process is
 #    started before the tests are read, so its memory never held them, and its stdout is not ours.
 # 3. It runs the tests here. The tests reach the candidate's functions and classes through
 #    handles; values cross as plain data, so an object "equal to everything" cannot come back.
 # 4. Only this process writes the verdict, one JSON line on its own stdout, carrying the nonce
-#    the host put in the tests file.
+#    the host put in the tests.
 
 import ast as _ast
 import builtins as _builtins
@@ -22,7 +23,6 @@ import signal as _signal
 import sys as _sys
 import types as _types
 
-TESTS_FILE = "judge_tests.json"
 CANDIDATE_HOST = "judge_candidate.py"
 PYTEST_SHIM = "judge_pytest.py"
 TESTS_NAME = "<tests>"
@@ -572,8 +572,10 @@ def main():
     real_stdout = _os.dup(1)
     try:
         _protect()
-        fd = _os.open(TESTS_FILE, _os.O_RDONLY)
-        _os.unlink(TESTS_FILE)
+        fd = _os.dup(0)  # not inheritable: the candidate's interpreter never holds the tests
+        devnull = _os.open(_os.devnull, _os.O_RDONLY)
+        _os.dup2(devnull, 0)
+        _os.close(devnull)
         with open(PYTEST_SHIM, encoding="utf-8") as f:
             pytest_source = f.read()
     except Exception as exc:  # noqa: BLE001
