@@ -42,13 +42,28 @@ def items(n: int) -> list[dict[str, Any]]:
 
 
 async def test_results_align_with_inputs_across_concurrent_chunks(fake_server: Any) -> None:
-    server = fake_server()
+    # Each chunk is held at the server until all four have arrived: concurrency is then a fact the
+    # test establishes (a client that sent one chunk at a time would time out here), not a race it
+    # hopes to win. The order in which concurrent requests arrive is not specified, so sizes are
+    # compared as a multiset and alignment is checked on the results.
+    arrived: dict[str, Any] = {}
+
+    async def hold_until_all_arrived(request: Request, body: dict[str, Any]) -> Response | None:
+        event = arrived.setdefault("event", asyncio.Event())  # created on the server's own loop
+        if len(server.requests) == 4:
+            event.set()
+        await asyncio.wait_for(event.wait(), timeout=30)
+        return None
+
+    server = fake_server(hold_until_all_arrived)
     async with RewardClient(server.url, chunk_size=3, max_concurrency=4) as client:
         results = await client.ascore(items(10))
     assert [r["reward"] for r in results] == [float(i) for i in range(10)]
     assert [r["id"] for r in results] == [str(i) for i in range(10)]
-    assert [len(body["items"]) for body in server.requests] == [3, 3, 3, 1]
-    assert server.max_in_flight > 1, "chunks should be in flight together"
+    assert sorted(len(body["items"]) for body in server.requests) == [1, 3, 3, 3]
+    sent_ids = sorted(int(item["id"]) for body in server.requests for item in body["items"])
+    assert sent_ids == list(range(10)), "every item sent exactly once"
+    assert server.max_in_flight == 4, "the four chunks should be in flight together"
 
 
 async def test_caller_ids_and_weights_are_sent_as_given(fake_server: Any) -> None:
