@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
@@ -159,11 +160,31 @@ async def http_scorer(
         yield score
 
 
+_ROUTES = ("/v1/score", "/v1/jobs", "/v1/rank", "/get_reward", "/run_code", "/healthz", "/v1")
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` is not a service's base URL (a route pasted in, no scheme), or None."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "not an http(s) URL; pass the base URL, e.g. http://host:8000"
+    path = parts.path.rstrip("/")
+    for route in _ROUTES:
+        if path.endswith(route):
+            base = url.strip().rstrip("/")[: -len(route)]
+            return f"ends with the route {route}; pass the base URL ({base}): eval adds /v1/score itself"
+    return None
+
+
 def _detail(response: httpx.Response) -> str:
+    if response.status_code == 404:
+        return "no such route: is --url the base URL of a reward-server (e.g. http://host:8000)?"
     try:
         detail = response.json()["detail"]
+        if isinstance(detail, str):
+            return detail
         return "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return response.text[:500]
 
 

@@ -69,7 +69,10 @@ class Services:
     async def _load_reward_models(self) -> None:
         if not self.settings.reward_models:
             return
+        from reward_server.logs import route_library_logs
         from reward_server.reward_model.engine import load_reward_model  # torch: only when configured
+
+        route_library_logs()  # transformers' lines through our handler, no progress bars
 
         for spec in self.settings.reward_models:
             model = await asyncio.to_thread(load_reward_model, spec)
