@@ -12,7 +12,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from reward_server.errors import send_error
 
 # Probes and scrapers run inside the cluster without credentials; none of these reveal data or cost work.
-OPEN_PATHS = frozenset({"/healthz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset(
+    {"/healthz", "/livez", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+)
 
 
 def _digest(key: str | bytes) -> bytes:

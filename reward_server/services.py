@@ -38,6 +38,7 @@ class Services:
     sandbox_limits: Limits = field(default_factory=Limits)
     reward_models: dict[str, RewardModel] = field(default_factory=dict)
     queue: JobQueue | None = None  # set in an API process started with --redis-url
+    health_state: dict[str, Any] = field(default_factory=dict)  # last /healthz verdict, to log changes
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
