@@ -17,6 +17,14 @@ OPEN_PATHS = frozenset(
 )
 
 
+# The docs pages' own scripts and styles (reward_server.docs.DOCS_STATIC_URL).
+_OPEN_PREFIXES = ("/docs-static/",)
+
+
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(_OPEN_PREFIXES)
+
+
 def _digest(key: str | bytes) -> bytes:
     # Comparing fixed-length digests keeps the comparison time independent of the keys' lengths too.
     return hashlib.sha256(key.encode() if isinstance(key, str) else key).digest()
@@ -57,7 +65,7 @@ class ApiKeyMiddleware:
         self.keys = keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.keys or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or not self.keys or _is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
         authorization = dict(scope.get("headers", [])).get(b"authorization")
