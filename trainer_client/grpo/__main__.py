@@ -13,7 +13,8 @@ from collections.abc import Sequence
 PROG = "python -m trainer_client.grpo"
 TRAIN_EXTRA_HINT = (
     "the GRPO trainer needs torch and transformers: pip install 'reward-server[train]' "
-    "(on a machine without a GPU, add --extra-index-url https://download.pytorch.org/whl/cpu)"
+    "(client-only install: pip install './clients/trainer-client[train]'; on a machine without a GPU, "
+    "add --extra-index-url https://download.pytorch.org/whl/cpu)"
 )
 
 
