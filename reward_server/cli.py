@@ -246,8 +246,18 @@ def _add_eval(commands: Any) -> None:
         "belongs to). Rows already in OUTPUT (matched by id, or by line number for rows without one) are "
         "skipped, so an interrupted run continues where it stopped.",
     )
-    ev.add_argument("input", type=Path, metavar="INPUT.jsonl")
-    ev.add_argument("--output", "-o", type=Path, required=True, metavar="OUTPUT.jsonl")
+    ev.add_argument("input", type=Path, metavar="INPUT.jsonl", nargs="?")
+    ev.add_argument(
+        "--output", "-o", type=Path, metavar="OUTPUT.jsonl", help="scored rows (required to score)"
+    )
+    ev.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A", "B"),
+        help="print two runs side by side (each a summary JSON, or the OUTPUT.jsonl it was written for) "
+        "instead of scoring",
+    )
     ev.add_argument(
         "--url",
         help="base URL of a running service to score through, e.g. http://host:8000 (default: score in "
@@ -301,6 +311,15 @@ def _eval(args: argparse.Namespace) -> int:
     from reward_server.eval_metrics import format_table
     from reward_server.evaluation import EvalError, EvalOptions, evaluate
 
+    if args.compare:
+        return _compare(args.compare)
+    if args.input is None or args.output is None:
+        print(
+            "reward-server eval: error: give INPUT.jsonl and --output OUTPUT.jsonl to score, "
+            "or --compare A B (see reward-server eval --help)",
+            file=sys.stderr,
+        )
+        return 2
     if args.url:
         from reward_server.evaluation import base_url_problem
 
@@ -345,6 +364,24 @@ def _eval(args: argparse.Namespace) -> int:
         return 2
     print(format_table(summary))
     print(f"\nsummary: {options.summary_path}" + (f"   report: {args.report}" if args.report else ""))
+    return 0
+
+
+def _compare(paths: Sequence[Path]) -> int:
+    from reward_server.eval_review import compare_summaries
+
+    summaries = []
+    for path in paths:
+        summary_path = path.with_name(path.stem + ".summary.json") if path.suffix == ".jsonl" else path
+        try:
+            summaries.append(json.loads(summary_path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            print(f"reward-server eval: --compare: {summary_path}: no such file", file=sys.stderr)
+            return 2
+        except ValueError as exc:
+            print(f"reward-server eval: --compare: {summary_path} is not JSON: {exc}", file=sys.stderr)
+            return 2
+    print(compare_summaries(summaries[0], summaries[1], (str(paths[0]), str(paths[1]))))
     return 0
 
 

@@ -240,6 +240,15 @@ def drop_torn_tail(path: Path) -> None:
             handle.truncate(data.rfind(b"\n") + 1)
 
 
+def _weights_used(options: EvalOptions) -> Weights | None:
+    """The weights every row was scored with: --rewards, else the in-process defaults (None: a service's)."""
+    if options.rewards is not None or options.url:
+        return options.rewards
+    from reward_server.config import Settings
+
+    return Settings(**options.settings_overrides).default_rewards
+
+
 @dataclass
 class EvalOptions:
     input: Path
@@ -265,6 +274,7 @@ async def evaluate(options: EvalOptions) -> dict[str, Any]:
     from tqdm import tqdm
 
     from reward_server.eval_metrics import summarize
+    from reward_server.eval_review import run_info, uniform_groups
 
     rows = read_input(options.input)
     done = read_done(options.output)
@@ -296,6 +306,8 @@ async def evaluate(options: EvalOptions) -> dict[str, Any]:
         {**finished[entry.key], "group": entry.row.group} for entry in rows if entry.key in finished
     ]
     summary = summarize(summary_rows)
+    summary["uniform_groups"] = uniform_groups(summary_rows)
+    summary["run"] = run_info(_weights_used(options), options.url or "in process")
     summary["input"], summary["output"] = str(options.input), str(options.output)
     summary["scored_now"], summary["resumed"] = len(pending), len(rows) - len(pending)
     options.summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
