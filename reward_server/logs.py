@@ -61,9 +61,16 @@ class StartupTracebackFilter(logging.Filter):
         if record.name.startswith("uvicorn") and isinstance(record.msg, str):
             text = record.msg.strip()
             if text.startswith("Traceback (most recent call last)"):
-                record.msg = "cannot start: " + text.splitlines()[-1]
+                record.msg = "cannot start: " + _final_exception(text)
                 record.args = ()
         return True
+
+
+def _final_exception(traceback_text: str) -> str:
+    """The last exception of a formatted traceback ("Type: message", joined onto one line)."""
+    lines = traceback_text.splitlines()
+    last_frame = max((i for i, line in enumerate(lines) if line[:1].isspace()), default=-1)
+    return " ".join(line.strip() for line in lines[last_frame + 1 :] if line.strip())
 
 
 def resolve_format(fmt: str) -> str:
