@@ -63,8 +63,18 @@ class GRPOTrainer:
             timeout_s=config.reward_timeout_s,
             max_unscored_calls=None,
         )
-        # Before the minutes of model loading: a wrong URL or a service that cannot score fails now.
-        self.client.check()
+        self.unscored_steps = 0
+        try:
+            # Before the minutes of model loading: a wrong URL or a service that cannot score fails now.
+            self.client.check()
+            self._load(config)
+        except BaseException:
+            if self._owns_client:
+                self.client.close()  # no reward-client thread left behind by a failed start
+            raise
+
+    def _load(self, config: GRPOConfig) -> None:
+        """Prompts, tokenizer, policy, reference and optimizer; the trainer state when resuming."""
         torch.manual_seed(config.seed)
         random.seed(config.seed)
         self.device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -103,7 +113,6 @@ class GRPOTrainer:
             restore_rng(state["rng"])
             self.start_step = int(state["step"])
         self.resumed_from = resume_from
-        self.unscored_steps = 0
 
     def _resume_dir(self) -> Path | None:
         resume = self.config.resume
