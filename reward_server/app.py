@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from reward_server import __version__
-from reward_server.auth import ApiKeyMiddleware, ApiKeys
+from reward_server.auth import OPEN_PATHS, ApiKeyMiddleware, ApiKeys
 from reward_server.body_limit import BodyLimitMiddleware
 from reward_server.config import Settings
+from reward_server.docs import create_documented_app
 from reward_server.errors import install_error_handlers
 from reward_server.request_context import RequestContextMiddleware
 from reward_server.routes import health, jobs, metrics, nemo_gym, openrlhf, rank, sandbox, score, slime
@@ -38,7 +39,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await services.close()
 
-    app = FastAPI(title="reward-server", version=__version__, lifespan=lifespan)
+    app = create_documented_app(
+        title="reward-server",
+        version=__version__,
+        keyed=bool(settings.api_keys),
+        open_paths=OPEN_PATHS,
+        lifespan=lifespan,
+    )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     # Added last = outermost: refused (401) and oversized (413) requests still get an id, a log line
     # and a latency sample.

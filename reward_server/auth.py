@@ -12,7 +12,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from reward_server.errors import send_error
 
 # Probes and scrapers run inside the cluster without credentials; none of these reveal data or cost work.
-OPEN_PATHS = frozenset({"/healthz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
+OPEN_PATHS = frozenset(
+    {"/healthz", "/livez", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
+)
+
+
+# The docs pages' own scripts and styles (reward_server.docs.DOCS_STATIC_URL).
+_OPEN_PREFIXES = ("/docs-static/",)
+
+
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(_OPEN_PREFIXES)
 
 
 def _digest(key: str | bytes) -> bytes:
@@ -55,7 +65,7 @@ class ApiKeyMiddleware:
         self.keys = keys
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.keys or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or not self.keys or _is_open(scope["path"]):
             await self.app(scope, receive, send)
             return
         authorization = dict(scope.get("headers", [])).get(b"authorization")

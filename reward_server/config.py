@@ -107,7 +107,9 @@ class Settings(BaseSettings):
         description="Bearer keys accepted on /v1/*; empty leaves the API open (development only). "
         "REWARD_SERVER_API_KEYS takes a comma-separated list or a JSON array.",
     )
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto", description="auto: text when stderr is a terminal, JSON otherwise."
+    )
     shutdown_timeout_s: Annotated[float, Field(ge=0)] = Field(
         default=30.0, description="On SIGTERM, how long in-flight requests may run before they are cut off."
     )
@@ -149,6 +151,18 @@ class Settings(BaseSettings):
         names = [spec.name for spec in value]
         if duplicates := sorted({n for n in names if names.count(n) > 1}):
             raise ValueError(f"reward model names must be unique; repeated: {', '.join(duplicates)}")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # "" (compose's way of saying none) is no queue
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                f"{value!r} has no scheme: write redis://{value.split('://')[-1]}/0 "
+                "(rediss:// for TLS, unix:///path/to/redis.sock for a socket)"
+            )
         return value
 
     @field_validator("think_tag", "answer_tag")

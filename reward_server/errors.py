@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import Send
+
+log = logging.getLogger(__name__)
 
 
 class RewardServerError(Exception):
@@ -89,7 +92,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.field, exc.message, "request_error"), status_code=exc.status_code)
 
     @app.exception_handler(ServiceUnavailable)
-    async def _unavailable(_: Request, exc: ServiceUnavailable) -> JSONResponse:
+    async def _unavailable(request: Request, exc: ServiceUnavailable) -> JSONResponse:
+        # The caller sees the reason in the body; the operator sees it here.
+        log.warning(
+            "%s %s answers %d: %s",
+            request.method,
+            request.url.path,
+            exc.status_code,
+            exc.message,
+            extra={"status": exc.status_code, "reason": exc.message},
+        )
         return JSONResponse(
             error_body([], exc.message, "unavailable"),
             status_code=exc.status_code,

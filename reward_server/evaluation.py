@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import ValidationError
@@ -159,11 +160,31 @@ async def http_scorer(
         yield score
 
 
+_ROUTES = ("/v1/score", "/v1/jobs", "/v1/rank", "/get_reward", "/run_code", "/healthz", "/v1")
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why `url` is not a service's base URL (a route pasted in, no scheme), or None."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "not an http(s) URL; pass the base URL, e.g. http://host:8000"
+    path = parts.path.rstrip("/")
+    for route in _ROUTES:
+        if path.endswith(route):
+            base = url.strip().rstrip("/")[: -len(route)]
+            return f"ends with the route {route}; pass the base URL ({base}): eval adds /v1/score itself"
+    return None
+
+
 def _detail(response: httpx.Response) -> str:
+    if response.status_code == 404:
+        return "no such route: is --url the base URL of a reward-server (e.g. http://host:8000)?"
     try:
         detail = response.json()["detail"]
+        if isinstance(detail, str):
+            return detail
         return "; ".join(f"{'.'.join(map(str, d.get('loc', [])))}: {d.get('msg')}" for d in detail)
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         return response.text[:500]
 
 
@@ -219,6 +240,15 @@ def drop_torn_tail(path: Path) -> None:
             handle.truncate(data.rfind(b"\n") + 1)
 
 
+def _weights_used(options: EvalOptions) -> Weights | None:
+    """The weights every row was scored with: --rewards, else the in-process defaults (None: a service's)."""
+    if options.rewards is not None or options.url:
+        return options.rewards
+    from reward_server.config import Settings
+
+    return Settings(**options.settings_overrides).default_rewards
+
+
 @dataclass
 class EvalOptions:
     input: Path
@@ -245,6 +275,7 @@ async def evaluate(options: EvalOptions) -> dict[str, Any]:
     from tqdm import tqdm
 
     from reward_server.eval_metrics import summarize
+    from reward_server.eval_review import run_info, uniform_groups
 
     rows = read_input(options.input)
     done = read_done(options.output)
@@ -276,6 +307,8 @@ async def evaluate(options: EvalOptions) -> dict[str, Any]:
         {**finished[entry.key], "group": entry.row.group} for entry in rows if entry.key in finished
     ]
     summary = summarize(summary_rows, options.ks)
+    summary["uniform_groups"] = uniform_groups(summary_rows)
+    summary["run"] = run_info(_weights_used(options), options.url or "in process")
     summary["input"], summary["output"] = str(options.input), str(options.output)
     summary["scored_now"], summary["resumed"] = len(pending), len(rows) - len(pending)
     options.summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from contextvars import ContextVar
@@ -49,10 +50,64 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "info", fmt: str = "json") -> None:
-    """Route every logger (uvicorn's included) through one stderr handler in the chosen format."""
+class StartupTracebackFilter(logging.Filter):
+    """A failed start is one line: uvicorn logs Starlette's formatted traceback; keep its last line.
+
+    Configuration mistakes are caught before the start (`reward_server.preflight`); this covers
+    whatever else stops the services from starting, so the log still says why in one line.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("uvicorn") and isinstance(record.msg, str):
+            text = record.msg.strip()
+            if text.startswith("Traceback (most recent call last)"):
+                record.msg = "cannot start: " + _final_exception(text)
+                record.args = ()
+        return True
+
+
+def _final_exception(traceback_text: str) -> str:
+    """The last exception of a formatted traceback ("Type: message", joined onto one line)."""
+    lines = traceback_text.splitlines()
+    last_frame = max((i for i, line in enumerate(lines) if line[:1].isspace()), default=-1)
+    return " ".join(line.strip() for line in lines[last_frame + 1 :] if line.strip())
+
+
+def resolve_format(fmt: str) -> str:
+    """`auto` → text when stderr is a terminal (a person is reading), JSON otherwise (a collector is)."""
+    if fmt == "auto":
+        return "text" if sys.stderr.isatty() else "json"
+    return fmt
+
+
+def quiet_progress_bars() -> None:
+    """No tqdm bars from huggingface_hub / transformers: they would break one-JSON-object-per-line logs.
+
+    Set before transformers is imported (it reads the variable then); `route_library_logs` covers an
+    already-imported transformers.
+    """
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def route_library_logs() -> None:
+    """transformers logs through its own stderr handler; send its records through ours instead."""
+    import transformers.utils.logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    transformers_logging.disable_default_handler()
+    transformers_logging.enable_propagation()
+
+
+def configure_logging(level: str = "info", fmt: str = "auto") -> None:
+    """Route every logger (uvicorn's included) through one stderr handler in the chosen format.
+
+    `fmt`: ``json``, ``text`` or ``auto`` (text on a terminal, JSON otherwise).
+    """
+    fmt = resolve_format(fmt)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(StartupTracebackFilter())
+    quiet_progress_bars()
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

@@ -7,7 +7,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from reward_server.eval_review import flagged_samples, headline
+
 BINS = 20
+MAX_LISTED = 1000  # rows of the samples table; the page stays openable for a 100k-row run
 _WIDTH, _HEIGHT, _PAD = 360, 160, 24
 
 
@@ -75,15 +78,9 @@ def render_report(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]])
         histogram_svg(name, values) for name, values in sorted(components.items())
     ]
     ks = list(summary.get("pass_at_k", {}))
-    headline = [
-        ("rows", summary["rows"]),
-        ("errors", summary["errors"]),
-        ("mean reward", summary["mean_reward"]),
-        *((f"mean {name}", stats["mean"]) for name, stats in summary["components"].items()),
-        *((f"pass@{k}", summary["pass_at_k"][k]) for k in ks),
-        ("maj@n", summary.get("maj_at_n")),
-    ]
-    head_rows = "".join(f"<tr><th>{escape(name)}</th><td>{_cell(v)}</td></tr>" for name, v in headline)
+    head_rows = "".join(
+        f"<tr><th>{escape(name)}</th><td>{_cell(v)}</td></tr>" for name, v in headline(summary)
+    )
     group_head = "".join(
         f"<th>{h}</th>"
         for h in ["group", "n", "correct", "errors", "mean reward", *[f"pass@{k}" for k in ks]]
@@ -111,16 +108,73 @@ body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}
 th {{ background: #f3f3f3; }}
+table.samples td, table.run td {{ text-align: left; }}
 figure {{ display: inline-block; margin: 0 1em 1em 0; }}
 figcaption {{ font-size: 0.9em; text-align: center; }}
 </style></head><body>
 <h1>Evaluation of {source}</h1>
+{_run_section(summary)}
 <table>{head_rows}</table>
+{_uniform_section(summary)}
 <h2>Distributions</h2>
 {"".join(figures)}
+{_flagged_section(rows)}
 {groups_section}
 </body></html>
 """
+
+
+def _run_section(summary: Mapping[str, Any]) -> str:
+    run = summary.get("run") or {}
+    weights = run.get("weights")
+    shown = ", ".join(f"{k}={v:g}" for k, v in weights.items()) if weights else "the service's defaults"
+    facts = [
+        ("date (UTC)", run.get("date")),
+        ("reward-server", run.get("version")),
+        ("weights", shown),
+        ("scored by", run.get("scored_by")),
+    ]
+    return (
+        '<table class="run">'
+        + "".join(f"<tr><th>{k}</th><td>{_cell(v)}</td></tr>" for k, v in facts)
+        + "</table>"
+    )
+
+
+def _uniform_section(summary: Mapping[str, Any]) -> str:
+    uniform = summary.get("uniform_groups") or {}
+    if not uniform.get("groups"):
+        return ""
+    names = ", ".join(escape(str(n)) for n in uniform["names"][:MAX_LISTED])
+    more = f" and {uniform['uniform'] - MAX_LISTED} more" if uniform["uniform"] > MAX_LISTED else ""
+    return (
+        f"<p>{uniform['uniform']} of {uniform['groups']} groups ({uniform['share']:.1%}) gave every "
+        "sample the same reward: GRPO's advantage is zero there, so those prompts teach nothing"
+        + (f": {names}{more}" if names else "")
+        + ".</p>"
+    )
+
+
+def _flagged_section(rows: Sequence[Mapping[str, Any]]) -> str:
+    flagged = flagged_samples(rows)
+    if not flagged:
+        return "<h2>Wrong and errored samples</h2><p>none</p>"
+    shown = flagged[:MAX_LISTED]
+    cells = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{_cell(s[key])}</td>" for key in ("id", "group", "kind", "accuracy", "extracted", "reason")
+        )
+        + "</tr>"
+        for s in shown
+    )
+    more = f"<p>{len(flagged) - len(shown)} more not listed.</p>" if len(flagged) > len(shown) else ""
+    wrong = sum(1 for s in flagged if s["kind"] == "wrong")
+    return (
+        f"<h2>Wrong and errored samples</h2><p>{wrong} wrong, {len(flagged) - wrong} errored.</p>"
+        '<table class="samples"><tr><th>id</th><th>group</th><th>kind</th><th>accuracy</th>'
+        f"<th>extracted answer</th><th>reason</th></tr>{cells}</table>{more}"
+    )
 
 
 def write_report(path: Path, summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> None:

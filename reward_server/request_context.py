@@ -55,7 +55,11 @@ class RequestContextMiddleware:
             # The route template, not the raw path: unmatched paths must not create one series each.
             template = getattr(route, "path", None) or "unmatched"
             metrics.observe_request(scope["method"], template, status, duration_s)
-            if scope["path"] not in ("/healthz", "/metrics"):  # probes every few seconds would drown the log
+            if scope["path"] not in (
+                "/healthz",
+                "/livez",
+                "/metrics",
+            ):  # probes every few seconds would drown the log
                 log.info(
                     "%s %s %d %.1fms",
                     scope["method"],

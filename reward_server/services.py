@@ -40,6 +40,7 @@ class Services:
     sandbox_limits: Limits = field(default_factory=Limits)
     reward_models: dict[str, RewardModel] = field(default_factory=dict)
     queue: JobQueue | None = None  # set in an API process started with --redis-url
+    health_state: dict[str, Any] = field(default_factory=dict)  # last /healthz verdict, to log changes
 
     @classmethod
     def create(cls, settings: Settings) -> Services:
@@ -72,7 +73,10 @@ class Services:
     async def _load_reward_models(self) -> None:
         if not self.settings.reward_models:
             return
+        from reward_server.logs import route_library_logs
         from reward_server.reward_model.engine import load_reward_model  # torch: only when configured
+
+        route_library_logs()  # transformers' lines through our handler, no progress bars
 
         for spec in self.settings.reward_models:
             model = await asyncio.to_thread(load_reward_model, spec)

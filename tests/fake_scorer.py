@@ -34,6 +34,8 @@ class FakeScorer:
         self.times: list[float] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.ready = True  # what /healthz says
+        self.health_checks = 0
 
     async def endpoint(self, request: Request) -> Response:
         body = await request.json()
@@ -65,8 +67,20 @@ class FakeScorer:
         finally:
             self.in_flight -= 1
 
+    async def healthz(self, request: Request) -> Response:
+        self.health_checks += 1
+        return JSONResponse(
+            {"status": "ok"} if self.ready else {"status": "unavailable", "reason": "not ready (test)"},
+            status_code=200 if self.ready else 503,
+        )
+
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/v1/score", self.endpoint, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/v1/score", self.endpoint, methods=["POST"]),
+                Route("/healthz", self.healthz, methods=["GET"]),
+            ]
+        )
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from starlette.responses import Response
 
 from tests.fake_scorer import FakeScorer, fake_scorers
 from trainer_client import compute_score, compute_score_async, compute_score_batch, make_trl_reward
@@ -23,6 +24,10 @@ from trainer_client import compute_score, compute_score_async, compute_score_bat
 def fake_server() -> Iterator[Callable[..., FakeScorer]]:
     with fake_scorers() as start:
         yield start
+
+
+async def always_503(request: Any, body: dict[str, Any]) -> Any:
+    return Response("scoring backend down", status_code=503)
 
 
 RIGHT = "<think>2 and 2 make 4</think><answer>\\boxed{4}</answer>"
@@ -86,11 +91,14 @@ async def test_trl_conversational_format_sends_plain_messages(fake_server: Any) 
     await reward.client.aclose()  # type: ignore[attr-defined]
 
 
-async def test_trl_gets_none_for_samples_the_service_could_not_score() -> None:
-    # Nothing listens on port 9: every sample comes back None (TRL skips them) instead of hanging.
-    reward = make_trl_reward("http://127.0.0.1:9", timeout_s=0.3)
+async def test_trl_gets_none_for_samples_the_service_could_not_score(fake_server: Any) -> None:
+    # The service answered at start, then fails every batch: every sample comes back None (TRL
+    # skips them) instead of hanging. (A service dead at start raises: test_client_health.py.)
+    server = fake_server(always_503)
+    reward = make_trl_reward(server.url, timeout_s=0.3)
     rewards = await reward(prompts=["p", "q"], completions=["a", "b"], completion_ids=[[1], [2]])
     assert rewards == [None, None]
+    await reward.client.aclose()  # type: ignore[attr-defined]
 
 
 async def test_trl_reward_scores_real_completions(reward_server_url: str) -> None:
@@ -155,10 +163,13 @@ def test_verl_per_sample_signature_and_environment_url(
     assert server.requests[1]["items"][0]["task"] == {"type": "none"}
 
 
-def test_verl_gives_error_score_and_logs_when_scoring_fails(caplog: pytest.LogCaptureFixture) -> None:
+def test_verl_gives_error_score_and_logs_when_scoring_fails(
+    caplog: pytest.LogCaptureFixture, fake_server: Any
+) -> None:
+    server = fake_server(always_503)
     with caplog.at_level(logging.WARNING, logger="trainer_client.verl"):
         scores = compute_score_batch(
-            ["d"], ["x"], ["1"], base_url="http://127.0.0.1:9", timeout_s=0.3, error_score=-1.0
+            ["d"], ["x"], ["1"], base_url=server.url, timeout_s=0.3, error_score=-1.0
         )
     assert scores == [-1.0]
     assert "could not score 1 of 1 samples" in caplog.text

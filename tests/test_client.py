@@ -42,13 +42,28 @@ def items(n: int) -> list[dict[str, Any]]:
 
 
 async def test_results_align_with_inputs_across_concurrent_chunks(fake_server: Any) -> None:
-    server = fake_server()
+    # Each chunk is held at the server until all four have arrived: concurrency is then a fact the
+    # test establishes (a client that sent one chunk at a time would time out here), not a race it
+    # hopes to win. The order in which concurrent requests arrive is not specified, so sizes are
+    # compared as a multiset and alignment is checked on the results.
+    arrived: dict[str, Any] = {}
+
+    async def hold_until_all_arrived(request: Request, body: dict[str, Any]) -> Response | None:
+        event = arrived.setdefault("event", asyncio.Event())  # created on the server's own loop
+        if len(server.requests) == 4:
+            event.set()
+        await asyncio.wait_for(event.wait(), timeout=30)
+        return None
+
+    server = fake_server(hold_until_all_arrived)
     async with RewardClient(server.url, chunk_size=3, max_concurrency=4) as client:
         results = await client.ascore(items(10))
     assert [r["reward"] for r in results] == [float(i) for i in range(10)]
     assert [r["id"] for r in results] == [str(i) for i in range(10)]
-    assert [len(body["items"]) for body in server.requests] == [3, 3, 3, 1]
-    assert server.max_in_flight > 1, "chunks should be in flight together"
+    assert sorted(len(body["items"]) for body in server.requests) == [1, 3, 3, 3]
+    sent_ids = sorted(int(item["id"]) for body in server.requests for item in body["items"])
+    assert sent_ids == list(range(10)), "every item sent exactly once"
+    assert server.max_in_flight == 4, "the four chunks should be in flight together"
 
 
 async def test_caller_ids_and_weights_are_sent_as_given(fake_server: Any) -> None:
@@ -137,11 +152,14 @@ async def test_attempt_timeout_retries_a_hung_request_within_the_deadline(fake_s
     assert [r["reward"] for r in results] == [0.0, 1.0]
 
 
-async def test_unreachable_server_returns_errors_by_the_deadline() -> None:
+async def test_server_gone_after_the_start_check_returns_errors_by_the_deadline() -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    async with RewardClient(f"http://127.0.0.1:{port}", timeout_s=0.5, retry=FAST_RETRY) as client:
+    # check_health=False: the service answered at start and went away later (the start check
+    # itself is tested in test_client_health.py).
+    url = f"http://127.0.0.1:{port}"
+    async with RewardClient(url, timeout_s=0.5, retry=FAST_RETRY, check_health=False) as client:
         started = time.monotonic()
         results = await client.ascore(items(3))
     assert time.monotonic() - started < 1.0

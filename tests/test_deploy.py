@@ -182,6 +182,25 @@ def test_math_and_code_are_scored_through_gateway_api_queue_and_workers(stack: S
     assert "reward_server_live_workers 2.0" in metrics
 
 
+def test_run_code_answers_through_the_gateway_for_verl(stack: Stack) -> None:
+    # verl's sandbox_fusion_url points at the gateway: SandboxFusion's protocol, run on sandbox-api.
+    headers = {"Authorization": f"Bearer {KEY}"}
+    body = {"code": "print(int(input()) * 2)", "language": "python", "stdin": "21\n"}
+    response = httpx.post(f"{stack.url}/run_code", json=body, headers=headers, timeout=120)
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "Success"
+    assert response.json()["run_result"]["stdout"].strip() == "42"
+    direct = {"language": "python", "code": "print('hi')"}
+    response = httpx.post(f"{stack.url}/v1/sandbox/run", json=direct, headers=headers, timeout=120)
+    assert response.status_code == 200, response.text
+
+
+def test_redis_keeps_its_data_across_restarts(stack: Stack) -> None:
+    (redis,) = stack.containers("redis")
+    command = " ".join(redis["Config"]["Cmd"])
+    assert "--appendonly yes" in command
+
+
 SLOW_CODE = {
     "items": [
         {

@@ -154,14 +154,22 @@ def test_health_lists_the_loaded_models(rm_client: TestClient) -> None:
     assert "helpful" in text and "harmless" in text and "float32" in text
 
 
-def test_settings_read_models_from_cli_and_json_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_settings_read_models_from_cli_and_json_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()  # the flag refuses a local path that is not a directory
     args = build_parser().parse_args(
-        ["serve", "--reward-model", "/m/a", "--reward-model", "b=/m/b,view=answer,mean=1,std=2"]
+        [
+            "serve",
+            "--reward-model",
+            f"{tmp_path}/a",
+            "--reward-model",
+            f"b={tmp_path}/b,view=answer,mean=1,std=2",
+        ]
     )
     settings = settings_from_args(args)
     assert [(m.name, m.path, m.view, m.mean) for m in settings.reward_models] == [
-        ("default", "/m/a", "full", None),
-        ("b", "/m/b", "answer", 1.0),
+        ("default", f"{tmp_path}/a", "full", None),
+        ("b", f"{tmp_path}/b", "answer", 1.0),
     ]
     monkeypatch.setenv("REWARD_SERVER_REWARD_MODELS", '[{"name": "rm", "path": "/m/rm", "max_length": 64}]')
     [spec] = Settings().reward_models

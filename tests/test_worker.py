@@ -172,7 +172,7 @@ async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None
     keys = queue.keys
     enqueue = queue.redis.register_script(scripts.ENQUEUE)
     chunks_before = await queue.redis.xlen(keys.chunks)
-    args: list[Any] = [job_id, 3, 100, 60_000, 0, "digest", 2, "{}", keys.job(""), 60_000, "{}", "{}"]
+    args: list[Any] = [job_id, 3, 100, 60_000, 0, "digest", 2, "{}", keys.job(""), 60_000, "", "{}", "{}"]
     job_keys = [keys.job(job_id), keys.request(job_id), keys.chunks, keys.events(job_id)]
     reply = await enqueue(keys=[keys.queued_items, "", *job_keys], args=args)
     assert reply == ["created", job_id]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from trainer_client._retry import RetryPolicy
 from trainer_client.client import RewardClient
-from trainer_client.errors import RewardClientError
+from trainer_client.errors import RewardClientError, RewardServiceUnavailable
 from trainer_client.trl import make_trl_reward
 from trainer_client.types import ScoreResult
 from trainer_client.verl import compute_score, compute_score_async, compute_score_batch
@@ -17,6 +17,7 @@ __all__ = [
     "RetryPolicy",
     "RewardClient",
     "RewardClientError",
+    "RewardServiceUnavailable",
     "ScoreResult",
     "compute_score",
     "compute_score_async",

@@ -4,6 +4,11 @@ A call splits its items into chunks, sends them concurrently, retries what is wo
 (connection errors, timeouts, 429 with its `Retry-After`, 5xx) with exponential backoff and full
 jitter, and stops at one deadline for the whole call. It never hangs and never loses an item:
 whatever could not be scored in time comes back with an `error` saying why, in input order.
+
+It also never lets a run train on nothing: before its first call it asks `/healthz` (an
+unreachable or not-ready service raises `RewardServiceUnavailable` at once, naming the URL), it
+logs a warning for every call that comes back mostly unscored, and it raises after
+`max_unscored_calls` calls in a row without a single scored sample.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import concurrent.futures
 import random
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
 
 import httpx
 
 from trainer_client._call import Chunk, ScoreCall, error_result
+from trainer_client._health import UnscoredWatch, check_base_url, check_service
 from trainer_client._loop import LoopThread
 from trainer_client._retry import RetryPolicy
 from trainer_client.types import ScoreResult
@@ -26,6 +32,8 @@ from trainer_client.types import ScoreResult
 __all__ = ["RewardClient"]
 
 _REPORT_GRACE_S = 0.05
+_HEALTH_TIMEOUT_S = 10.0
+T = TypeVar("T")
 
 
 class RewardClient:
@@ -56,6 +64,8 @@ class RewardClient:
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         seed: int | None = None,
+        check_health: bool = True,
+        max_unscored_calls: int | None = 3,
     ) -> None:
         """Args:
         base_url: the service root, e.g. ``http://reward-host:8000``.
@@ -67,12 +77,20 @@ class RewardClient:
         max_concurrency: requests in flight at once for one client.
         retry: backoff settings for connection errors, timeouts, 429 and 5xx.
         seed: seeds the backoff jitter (tests).
+        check_health: ask ``/healthz`` before the first call and raise `RewardServiceUnavailable`
+            at once when the service is unreachable or cannot score.
+        max_unscored_calls: after this many calls in a row in which no sample was scored, the
+            call raises `RewardServiceUnavailable` (None: only warn). Calls that come back with at
+            least half of their samples unscored are logged as warnings on the
+            ``trainer_client`` logger either way.
+
+        Raises ValueError for a URL that is not a base URL (``http://host:8000/v1/score``).
         """
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {timeout_s}")
         if chunk_size < 1 or max_concurrency < 1:
             raise ValueError("chunk_size and max_concurrency must be at least 1")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         self.rewards = dict(rewards) if rewards is not None else None
         self.timeout_s = timeout_s
         self.attempt_timeout_s = attempt_timeout_s
@@ -90,6 +108,8 @@ class RewardClient:
         )
         self._loop_thread: LoopThread | None = None
         self._loop_lock = threading.Lock()
+        self._health_checked = not check_health
+        self.watch = UnscoredWatch(self.base_url, max_unscored_calls)
 
     # ------------------------------------------------------------------ public API
 
@@ -111,11 +131,15 @@ class RewardClient:
         timeout_s: float | None = None,
     ) -> concurrent.futures.Future[list[ScoreResult]]:
         """Start scoring in the client's background event loop and return at once."""
+        return self.submit_coroutine(self.ascore(items, rewards, timeout_s=timeout_s))
+
+    def submit_coroutine(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Run `coroutine` in the client's background event loop (where its connections live)."""
         with self._loop_lock:  # trainers call from several threads (verl's reward workers do)
             if self._loop_thread is None or not self._loop_thread.usable():
                 self._loop_thread = LoopThread(name="reward-client")
             loop_thread = self._loop_thread
-        return loop_thread.submit(self.ascore(items, rewards, timeout_s=timeout_s))
+        return loop_thread.submit(coroutine)
 
     async def ascore(
         self,
@@ -135,8 +159,12 @@ class RewardClient:
         sent = [_with_id(item, position) for position, item in enumerate(items)]
         if not sent:
             return []
+        http = self._http_client(loop)
+        if not self._health_checked:
+            await check_service(http, self.base_url, timeout_s=_HEALTH_TIMEOUT_S)
+            self._health_checked = True
         call = ScoreCall(
-            http=self._http_client(loop),
+            http=http,
             weights=dict(rewards) if rewards is not None else self.rewards,
             deadline=loop.time() + budget_s,
             semaphore=asyncio.Semaphore(self.max_concurrency),
@@ -169,10 +197,24 @@ class RewardClient:
             if not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]  # RewardClientError (misconfiguration) or a bug
         call.report_unanswered(budget_s)  # whatever is still unanswered ran out of time: never hang
-        return [
+        results = [
             r if r is not None else error_result(sent[i]["id"], "reward client: no answer (internal error)")
             for i, r in enumerate(call.results)
         ]
+        self.watch.observe(results)  # warns; raises after too many calls with nothing scored
+        return results
+
+    def check(self, timeout_s: float = _HEALTH_TIMEOUT_S) -> None:
+        """Ask ``/healthz`` now; raise `RewardServiceUnavailable` (naming the URL) unless it can score.
+
+        Trainers call this before loading their models, so a wrong URL fails in seconds.
+        """
+        self.submit_coroutine(self.acheck(timeout_s)).result()
+
+    async def acheck(self, timeout_s: float = _HEALTH_TIMEOUT_S) -> None:
+        """`check` for coroutines."""
+        await check_service(self._http_client(asyncio.get_running_loop()), self.base_url, timeout_s)
+        self._health_checked = True
 
     async def aclose(self) -> None:
         """Close the connections opened from the running event loop."""

@@ -22,3 +22,14 @@ class RewardClientError(Exception):
         where = f" ({self.url})" if self.url else ""
         status = f"HTTP {self.status_code}: " if self.status_code is not None else ""
         return f"{status}{self.message}{where}"
+
+
+class RewardServiceUnavailable(RewardClientError):
+    """The service cannot score: unreachable or not ready at start, or nothing scored for several calls.
+
+    Raised so that a training run stops instead of training on samples that all lack a reward; the
+    message names the URL and the last problem seen.
+    """
+
+    def __str__(self) -> str:
+        return self.message  # the message already names the URL and the status

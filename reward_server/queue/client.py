@@ -22,6 +22,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from reward_server.config import Settings
 from reward_server.errors import RequestError, ServiceUnavailable
+from reward_server.logs import request_id_var
 from reward_server.queue import scripts
 from reward_server.queue.jobs import CHUNK_RESULTS, JobInfo, JobProgress, JobStatus
 from reward_server.queue.keys import GROUP, Keys
@@ -152,6 +153,7 @@ class JobQueue:
                     json.dumps(settings.default_rewards),
                     keys.job(""),
                     int(settings.job_result_ttl_s * 1000),
+                    request_id_var.get() or "",
                     *(chunk.model_dump_json() for chunk in chunks),
                 ],
             )

@@ -40,7 +40,8 @@ ENQUEUE = """
 local job_id, total, max_items = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local max_age_ms, now, digest, chunk_items = ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
 local defaults, job_prefix, result_ttl_ms = ARGV[8], ARGV[9], ARGV[10]
-local first_chunk_arg = 11
+local request_id = ARGV[11]  -- the API request's id, so the workers' log lines carry it
+local first_chunk_arg = 12
 -- The client retries a call whose reply a dropped connection lost: enqueueing the same job twice is a no-op.
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'created', job_id} end
 if KEYS[2] ~= '' then
@@ -59,7 +60,7 @@ local status = 'queued'
 if n_chunks == 0 then status = 'done' end
 redis.call('HSET', KEYS[3], 'status', status, 'total', total, 'done', 0, 'n_chunks', n_chunks,
            'chunks_done', 0, 'digest', digest, 'created_at', now, 'default_rewards', defaults,
-           'redelivered', 0, 'result_ttl_ms', result_ttl_ms)
+           'redelivered', 0, 'result_ttl_ms', result_ttl_ms, 'request_id', request_id)
 redis.call('PEXPIRE', KEYS[3], max_age_ms)
 if n_chunks == 0 then
   redis.call('HSET', KEYS[3], 'finished_at', now)

@@ -26,6 +26,7 @@ from redis.exceptions import ResponseError
 
 from reward_server.config import Settings
 from reward_server.errors import RequestError
+from reward_server.logs import request_id_var
 from reward_server.pipeline import Scorer
 from reward_server.queue import scripts
 from reward_server.queue.client import OUTAGE_ERRORS, connect, ensure_group, redacted
@@ -83,6 +84,7 @@ class Worker:
         tasks: set[asyncio.Task[None]] = set()
         heartbeat = asyncio.create_task(self._heartbeat(stop))
         log.info("worker %s reading %s (prefix %s)", self.consumer, self.where, self.keys.prefix)
+        down_since: float | None = None
         try:
             while not stop.is_set():
                 await slots.acquire()
@@ -91,6 +93,7 @@ class Worker:
                 except OUTAGE_ERRORS as exc:
                     slots.release()
                     log.warning("job queue at %s unreachable (%s); retrying", self.where, exc)
+                    down_since = down_since or time.monotonic()
                     await _sleep_unless(stop, self.heartbeat_s)  # backoff while Redis is down
                     continue
                 except ResponseError as exc:
@@ -101,6 +104,13 @@ class Worker:
                     with contextlib.suppress(*OUTAGE_ERRORS):
                         await ensure_group(self.redis, self.keys)
                     continue
+                if down_since is not None:
+                    log.info(
+                        "job queue at %s reachable again after %.1f s",
+                        self.where,
+                        time.monotonic() - down_since,
+                    )
+                    down_since = None
                 if entry is None:
                     slots.release()
                     continue
@@ -183,10 +193,14 @@ class Worker:
 
         status = await self._start(keys=[keys.job(job_id), keys.events(job_id)], args=[time.time()])
         raw = await self.redis.hget(keys.request(job_id), str(index)) if status == JobStatus.running else None
-        defaults = await self.redis.hget(keys.job(job_id), "default_rewards") if raw else None
+        defaults, request_id = (None, None)
+        if raw is not None:
+            defaults, request_id = await self.redis.hmget(keys.job(job_id), ["default_rewards", "request_id"])
         if raw is None or defaults is None:  # cancelled, failed, expired or lost: nothing to score
             await self._ack(keys=queue_keys, args=[GROUP, entry_id, n_items])
             return
+        # Every line logged while scoring this chunk carries the id of the API request that queued it.
+        request_id_var.set(str(request_id) if request_id else None)
 
         chunk = ScoreRequest.model_validate_json(raw)
         scorer = Scorer(self.services.components, json.loads(defaults))
@@ -238,13 +252,15 @@ class Worker:
         outcome = await self._retrying(lambda: self._record(keys=job_keys + queue_keys, args=args))
         if outcome == "recorded":
             self.chunks_recorded += 1
-        log.debug(
-            "chunk %s of job %s (%d items) scored in %.3f s: %s",
-            index,
+        seconds = time.perf_counter() - started
+        log.info(
+            "job %s chunk %s: %d items scored in %.3f s (%s)",
             job_id,
+            index,
             n_items,
-            time.perf_counter() - started,
+            seconds,
             outcome,
+            extra={"job_id": job_id, "chunk": index, "items": n_items, "seconds": round(seconds, 4)},
         )
 
     def _fail_args(

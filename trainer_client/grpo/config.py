@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -51,6 +52,7 @@ class GRPOConfig:
     rewards: dict[str, float] | None = None
     api_key: str | None = None
     reward_timeout_s: float = 600.0
+    max_unscored_steps: int = 3
     checkpoint_dir: Path | None = None
     checkpoint_every: int = 0
     resume: str | None = None  # "auto" (latest in checkpoint_dir) or a checkpoint directory
@@ -64,6 +66,8 @@ class GRPOConfig:
         for name in ("steps", "prompts_per_step", "max_new_tokens", "updates_per_step", "micro_batch_size"):
             if getattr(self, name) < 1:
                 problems.append(f"--{name.replace('_', '-')} must be at least 1")
+        if self.max_unscored_steps < 1:
+            problems.append("--max-unscored-steps must be at least 1")
         if self.generation_chunks < 1:
             problems.append("--generation-chunks must be at least 1")
         if self.checkpoint_every and self.checkpoint_dir is None:
@@ -91,7 +95,10 @@ def _weights(text: str) -> dict[str, float]:
 def parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
     p = argparse.ArgumentParser(
         prog="python -m trainer_client.grpo",
-        description="GRPO training of a causal LM with rewards from reward-server.",
+        description="GRPO training of a causal LM with rewards from reward-server. The service is "
+        "checked before the model loads; the run stops when --max-unscored-steps steps in a row get "
+        "no reward at all.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument(
         "--model", type=Path, required=True, help="a save_pretrained directory (model + tokenizer)"
@@ -99,39 +106,71 @@ def parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
     p.add_argument(
         "--prompts", type=Path, required=True, help="JSONL: prompt, task, language, rewards per row"
     )
-    p.add_argument("--reward-url", required=True, help="reward-server base URL")
+    p.add_argument("--reward-url", required=True, help="reward-server base URL, e.g. http://host:8000")
     p.add_argument("--log", type=Path, required=True, help="JSONL file, one line per step")
-    p.add_argument("--steps", type=int, default=100)
+    p.add_argument("--steps", type=int, default=100, help="optimizer steps to run")
     p.add_argument("--group-size", type=int, default=8, help="completions per prompt (G)")
-    p.add_argument("--prompts-per-step", type=int, default=4)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-new-tokens", type=int, default=256)
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--top-p", type=float, default=1.0)
-    p.add_argument("--lr", dest="learning_rate", type=float, default=1e-6)
-    p.add_argument("--weight-decay", type=float, default=0.0)
-    p.add_argument("--max-grad-norm", type=float, default=1.0)
+    p.add_argument("--prompts-per-step", type=int, default=4, help="prompts sampled per step")
+    p.add_argument("--seed", type=int, default=0, help="seeds sampling, prompt order and init")
+    p.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=256,
+        help="completion length cap; longest prompt + this must fit the model's context",
+    )
+    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
+    p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling threshold")
+    p.add_argument("--lr", dest="learning_rate", type=float, default=1e-6, help="AdamW learning rate")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
+    p.add_argument("--max-grad-norm", type=float, default=1.0, help="gradient clipping norm")
     p.add_argument(
         "--beta", type=float, default=0.04, help="KL penalty to the frozen reference (0: no reference)"
     )
-    p.add_argument("--clip-eps", type=float, default=0.2)
+    p.add_argument("--clip-eps", type=float, default=0.2, help="PPO-style ratio clipping epsilon")
     p.add_argument("--updates-per-step", type=int, default=1, help="optimizer passes over each batch (mu)")
     p.add_argument("--micro-batch-size", type=int, default=8, help="completions per forward/backward")
-    p.add_argument("--overlap", type=Overlap, choices=list(Overlap), default=Overlap.CHUNKS)
+    p.add_argument(
+        "--overlap",
+        type=Overlap,
+        choices=list(Overlap),
+        default=Overlap.CHUNKS,
+        help="how scoring overlaps generation: none, chunks (on-policy) or next-step (one update behind)",
+    )
     p.add_argument("--generation-chunks", type=int, default=4, help="chunks per step with --overlap chunks")
     p.add_argument("--rewards", type=_weights, default=None, help="component weights: accuracy=1,format=0.2")
-    p.add_argument("--api-key", default=None)
-    p.add_argument("--reward-timeout", dest="reward_timeout_s", type=float, default=600.0)
-    p.add_argument("--checkpoint-dir", type=Path, default=None)
+    p.add_argument(
+        "--api-key", default=None, help="bearer key for the service (prefer $REWARD_SERVER_API_KEY)"
+    )
+    p.add_argument(
+        "--reward-timeout",
+        dest="reward_timeout_s",
+        type=float,
+        default=600.0,
+        help="seconds one scoring call may take before its unscored samples are reported",
+    )
+    p.add_argument(
+        "--max-unscored-steps",
+        type=int,
+        default=3,
+        help="stop the run after this many steps in a row in which no sample got a reward",
+    )
+    p.add_argument("--checkpoint-dir", type=Path, default=None, help="where checkpoints are written")
     p.add_argument(
         "--checkpoint-every", type=int, default=0, help="steps between checkpoints (0: only at the end)"
     )
     p.add_argument(
         "--resume", default=None, help="'auto' (latest in --checkpoint-dir) or a checkpoint directory"
     )
-    p.add_argument("--device", default=None)
-    p.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default=None)
+    p.add_argument("--device", default=None, help="torch device (default: cuda when present, else cpu)")
+    p.add_argument(
+        "--dtype",
+        choices=["float32", "bfloat16", "float16"],
+        default=None,
+        help="parameter dtype (default: float32; forward passes run in bfloat16 on cuda)",
+    )
     args = p.parse_args(argv)
+    if args.api_key is None:
+        args.api_key = os.environ.get("REWARD_SERVER_API_KEY")
     try:
         return GRPOConfig(**vars(args))
     except ValueError as error:

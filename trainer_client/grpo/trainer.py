@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import logging
 import math
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel
 
 from trainer_client.client import RewardClient
+from trainer_client.errors import RewardServiceUnavailable
 from trainer_client.grpo.checkpoint import (
     capture_rng,
     latest_checkpoint,
@@ -23,10 +26,12 @@ from trainer_client.grpo.checkpoint import (
     save_checkpoint,
 )
 from trainer_client.grpo.config import GRPOConfig, Overlap
-from trainer_client.grpo.data import PromptSampler, load_prompts
-from trainer_client.grpo.rollout import Rollout, concat_rollouts, generate
+from trainer_client.grpo.data import PromptRow, PromptSampler, load_prompts
+from trainer_client.grpo.rollout import Rollout, concat_rollouts, generate, prompt_text
 from trainer_client.grpo.update import PolicyUpdater
 from trainer_client.types import ScoreResult
+
+progress = logging.getLogger("trainer_client.grpo")
 
 
 @dataclass
@@ -45,6 +50,31 @@ class GRPOTrainer:
 
     def __init__(self, config: GRPOConfig, client: RewardClient | None = None) -> None:
         self.config = config
+        if not config.model.is_dir():
+            raise ValueError(f"--model {config.model}: no such directory (a save_pretrained directory)")
+        if not config.prompts.is_file():
+            raise ValueError(f"--prompts {config.prompts}: no such file")
+        self._owns_client = client is None
+        # The trainer applies its own rule per step (--max-unscored-steps), so the client only warns.
+        self.client = client or RewardClient(
+            config.reward_url,
+            config.api_key,
+            rewards=config.rewards,
+            timeout_s=config.reward_timeout_s,
+            max_unscored_calls=None,
+        )
+        self.unscored_steps = 0
+        try:
+            # Before the minutes of model loading: a wrong URL or a service that cannot score fails now.
+            self.client.check()
+            self._load(config)
+        except BaseException:
+            if self._owns_client:
+                self.client.close()  # no reward-client thread left behind by a failed start
+            raise
+
+    def _load(self, config: GRPOConfig) -> None:
+        """Prompts, tokenizer, policy, reference and optimizer; the trainer state when resuming."""
         torch.manual_seed(config.seed)
         random.seed(config.seed)
         self.device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -60,6 +90,7 @@ class GRPOTrainer:
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.policy: PreTrainedModel = AutoModelForCausalLM.from_pretrained(source, dtype=self.param_dtype)
+        check_context(self.policy, self.tokenizer, self.rows, config.max_new_tokens)
         self.policy.to(self.device)  # type: ignore[arg-type]  # stubs type .to() for dtypes only
         self.policy.train()
         self.reference: PreTrainedModel | None = None
@@ -81,10 +112,6 @@ class GRPOTrainer:
             self.sampler.load_state_dict(state["sampler"])
             restore_rng(state["rng"])
             self.start_step = int(state["step"])
-        self._owns_client = client is None
-        self.client = client or RewardClient(
-            config.reward_url, config.api_key, rewards=config.rewards, timeout_s=config.reward_timeout_s
-        )
         self.resumed_from = resume_from
 
     def _resume_dir(self) -> Path | None:
@@ -135,6 +162,8 @@ class GRPOTrainer:
                 log.write(json.dumps(row) + "\n")
                 log.flush()
                 rows_written.append(row)
+                progress.info(_progress_line(row, config.steps, len(results)))
+                self._stop_if_nothing_scored(row, results)
                 if self._checkpoint_due(step + 1):
                     sampler_state = (
                         sampler_before_pending if pending is not None else self.sampler.state_dict()
@@ -148,6 +177,21 @@ class GRPOTrainer:
             if self._owns_client:
                 self.client.close()
         return rows_written
+
+    def _stop_if_nothing_scored(self, row: dict[str, Any], results: list[ScoreResult]) -> None:
+        """Raise `RewardServiceUnavailable` after --max-unscored-steps steps in a row without a reward."""
+        if row["reward_mean"] is not None:
+            self.unscored_steps = 0
+            return
+        self.unscored_steps += 1
+        if self.unscored_steps >= self.config.max_unscored_steps:
+            first = next((r["error"] for r in results if r["error"]), "no reason given")
+            raise RewardServiceUnavailable(
+                f"stopping at step {row['step']}: no sample got a reward in the last "
+                f"{self.unscored_steps} steps from reward-server at {self.client.base_url} "
+                f"(--max-unscored-steps {self.config.max_unscored_steps}); last problem: {first}",
+                url=self.client.base_url,
+            )
 
     def _open_log(self) -> Any:
         path = self.config.log
@@ -251,6 +295,55 @@ def _reward_stats(results: list[ScoreResult]) -> dict[str, Any]:
         "component_means": {name: round(sum(v) / len(v), 6) for name, v in sorted(components.items())},
         "reward_errors": len(results) - len(rewards),
     }
+
+
+def _progress_line(row: dict[str, Any], steps: int, samples: int) -> str:
+    mean = row["reward_mean"]
+    reward = "reward n/a" if mean is None else f"reward {mean:.4f} ± {row['reward_std']:.4f}"
+    error_rate = row["reward_errors"] / samples if samples else 0.0
+    return (
+        f"step {row['step']}/{steps}  {reward}  errors {error_rate:.1%}  kl {row.get('kl', 0.0):.4g}  "
+        f"step {row['step_s']:.2f} s (reward wait {row['reward_wait_s']:.2f} s)"
+    )
+
+
+def check_context(
+    model: PreTrainedModel, tokenizer: Any, rows: Sequence[PromptRow], max_new_tokens: int
+) -> None:
+    """ValueError naming the flag to lower when the longest prompt + `max_new_tokens` exceeds the context.
+
+    The context is the model config's ``max_position_embeddings`` (or ``n_positions``); models
+    that declare neither are not checked. Past it, learned position embeddings index out of range
+    deep inside torch.
+    """
+    context = next(
+        (
+            int(value)
+            for name in ("max_position_embeddings", "n_positions", "max_sequence_length")
+            if isinstance(value := getattr(model.config, name, None), int) and value > 0
+        ),
+        None,
+    )
+    if context is None:
+        return
+    lengths = [
+        len(tokenizer(prompt_text(tokenizer, row.prompt), add_special_tokens=True)["input_ids"])
+        for row in rows
+    ]
+    longest = max(lengths, default=0)
+    if longest + max_new_tokens > context:
+        line = lengths.index(longest) + 1
+        room = context - longest
+        fix = (
+            f"lower --max-new-tokens to at most {room}"
+            if room > 0
+            else "shorten the prompts (the longest leaves no room for a completion)"
+        )
+        raise ValueError(
+            f"the longest prompt (row {line} of the prompts file, {longest} tokens) + --max-new-tokens "
+            f"{max_new_tokens} = {longest + max_new_tokens} tokens exceeds the model's context of "
+            f"{context} positions: {fix}"
+        )
 
 
 def _step_of(line: str) -> int:
