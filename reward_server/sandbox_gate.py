@@ -16,7 +16,6 @@ from typing import Any
 from reward_server import metrics
 from reward_server.errors import ServiceUnavailable
 from sandboxes import Execution, Sandbox
-from sandboxes.languages import resolve_language
 
 __all__ = ["SandboxBusy", "SandboxGate"]
 
@@ -41,7 +40,7 @@ class SandboxGate:
         self._lines: dict[str, asyncio.Semaphore] = {}
 
     def _line(self, language: str) -> asyncio.Semaphore:
-        key, size = _pool_of(self.sandbox, language)
+        key, size = self.sandbox.capacity(language)
         line = self._lines.get(key)
         if line is None:
             line = self._lines[key] = asyncio.Semaphore(size)
@@ -84,17 +83,3 @@ def _release(line: asyncio.Semaphore) -> Any:
             task.exception()  # retrieved: a caller that left never reads it
 
     return done
-
-
-def _pool_of(sandbox: Sandbox, language: str) -> tuple[str, int]:
-    """Which line a language waits in, and how many of its runs the backend takes at once."""
-    config = getattr(sandbox, "config", None)
-    lang = resolve_language(language)
-    pool_size = getattr(config, "pool_size", None)
-    if isinstance(pool_size, int) and lang is not None:  # Docker: one pool per image
-        sizes = getattr(config, "pool_sizes", {}) or {}
-        return lang.image, int(sizes.get(lang.image, pool_size))
-    concurrency = getattr(config, "max_concurrency", None)
-    if isinstance(concurrency, int):  # local: one set of slots
-        return "local", concurrency
-    return "all", 1 << 16

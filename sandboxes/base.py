@@ -38,6 +38,14 @@ class Sandbox(ABC):
     def languages(self) -> list[str]:
         """The languages this sandbox can run now."""
 
+    def capacity(self, language: str) -> tuple[str, int]:
+        """Which pool runs `language` and how many of its programs run at once: a caller that must
+        not queue inside the backend (`reward_server.sandbox_gate`) waits in one line per pool.
+
+        The default is one pool without a bound; backends with fixed slots override it.
+        """
+        return "all", 1 << 16
+
     def health(self) -> dict[str, Any]:
         """A JSON-able summary for `/healthz`."""
         return {"kind": self.kind, "isolation": self.isolation, "languages": self.languages()}

@@ -26,7 +26,7 @@ from typing import Any
 
 from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.docker_pool import BrokenContainer, ContainerPool, RunnerChannel
-from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language
+from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language, resolve_language
 from sandboxes.models import Execution, Limits, RunResult, SandboxError, as_compile_error, classify
 from sandboxes.seccomp_filter import SeccompUnavailable, seccomp_program
 from sandboxes.verdicts import Verdict
@@ -162,6 +162,13 @@ class DockerSandbox(Sandbox):
 
     def languages(self) -> list[str]:
         return list(self._available)
+
+    def capacity(self, language: str) -> tuple[str, int]:
+        """One pool per image, as many programs at once as it has containers."""
+        lang = resolve_language(language)
+        if lang is None:
+            return super().capacity(language)
+        return lang.image, self.config.pool_sizes.get(lang.image, self.config.pool_size)
 
     def health(self) -> dict[str, Any]:
         """Pools, toolchains and `status`: "unavailable" when a pool has no container and could not

@@ -134,6 +134,10 @@ class LocalSandbox(Sandbox):
     def languages(self) -> list[str]:
         return list(self._available)
 
+    def capacity(self, language: str) -> tuple[str, int]:
+        """One set of slots for every language: `max_concurrency` runs at once."""
+        return "local", self.config.max_concurrency
+
     def enforcement(self) -> tuple[dict[str, str], list[str]]:
         """How each limit is enforced on this machine, and what is not enforced at all."""
         how: dict[str, str] = {}
