@@ -38,7 +38,8 @@ async def healthz(services: Annotated[Services, Depends(get_services)]) -> JSONR
     if services.sandbox is not None:  # live pool counts, not the snapshot taken at start
         body["sandbox"] = services.sandbox.health()
         # A pool left without a container it can trust (and unable to start one) cannot score code.
-        ok = ok and body["sandbox"].get("status", "ok") != "unavailable"
+        if body["sandbox"].get("status", "ok") == "unavailable":
+            reason = reason or "a sandbox pool has no container and cannot start one (see sandbox.pools)"
     if services.queue is not None:  # Redis reachability and live workers, asked now
         body.update(await services.queue.health())
         queue = body["queue"]
