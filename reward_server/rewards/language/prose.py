@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reward_server.rewards.scripts import script_of
+from reward_server.rewards.language.scripts import script_of
 
 # (kind, characters that must occur for the pattern to match, pattern, replacement). Order
 # matters: code first (it may hold "$" and URLs), display math before inline math.

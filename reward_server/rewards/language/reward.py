@@ -56,9 +56,9 @@ from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBui
 
 from reward_server.cpu_pool import CpuPool, WorkerCrashed
 from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.function_words import FUNCTION_WORDS, marker_language
-from reward_server.rewards.prose import read_prose
-from reward_server.rewards.scripts import languages_of_script
+from reward_server.rewards.language.function_words import FUNCTION_WORDS, marker_language
+from reward_server.rewards.language.prose import read_prose
+from reward_server.rewards.language.scripts import languages_of_script
 from reward_server.rewards.text import completion_text, prompt_text, tag_block
 from reward_server.schemas import ScoreItem
 
