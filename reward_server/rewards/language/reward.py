@@ -4,28 +4,23 @@ the target language.
 How a chain of thought is measured:
 
 1. Take the `<think>` block (else the whole completion) and blank out what is written in no
-   natural language: code blocks and inline code, LaTeX (display, inline, bare commands), markup
-   tags, URLs and e-mail addresses, code-like identifiers and numbers (`prose.py`).
+   natural language (`prose.py`): code blocks, inline code and unfenced code lines
+   (`code_lines.py`), LaTeX, markup, URLs, numbers, identifiers, and math written with letters
+   (`symbols.py`): lone letters in any script (`x`, `θ`), point labels (`AB`, `ABC`), function
+   names (`sin`, `log`).
 2. Split the rest by Unicode script (`scripts.py`). Scripts written without spaces (Han, kana,
-   Hangul, Thai) are counted by characters; all others by words. Han characters are Japanese when
-   the text's kana make up at least a fifth of its Han + kana (Japanese prose is mostly kana,
-   Chinese has none), otherwise Chinese.
+   Hangul, Thai) are counted by characters; all others by words. Han characters are told Chinese
+   or Japanese sentence by sentence (`han.py`).
 3. Words are grouped into clauses (runs of one script between sentence punctuation, line breaks
-   and text in other scripts). A clause's language is chosen among its *candidates*: the target
-   plus the languages models drift into (`DRIFT_LANGUAGES`), restricted to those written in the
-   clause's script. No model is needed when there is one candidate (Cyrillic text with target
-   "ru") or when the target is not among them (every Latin word in a Chinese chain of thought is
-   off-target, whatever its language; such words are reported under the script tag, e.g.
-   "Latn"). Otherwise (Latin text with target "en": English, French, German...?):
-   - a clause with at least two function words whose languages have exactly one language in
-     common is that language (`function_words.py`): the fast path; on our labelled clauses it
-     never disagrees with the labels;
-   - a clause of one or two words without such evidence takes the language of its nearest
-     decided neighbour of the same script (lingua guesses poorly on single words);
-   - every other clause goes to lingua, restricted to the candidates.
-   A lone letter or a clause of lone letters ("let x be", "设 x 为") is a math symbol, not a word.
+   and text in other scripts), and each clause is placed among its candidate languages
+   (`identify.py`: script, function words, alphabet, lingua, context), with the evidence that
+   placed it. A clause whose language stays uncertain is counted on neither side.
 4. score = target units / all counted units. Nothing countable (an empty or all-math chain of
    thought) scores 0 with `details["reason"]`: a reward must not pay for saying nothing.
+
+`details` says what was counted and why: `units` per language, `evidence` (units per kind of
+evidence), `excluded` (what was left out, by kind, with `uncertain_words`) and `uncertain` (the
+first uncertain clauses themselves).
 
 Target: the item's `language` (ISO 639-1; "EN", "zh-CN", "pt_BR" are read as "en", "zh", "pt";
 an unknown code is the item's error, naming the field), else the language of the prompt: the
@@ -35,9 +30,8 @@ languages of that script. Prompt verdicts are cached: GRPO sends each prompt onc
 
 Why lingua: on our labelled set of chain-of-thought clauses (benchmarks/bench_language.py) lingua
 restricted to the candidates is the most accurate of lingua, langdetect and langid, and it is
-deterministic and ships its models in the wheel. It is also the slowest per clause (0.25-0.4 ms;
-4-5 CPU-ms for a 2,000-character chain of thought sentence by sentence), so it only sees the
-clauses the script and function-word fast paths cannot decide (under one per chain of thought).
+deterministic and ships its models in the wheel. It is also the slowest per clause (0.25-0.4 ms),
+so it only sees the clauses the script, function-word and alphabet fast paths cannot decide.
 
 Example: `score_language("<think>Let me think. 我们先算一下.</think>", target="en", prompt=None)`
 counts 3 English words against 6 Chinese characters and scores 3 / 9 ≈ 0.33.
@@ -56,7 +50,17 @@ from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBui
 
 from reward_server.cpu_pool import CpuPool, WorkerCrashed
 from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.language.function_words import FUNCTION_WORDS, marker_language
+from reward_server.rewards.language import han
+from reward_server.rewards.language.identify import (
+    _CODE_OF,
+    _LANGUAGE_OF,
+    DRIFT_LANGUAGES,
+    SUPPORTED_LANGUAGES,
+    _label_clauses,
+    candidates,
+    clause_detector,
+    label_clauses,
+)
 from reward_server.rewards.language.prose import read_prose
 from reward_server.rewards.language.scripts import languages_of_script
 from reward_server.rewards.text import completion_text, prompt_text, tag_block
@@ -66,26 +70,20 @@ __all__ = [
     "DRIFT_LANGUAGES",
     "SUPPORTED_LANGUAGES",
     "LanguageComponent",
+    "detect_prompt_language",
+    "measure_language",
     "normalize_language",
     "score_language",
     "score_language_batch",
     "warm_up",
 ]
 
-# The languages reasoning models drift into: a clause is only ever judged among these and the
-# target, which fixes most of lingua's errors on short text.
-DRIFT_LANGUAGES: frozenset[str] = frozenset({"en", "zh", "ja", "ko", "ru", "fr", "de", "es", "pt", "it"})
+_ = _label_clauses  # re-exported for the benchmark and the clause tests
 
-_CODE_OF: dict[Language, str] = {lang: lang.iso_code_639_1.name.lower() for lang in Language.all()}
-_LANGUAGE_OF: dict[str, Language] = {code: lang for lang, code in _CODE_OF.items()}
-SUPPORTED_LANGUAGES: frozenset[str] = frozenset(_CODE_OF.values())
 # Codes people write that lingua spells differently.
 _ALIASES = {"no": "nb", "iw": "he", "in": "id", "fil": "tl"}
-
-_KANA_SHARE_FOR_JAPANESE = 0.2
-_SHORT_CLAUSE_WORDS = 2
-
-_CHARACTER_LANGUAGE = {"Hang": "ko", "Thai": "th", "Kana": "ja"}
+_CHARACTER_LANGUAGE = {"Hang": "ko", "Thai": "th"}
+_UNCERTAIN_SHOWN = 10
 
 
 def normalize_language(code: str) -> str:
@@ -102,20 +100,6 @@ def normalize_language(code: str) -> str:
 
 
 @cache
-def _candidates(script: str, target: str) -> frozenset[str]:
-    return languages_of_script(script, SUPPORTED_LANGUAGES) & (DRIFT_LANGUAGES | {target})
-
-
-# Models are loaded lazily, never with `with_preloaded_language_models()`: preloading runs on
-# rayon's thread pool, and a process forked after that (a pool worker replaced after a timeout)
-# hangs forever the next time it preloads. `warm_up` loads the models by using them instead.
-@cache
-def _clause_detector(candidates: frozenset[str]) -> LanguageDetector:
-    codes = [IsoCode639_1.from_str(code) for code in sorted(candidates)]
-    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
-
-
-@cache
 def _script_detector(script: str) -> LanguageDetector:
     """All of lingua's languages written in `script`, for prompts, with trigram models only
     (lingua's low-accuracy mode, all it uses from 120 characters on anyway): the 1- to 5-gram
@@ -126,83 +110,53 @@ def _script_detector(script: str) -> LanguageDetector:
 
 def warm_up(*, prompt_detection: bool = True) -> None:
     """Load the models a process needs before its first item (the pool initializer calls this):
-    the drift languages' Latin models and, optionally, the Latin prompt detector's (≈90 MB)."""
+    the drift languages' Latin models, the Han character sets and, optionally, the Latin prompt
+    detector's (≈90 MB)."""
     # A short text loads the 1- to 5-gram models, a long one the trigram models lingua uses from
     # 120 characters on.
     for sample in ("warm up", "warm up the models " * 8):
-        _clause_detector(_candidates("Latn", "en")).detect_language_of(sample)
+        clause_detector(candidates("Latn", "en")).detect_language_of(sample)
+    han.warm_up()
     if prompt_detection:
         _script_detector("Latn").detect_language_of("warm up the models " * 8)
 
 
-def _label_clauses(clauses: list[tuple[str, list[str]]], target: str) -> list[str | None]:
-    """Each clause's language code (or script tag when no language needs to be told)."""
-    labels: list[str | None] = []
-    pending: list[int] = []
-    for index, (script, words) in enumerate(clauses):
-        candidates = _candidates(script, target)
-        if target not in candidates:
-            labels.append(next(iter(candidates)) if len(candidates) == 1 else script)
-        elif len(candidates) == 1:
-            labels.append(target)
-        else:
-            label = marker_language(words) if candidates <= FUNCTION_WORDS.keys() else None
-            labels.append(label)
-            if label is None:
-                pending.append(index)
-    if not pending:
-        return labels
-    # Short undecided clauses follow their neighbours; the rest (and orphans) go to lingua.
-    for_model = [i for i in pending if len(clauses[i][1]) > _SHORT_CLAUSE_WORDS]
-    _detect(clauses, for_model, labels, target)
-    orphans = []
-    for index in pending:
-        if labels[index] is None:
-            labels[index] = _neighbour_label(clauses, labels, index)
-            if labels[index] is None:
-                orphans.append(index)
-    _detect(clauses, orphans, labels, target)
-    return labels
+class Measure:
+    """Units of prose per language (characters for CJK/Thai, words otherwise), units per kind of
+    evidence, what was excluded, and the uncertain clauses."""
+
+    def __init__(self) -> None:
+        self.units: Counter[str] = Counter()
+        self.evidence: Counter[str] = Counter()
+        self.excluded: dict[str, int] = {}
+        self.uncertain: list[str] = []
 
 
-def _neighbour_label(
-    clauses: list[tuple[str, list[str]]], labels: list[str | None], index: int
-) -> str | None:
-    script = clauses[index][0]
-    for step in (-1, 1):
-        other = index + step
-        while 0 <= other < len(clauses):
-            if clauses[other][0] == script and labels[other] not in (None, "und"):
-                return labels[other]
-            other += step
-    return None
-
-
-def _detect(
-    clauses: list[tuple[str, list[str]]], indices: list[int], labels: list[str | None], target: str
-) -> None:
-    for index in indices:
-        script, words = clauses[index]
-        detector = _clause_detector(_candidates(script, target))
-        found = detector.detect_language_of(" ".join(words))
-        labels[index] = "und" if found is None else _CODE_OF[found]
-
-
-def measure_language(text: str, target: str) -> tuple[Counter[str], dict[str, int]]:
-    """Units of prose per language (characters for CJK/Thai, words otherwise) and what was
-    excluded. Clauses lingua cannot place are counted under "und"."""
+def measure_language(text: str, target: str) -> Measure:
+    """Measure `text` for `target`; uncertain clauses go to `excluded["uncertain_words"]`."""
     prose = read_prose(text)
-    units: Counter[str] = Counter()
-    for (_, words), label in zip(prose.clauses, _label_clauses(prose.clauses, target), strict=True):
-        units[label or "und"] += len(words)
-    characters = prose.characters
-    han, kana = characters.get("Hani", 0), characters.get("Kana", 0)
-    if han:
-        units["ja" if kana >= _KANA_SHARE_FOR_JAPANESE * (han + kana) else "zh"] += han
-    for script, count in characters.items():
-        if script != "Hani":
-            units[_CHARACTER_LANGUAGE[script]] += count
-    return units, prose.excluded
+    measure = Measure()
+    measure.excluded = prose.excluded
+    uncertain = 0
+    for (_, words), label in zip(prose.clauses, label_clauses(prose.clauses, target), strict=True):
+        measure.evidence[label.evidence] += len(words)
+        if label.evidence == "uncertain" or label.language == "und":
+            uncertain += len(words)
+            if len(measure.uncertain) < _UNCERTAIN_SHOWN:
+                measure.uncertain.append(" ".join(words))
+        else:
+            measure.units[label.language] += len(words)
+    if uncertain:
+        measure.excluded["uncertain_words"] = uncertain
+    if prose.han_sentences:
+        units, evidence = han.han_units(prose.han_sentences)
+        measure.units.update(units)
+        measure.evidence.update(evidence)
+    for script, count in prose.characters.items():
+        if script in _CHARACTER_LANGUAGE:
+            measure.units[_CHARACTER_LANGUAGE[script]] += count
+            measure.evidence["script"] += count
+    return measure
 
 
 @lru_cache(maxsize=4096)  # GRPO sends every prompt once per sampled completion
@@ -228,23 +182,23 @@ def detect_prompt_language(prompt: str) -> str:
             "detect one from; set `language` to an ISO 639-1 code such as 'en'"
         )
     script = max(weight, key=weight.__getitem__)
-    candidates = languages_of_script(script, SUPPORTED_LANGUAGES)
+    of_script = languages_of_script(script, SUPPORTED_LANGUAGES)
     if script == "Hani":
         return "zh"
-    if len(candidates) == 1:
-        return next(iter(candidates))
+    if len(of_script) == 1:
+        return next(iter(of_script))
     text = " ".join(words_of[script])
     # Among all the languages of a script lingua needs some text to be sure ("What is 1/2 + 1/2?"
     # comes out German at 16 % among the 45 Latin ones). Its verdict stands when it gives its top
     # language at least half of the confidence; otherwise the prompt is judged among the drift
     # languages of that script. A short prompt in a language outside them should carry `language`.
     values = _script_detector(script).compute_language_confidence_values(text)
-    drift = _candidates(script, "en")
+    drift = candidates(script, "en")
     best = values[0] if values and values[0].value > 0 else None
     found: Language | None = best.language if best is not None else None
     if (best is None or best.value < 0.5) and drift:
         found = (
-            _clause_detector(drift).detect_language_of(text) if len(drift) > 1 else _LANGUAGE_OF[min(drift)]
+            clause_detector(drift).detect_language_of(text) if len(drift) > 1 else _LANGUAGE_OF[min(drift)]
         )
     if found is None:
         raise ItemError(
@@ -274,20 +228,26 @@ def score_language(
             "or send a prompt to detect it from"
         )
     block = tag_block(completion, think_tag)
-    units, excluded = measure_language(completion if block is None else block, language)
-    undetermined = units.pop("und", 0)
-    if undetermined:
-        excluded["undetermined_words"] = undetermined
+    measure = measure_language(completion if block is None else block, language)
+    units = measure.units
     total = sum(units.values())
     details: dict[str, Any] = {
         "target": language,
         "target_detected": detected,
         "scored": "completion" if block is None else think_tag,
         "units": dict(units.most_common()),
-        "excluded": excluded,
+        "evidence": dict(measure.evidence.most_common()),
+        "excluded": measure.excluded,
     }
+    if measure.uncertain:
+        details["uncertain"] = measure.uncertain
     if total == 0:
-        details.update(share=0.0, reason="nothing countable: no prose left once code, LaTeX, numbers are out")
+        reason = (
+            "nothing countable: the only prose left is of uncertain language"
+            if measure.uncertain
+            else "nothing countable: no prose left once code, LaTeX, numbers and symbols are out"
+        )
+        details.update(share=0.0, reason=reason)
         return ComponentScore(0.0, details)
     share = units[language] / total
     details["share"] = round(share, 4)

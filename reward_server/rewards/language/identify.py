@@ -1,0 +1,211 @@
+"""Which language each clause of a chain of thought is written in, and how sure that is.
+
+A clause's language is chosen among its *candidates*. When the target writes in the clause's
+script, they are every language lingua knows in that script for Cyrillic, Arabic, Devanagari...
+(a Ukrainian chain of thought must not pass for Russian), and for Latin the languages models
+drift into plus the target's close relatives (nb/nn/da/sv, hr/bs/sl, cs/sk/pl, id/ms...). When
+the target does not write in that script, every word of it is off-target whatever its language,
+and no model is asked.
+
+Evidence, cheapest first; each clause records which one placed it:
+- "script": one candidate, or the target not among them;
+- "function_words": two or more function words whose languages have one in common (Latin);
+- "alphabet": letters only one candidate's alphabet has (Cyrillic: і, ї, є only Ukrainian...);
+- "model": lingua among the candidates, trusted when its top language has at least half of the
+  confidence and leads the next by a quarter;
+- "context": a clause of one or two words, or one lingua is unsure of, takes the language of the
+  nearest placed clause of its script;
+- "text": the clauses still open are judged together (all of the text's words in that script);
+- "uncertain": lingua stays unsure even then; the clause keeps lingua's best guess as its label
+  but is counted on neither side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+
+from reward_server.rewards.language.function_words import FUNCTION_WORDS, marker_language
+from reward_server.rewards.language.scripts import languages_of_script
+
+# The languages reasoning models drift into.
+DRIFT_LANGUAGES: frozenset[str] = frozenset({"en", "zh", "ja", "ko", "ru", "fr", "de", "es", "pt", "it"})
+
+_CODE_OF: dict[Language, str] = {lang: lang.iso_code_639_1.name.lower() for lang in Language.all()}
+_LANGUAGE_OF: dict[str, Language] = {code: lang for lang, code in _CODE_OF.items()}
+SUPPORTED_LANGUAGES: frozenset[str] = frozenset(_CODE_OF.values())
+
+# Latin-script languages a model writing the key drifts into besides DRIFT_LANGUAGES.
+_RELATIVES: dict[str, frozenset[str]] = {
+    code: frozenset(group - {code})
+    for group in (
+        {"nb", "nn", "da", "sv"},
+        {"hr", "bs", "sl"},
+        {"cs", "sk", "pl"},
+        {"id", "ms", "tl"},
+        {"nl", "af"},
+        {"ca", "es"},
+        {"lv", "lt"},
+        {"et", "fi"},
+        {"ro", "it"},
+    )
+    for code in group
+}
+
+# Cyrillic alphabets (lower case). A clause using a letter outside a language's alphabet is not
+# that language.
+_RUSSIAN = set("абвгдеёжзийклмнопрстуфхцчшщъыьэюя")
+_ALPHABETS: dict[str, frozenset[str]] = {
+    "ru": frozenset(_RUSSIAN),
+    "uk": frozenset("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'"),
+    "be": frozenset("абвгдеёжзійклмнопрстуўфхцчшыьэюя'"),
+    "bg": frozenset("абвгдежзийклмнопрстуфхцчшщъьюя"),
+    "sr": frozenset("абвгдђежзијклљмнњопрстћуфхцчџш"),
+    "mk": frozenset("абвгдѓежзѕијклљмнњопрстќуфхцчџш"),
+    "kk": frozenset(_RUSSIAN | set("әғқңөұүһі")),
+    "mn": frozenset(_RUSSIAN | set("өү")),
+}
+# Kazakh and Mongolian write every Russian letter too; a clause of three or more words without
+# any of their own letters is taken not to be theirs.
+_OWN_LETTERS = {"kk": frozenset("әғқңөұүһі"), "mn": frozenset("өү")}
+
+_SHORT_CLAUSE_WORDS = 2
+_SURE_CONFIDENCE = 0.5
+_SURE_LEAD = 0.25
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseLabel:
+    """A clause's language (ISO 639-1, a script tag, or "und") and the evidence that placed it."""
+
+    language: str
+    evidence: str
+
+
+@cache
+def candidates(script: str, target: str) -> frozenset[str]:
+    """The languages a clause in `script` is judged among, for chains of thought in `target`."""
+    of_script = languages_of_script(script, SUPPORTED_LANGUAGES)
+    if target not in of_script:
+        return of_script & DRIFT_LANGUAGES
+    if script == "Latn":
+        return of_script & (DRIFT_LANGUAGES | {target} | _RELATIVES.get(target, frozenset()))
+    return of_script
+
+
+# Models are loaded lazily, never with `with_preloaded_language_models()`: preloading runs on
+# rayon's thread pool, and a process forked after that (a pool worker replaced after a timeout)
+# hangs forever the next time it preloads. `warm_up` loads the models by using them instead.
+@cache
+def clause_detector(languages: frozenset[str]) -> LanguageDetector:
+    codes = [IsoCode639_1.from_str(code) for code in sorted(languages)]
+    return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+
+def _model(words: list[str], languages: frozenset[str]) -> tuple[str, bool]:
+    """lingua's top language among `languages` and whether it is sure of it."""
+    values = clause_detector(languages).compute_language_confidence_values(" ".join(words))
+    if not values or values[0].value <= 0:
+        return "und", False
+    lead = values[0].value - (values[1].value if len(values) > 1 else 0.0)
+    return _CODE_OF[values[0].language], values[0].value >= _SURE_CONFIDENCE and lead >= _SURE_LEAD
+
+
+def _by_alphabet(words: list[str], languages: frozenset[str]) -> frozenset[str]:
+    letters = set("".join(words))
+    left = frozenset(code for code in languages if letters <= _ALPHABETS.get(code, letters))
+    if len(words) >= 3:
+        left = frozenset(code for code in left if code not in _OWN_LETTERS or letters & _OWN_LETTERS[code])
+    return left or languages
+
+
+def label_clauses(clauses: list[tuple[str, list[str]]], target: str) -> list[ClauseLabel]:
+    """Each clause's language and evidence; see the module docstring."""
+    labels: list[ClauseLabel | None] = []
+    guesses: dict[int, str] = {}
+    open_: list[int] = []
+    for index, (script, words) in enumerate(clauses):
+        languages = candidates(script, target)
+        if target not in languages:
+            labels.append(ClauseLabel(next(iter(languages)) if len(languages) == 1 else script, "script"))
+            continue
+        if len(languages) == 1:
+            labels.append(ClauseLabel(target, "script"))
+            continue
+        label: ClauseLabel | None = None
+        if script == "Latn" and languages <= FUNCTION_WORDS.keys():
+            found = marker_language(words)
+            label = None if found is None else ClauseLabel(found, "function_words")
+        elif script == "Cyrl":
+            languages = _by_alphabet(words, languages)
+            if len(languages) == 1:
+                label = ClauseLabel(next(iter(languages)), "alphabet")
+        if label is None and len(words) > _SHORT_CLAUSE_WORDS:
+            guess, sure = _model(words, languages)
+            if sure:
+                label = ClauseLabel(guess, "model")
+            else:
+                guesses[index] = guess
+        labels.append(label)
+        if label is None:
+            open_.append(index)
+    if open_:
+        _settle(clauses, labels, guesses, open_, target)
+    return [label or ClauseLabel("und", "uncertain") for label in labels]
+
+
+def _settle(
+    clauses: list[tuple[str, list[str]]],
+    labels: list[ClauseLabel | None],
+    guesses: dict[int, str],
+    open_: list[int],
+    target: str,
+) -> None:
+    """Place the open clauses by context, then by their script's open text taken together."""
+    nearest = _nearest_placed(clauses, labels)
+    for index in open_:
+        if nearest[index] is not None:
+            labels[index] = ClauseLabel(nearest[index], "context")  # type: ignore[arg-type]
+    by_script: dict[str, list[int]] = {}
+    for index in open_:
+        if labels[index] is None:
+            by_script.setdefault(clauses[index][0], []).append(index)
+    for script, indices in by_script.items():
+        words = [word for index in indices for word in clauses[index][1]]
+        languages = candidates(script, target)
+        if script == "Cyrl":
+            languages = _by_alphabet(words, languages)
+        guess, sure = _model(words, languages) if len(languages) > 1 else (next(iter(languages)), True)
+        for index in indices:
+            if sure:
+                labels[index] = ClauseLabel(guess, "text")
+            else:
+                alone = guesses.get(index)
+                if alone is None:
+                    alone = guess if len(indices) == 1 else _model(clauses[index][1], languages)[0]
+                labels[index] = ClauseLabel(alone, "uncertain")
+
+
+def _nearest_placed(
+    clauses: list[tuple[str, list[str]]], labels: list[ClauseLabel | None]
+) -> list[str | None]:
+    """For each clause, the language of the nearest placed clause of its script: the previous
+    one when there is one, else the next."""
+    nearest: list[str | None] = [None] * len(clauses)
+    for order in (range(len(clauses) - 1, -1, -1), range(len(clauses))):
+        last: dict[str, str] = {}
+        for index in order:
+            script = clauses[index][0]
+            if script in last:
+                nearest[index] = last[script]
+            label = labels[index]
+            if label is not None and label.language != "und":
+                last[script] = label.language
+    return nearest
+
+
+def _label_clauses(clauses: list[tuple[str, list[str]]], target: str) -> list[str | None]:
+    """Each clause's language alone (the benchmark and the clause tests measure these)."""
+    return [label.language for label in label_clauses(clauses, target)]

@@ -1,0 +1,70 @@
+"""Math written with letters: variables, point and segment labels, function names. None of them
+is a word of any language, so they belong to neither side of the language ratio.
+
+- a single letter in any script is a symbol (`x`, `θ`, `α`, `П`), also when it is a one-letter
+  word ("a", "I", "и", "y"): which of the two a lone letter is cannot be told, and dropping a
+  one-letter word from both sides barely moves the ratio;
+- a token mixing scripts (`Δx`, `sinθ`) and a Greek token of two letters (`αβ`) is a symbol;
+- an upper-case token of two to five letters (`AB`, `ABC`, `ABCD`, `АВС`) is a point, segment or
+  polygon label, unless its piece of text is written in capitals (three or more tokens, all upper
+  case, one of them a function word: "THE ANSWER IS");
+- camelCase tokens (`fooBar`, `maxValue`) are identifiers;
+- function names (`sin`, `log`, `gcd`, `tg`) are left out wherever they stand; the few that are
+  also words (`sin` is Spanish for "without", `tan` Spanish for "so") only when an argument
+  follows (`sin x`, `sin(2x)`, `sin^2`, `sin 30°`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from reward_server.rewards.language.function_words import LANGUAGE_BITS
+
+
+def _names(text: str) -> list[str]:
+    return sorted(text.split(), key=len, reverse=True)
+
+
+_ALWAYS = _names(
+    "cos cosh sinh tanh coth sech csch arcsin arccos arctan arccot arcsec arccsc arsinh arcosh "
+    "artanh ln lg log exp lim limsup liminf gcd lcm sgn csc cot ctg tg arctg arcctg sqrt cbrt "
+    "mod argmax argmin"
+)
+# Also words of some language: names only when an argument follows.
+_WITH_ARGUMENT = _names("sin tan sec det max min deg dim ker arg sup inf sh ch th tr")
+_ARGUMENT = r"(?=\s*(?:[(\[{^_'0-9²³⁻√]|[^\W\d_](?![\w'])))"
+FUNCTION_NAMES = re.compile(
+    rf"(?<![\w'])(?:(?:{'|'.join(_ALWAYS)})(?![\w'])"
+    rf"|(?:{'|'.join(_WITH_ARGUMENT)})(?![\w']){_ARGUMENT})",
+    re.IGNORECASE,
+)
+_CAMEL_CASE = re.compile(r"[a-z][A-Z]")
+# Latin next to Greek or Cyrillic inside one token.
+_MIXED_SCRIPTS = re.compile(r"[A-Za-z][\u0370-\u03FF\u0400-\u04FF]|[\u0370-\u03FF\u0400-\u04FF][A-Za-z]")
+_GREEK = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]+")
+_MAX_LABEL = 5
+
+
+def written_in_capitals(tokens: list[str]) -> bool:
+    """A piece of text in capitals ("THE ANSWER IS"), where upper-case tokens are words."""
+    return (
+        len(tokens) >= 3
+        and all(token.isupper() for token in tokens)
+        and any(len(token) > 1 and token.lower() in LANGUAGE_BITS for token in tokens)
+    )
+
+
+def symbol_kind(token: str, capitals: bool) -> str | None:
+    """Why `token` (as written, not lower-cased) is no word: "symbols", "labels", "identifiers",
+    or None when it is a word."""
+    if len(token) == 1:
+        return "symbols"
+    if not capitals and len(token) <= _MAX_LABEL and token.isupper():
+        return "labels"
+    if _CAMEL_CASE.search(token):
+        return "identifiers"
+    if not token.isascii() and (
+        _MIXED_SCRIPTS.search(token) or (len(token) == 2 and _GREEK.fullmatch(token))
+    ):
+        return "symbols"
+    return None
