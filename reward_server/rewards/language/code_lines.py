@@ -67,6 +67,8 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 _CODE_PUNCTUATION = re.compile(r"[()=\[\]{};:+*/<>%]")
 _CJK_RUN = re.compile(r"[\u3000-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF]+")
 _TRIGGERS = re.compile(r"[(=;{}:]|#include|import ")
+# A longer line is a paragraph of prose, not a line of code.
+_MAX_CODE_LINE = 240
 
 
 def is_code(piece: str) -> bool:
@@ -93,6 +95,9 @@ def strip_code_lines(text: str) -> tuple[str, int]:
     previous_code = False
     for index, line in enumerate(lines):
         if not line.strip():
+            continue
+        if len(line) > _MAX_CODE_LINE:
+            previous_code = False
             continue
         if line.isascii() or _CJK_RUN.search(line) is None:
             indented_body = previous_code and line[:1] in (" ", "\t")

@@ -5,7 +5,8 @@ Evidence, strongest first:
 - characters of Chinese only: in GB 2312 (simplified Chinese) or in Big5's common level
   (traditional), but not in JIS X 0208 (every kanji Japanese text normally uses): 们, 这, 说...;
 - characters of Japanese only: JIS X 0208 level 1 (the common kanji) in neither Chinese set,
-  mostly the shinjitai forms: 図, 対, 発, 続, 駅...
+  mostly the shinjitai forms: 図, 対, 発, 続, 駅...;
+- in a sentence without kana, characters of Chinese grammar (的, 是, 了, 吗...).
 The character sets come from the codecs of Python's standard library, not from a list of ours.
 On lingua's test sentences (benchmarks/bench_language_lid.py) 727 of 729 Chinese sentences hold a
 Chinese-only character and none of 412 Japanese ones do.
@@ -22,6 +23,11 @@ from collections import Counter
 from functools import cache
 
 _KANA_SHARE_FOR_JAPANESE = 0.2
+_KANA = re.compile(r"[\u3040-\u30FF\u31F0-\u31FF\uFF66-\uFF9F]")
+# Characters of Chinese grammar (particles, copula, aspect) that Japanese writes in kana: in a
+# sentence without kana they are evidence for Chinese ("首先求方程的根" has no character of
+# Chinese only, but 的 there is Chinese grammar).
+_CHINESE_GRAMMAR = re.compile("[的是了就都也很吗呢吧把被着]")
 
 
 def _two_bytes(char: str, codec: str) -> bytes | None:
@@ -53,9 +59,16 @@ def warm_up() -> None:
     _evidence()
 
 
+def may_be_japanese(text: str) -> bool:
+    """Whether `text` holds kana or a character of Japanese only."""
+    return _KANA.search(text) is not None or _evidence()[1].search(text) is not None
+
+
 def _verdict(han: str, kana: int) -> str | None:
     chinese_only, japanese_only = _evidence()
     chinese = len(chinese_only.findall(han)) if han else 0
+    if han and not kana:
+        chinese += len(_CHINESE_GRAMMAR.findall(han))
     japanese = kana + (len(japanese_only.findall(han)) if han else 0)
     if chinese > japanese:
         return "zh"
@@ -67,10 +80,19 @@ def _verdict(han: str, kana: int) -> str | None:
 def han_units(sentences: list[tuple[str, int]]) -> tuple[Counter[str], Counter[str]]:
     """Characters per language ("zh", "ja") over sentences of (Han characters, kana count), and
     characters per kind of evidence ("characters", "context", "text")."""
-    verdicts = [_verdict(han, kana) for han, kana in sentences]
-    nearest = _nearest(verdicts)
     units: Counter[str] = Counter()
     evidence: Counter[str] = Counter()
+    chinese_only, japanese_only = _evidence()
+    all_han = "".join(han for han, _ in sentences)
+    all_kana = sum(kana for _, kana in sentences)
+    if not all_kana and japanese_only.search(all_han) is None:
+        # Nothing Japanese anywhere (the common Chinese chain of thought): all of it is Chinese.
+        chinese = chinese_only.search(all_han) or _CHINESE_GRAMMAR.search(all_han)
+        units["zh"] = len(all_han)
+        evidence["characters" if chinese else "text"] = len(all_han)
+        return units, evidence
+    verdicts = [_verdict(han, kana) for han, kana in sentences]
+    nearest = _nearest(verdicts)
     fallback: str | None = None
     for index, (han, kana) in enumerate(sentences):
         units["ja"] += kana
@@ -82,9 +104,8 @@ def han_units(sentences: list[tuple[str, int]]) -> tuple[Counter[str], Counter[s
             language, how = nearest[index], "context"
         if language is None:
             if fallback is None:
-                all_han = sum(len(h) for h, _ in sentences)
-                all_kana = sum(k for _, k in sentences)
-                fallback = "ja" if all_kana >= _KANA_SHARE_FOR_JAPANESE * (all_han + all_kana) else "zh"
+                share = all_kana / (len(all_han) + all_kana)
+                fallback = "ja" if share >= _KANA_SHARE_FOR_JAPANESE else "zh"
             language, how = fallback, "text"
         units[language] += len(han)
         evidence[how] += len(han)

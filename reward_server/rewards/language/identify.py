@@ -16,8 +16,10 @@ Evidence, cheapest first; each clause records which one placed it:
 - "context": a clause of one or two words, or one lingua is unsure of, takes the language of the
   nearest placed clause of its script;
 - "text": the clauses still open are judged together (all of the text's words in that script);
-- "uncertain": lingua stays unsure even then; the clause keeps lingua's best guess as its label
-  but is counted on neither side.
+- "uncertain": lingua stays unsure even then. The clause keeps lingua's best guess as its label;
+  a clause of one or two words is not counted against the target on its own: it counts for the
+  target when lingua gives the target at least half the confidence of its top language (it
+  cannot tell them apart), else for the top language. A longer clause counts as its best guess.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ _RELATIVES: dict[str, frozenset[str]] = {
         {"hr", "bs", "sl"},
         {"cs", "sk", "pl"},
         {"id", "ms", "tl"},
-        {"nl", "af"},
+        {"nl", "af", "de"},
         {"ca", "es"},
         {"lv", "lt"},
         {"et", "fi"},
@@ -78,10 +80,16 @@ _SURE_LEAD = 0.25
 
 @dataclass(frozen=True, slots=True)
 class ClauseLabel:
-    """A clause's language (ISO 639-1, a script tag, or "und") and the evidence that placed it."""
+    """A clause's language (ISO 639-1, a script tag, or "und"), the evidence that placed it, and
+    the language its words are counted for (the same unless the clause is uncertain)."""
 
     language: str
     evidence: str
+    counted: str = ""
+
+    @property
+    def counted_as(self) -> str:
+        return self.counted or self.language
 
 
 @cache
@@ -104,13 +112,23 @@ def clause_detector(languages: frozenset[str]) -> LanguageDetector:
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 
-def _model(words: list[str], languages: frozenset[str]) -> tuple[str, bool]:
-    """lingua's top language among `languages` and whether it is sure of it."""
+def _confidences(words: list[str], languages: frozenset[str]) -> dict[str, float]:
+    """lingua's confidence per candidate, highest first (empty when it has no opinion)."""
     values = clause_detector(languages).compute_language_confidence_values(" ".join(words))
-    if not values or values[0].value <= 0:
+    return {_CODE_OF[value.language]: value.value for value in values if value.value > 0}
+
+
+def _verdict(confidences: dict[str, float]) -> tuple[str, bool]:
+    """The top language and whether lingua is sure of it."""
+    if not confidences:
         return "und", False
-    lead = values[0].value - (values[1].value if len(values) > 1 else 0.0)
-    return _CODE_OF[values[0].language], values[0].value >= _SURE_CONFIDENCE and lead >= _SURE_LEAD
+    ranked = list(confidences.values())
+    lead = ranked[0] - (ranked[1] if len(ranked) > 1 else 0.0)
+    return next(iter(confidences)), ranked[0] >= _SURE_CONFIDENCE and lead >= _SURE_LEAD
+
+
+def _model(words: list[str], languages: frozenset[str]) -> tuple[str, bool]:
+    return _verdict(_confidences(words, languages))
 
 
 def _by_alphabet(words: list[str], languages: frozenset[str]) -> frozenset[str]:
@@ -177,15 +195,20 @@ def _settle(
         languages = candidates(script, target)
         if script == "Cyrl":
             languages = _by_alphabet(words, languages)
-        guess, sure = _model(words, languages) if len(languages) > 1 else (next(iter(languages)), True)
+        confidences = _confidences(words, languages) if len(languages) > 1 else {min(languages): 1.0}
+        guess, sure = _verdict(confidences)
+        top = next(iter(confidences.values()), 0.0)
+        plausible = top > 0 and confidences.get(target, 0.0) >= 0.5 * top
         for index in indices:
             if sure:
                 labels[index] = ClauseLabel(guess, "text")
-            else:
-                alone = guesses.get(index)
-                if alone is None:
-                    alone = guess if len(indices) == 1 else _model(clauses[index][1], languages)[0]
-                labels[index] = ClauseLabel(alone, "uncertain")
+                continue
+            alone = guesses.get(index)
+            if alone is None:
+                alone = guess if len(indices) == 1 else _model(clauses[index][1], languages)[0]
+            short = len(clauses[index][1]) <= _SHORT_CLAUSE_WORDS
+            counted = target if short and plausible else (alone if not short else guess)
+            labels[index] = ClauseLabel(alone, "uncertain", counted)
 
 
 def _nearest_placed(

@@ -14,8 +14,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from reward_server.rewards.language.code_lines import strip_code_lines
+from reward_server.rewards.language.han import may_be_japanese
 from reward_server.rewards.language.scripts import script_of
-from reward_server.rewards.language.symbols import FUNCTION_NAMES, symbol_kind, written_in_capitals
+from reward_server.rewards.language.symbols import (
+    ALL_FUNCTION_NAMES,
+    is_function_name,
+    may_hold_symbols,
+    symbol_kind,
+    written_in_capitals,
+)
 
 # (kind, characters that must occur for the pattern to match, pattern, replacement). Order
 # matters: code first (it may hold "$" and URLs), display math before inline math.
@@ -50,8 +57,8 @@ _ANY_CHARACTER_RUN = re.compile("|".join(pattern.pattern for pattern in _CHARACT
 # Combining marks are not \w in Python's re, yet Devanagari, Arabic... words are full of them.
 _MARKS = r"\u0300-\u036F\u0483-\u0489\u0591-\u05C7\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0900-\u0DFF"
 _TOKEN = re.compile(rf"[\w{_MARKS}]+(?:'[\w{_MARKS}]+)*")
-_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
-_UPPER_OR_NON_ASCII = re.compile(r"[A-Z]|[^\x00-\x7F]")
+# Superscript and subscript digits are no letters either: "φ²", "x₁" are math.
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_\u00B2\u00B3\u00B9\u2070-\u209F]")
 _HAN = _CHARACTER_RUNS["Hani"]
 _KANA = _CHARACTER_RUNS["Kana"]
 
@@ -68,8 +75,8 @@ class Prose:
 
 
 def strip_non_prose(text: str) -> tuple[str, dict[str, int]]:
-    """The text with code (fenced or not), LaTeX, markup, URLs and function names blanked out, and
-    how many of each went."""
+    """The text with code (fenced or not), LaTeX, markup and URLs blanked out, and how many of
+    each went."""
     excluded: dict[str, int] = {}
     for kind, triggers, pattern, replacement in _PASSES:
         if any(trigger in text for trigger in triggers):
@@ -79,9 +86,6 @@ def strip_non_prose(text: str) -> tuple[str, dict[str, int]]:
     text, count = strip_code_lines(text)
     if count:
         excluded["code_lines"] = count
-    text, count = FUNCTION_NAMES.subn(" ", text)
-    if count:
-        excluded["function_names"] = count
     return text, excluded
 
 
@@ -96,22 +100,29 @@ def read_prose(text: str) -> Prose:
     prose = Prose(excluded=excluded)
     kinds: Counter[str] = Counter()
     ascii_text = stripped.isascii()
+    by_sentence = False
+    if not ascii_text:
+        for script, pattern in _CHARACTER_RUNS.items():
+            count = sum(map(len, pattern.findall(stripped)))
+            if count:
+                prose.characters[script] = count
+        if prose.characters.get("Hani") or prose.characters.get("Kana"):
+            # Sentence by sentence only when something may be Japanese; else one entry.
+            by_sentence = may_be_japanese(stripped)
+            if not by_sentence:
+                prose.han_sentences.append(("".join(_HAN.findall(stripped)), 0))
     for sentence in _STOPS.split(stripped):
         if not sentence or sentence.isspace():
             continue
         pieces = [sentence]
         if not ascii_text and not sentence.isascii():
-            han = "".join(_HAN.findall(sentence))
-            kana = sum(map(len, _KANA.findall(sentence)))
-            if han or kana:
-                prose.han_sentences.append((han, kana))
-                prose.characters["Hani"] += len(han)
-                prose.characters["Kana"] += kana
-            for script in ("Hang", "Thai"):
-                count = sum(map(len, _CHARACTER_RUNS[script].findall(sentence)))
-                if count:
-                    prose.characters[script] += count
-            pieces = _ANY_CHARACTER_RUN.split(sentence)
+            if by_sentence:
+                han = "".join(_HAN.findall(sentence))
+                kana = sum(map(len, _KANA.findall(sentence)))
+                if han or kana:
+                    prose.han_sentences.append((han, kana))
+            if prose.characters:
+                pieces = _ANY_CHARACTER_RUN.split(sentence)
         for piece in pieces:
             words = _words(piece, kinds)
             if words:
@@ -127,23 +138,30 @@ def read_prose(text: str) -> Prose:
 
 def _words(piece: str, kinds: Counter[str]) -> list[str]:
     """The words of one piece of text, lower-cased; what is no word is counted in `kinds`."""
-    tokens = _TOKEN.findall(piece)
+    tokens = _TOKEN.findall(piece.lower())
     if not tokens:
         return []
-    if _DIGIT_OR_UNDERSCORE.search(piece) is None and _UPPER_OR_NON_ASCII.search(piece) is None:
+    if not may_hold_symbols(piece) and ALL_FUNCTION_NAMES.isdisjoint(tokens):
         words = [token for token in tokens if len(token) > 1]
         if len(words) < len(tokens):
             kinds["symbols"] += len(tokens) - len(words)
         return words
-    capitals = written_in_capitals(tokens)
+    matches = list(_TOKEN.finditer(piece))
+    capitals = written_in_capitals([match.group() for match in matches])
     words = []
-    for token in tokens:
+    for index, match in enumerate(matches):
+        token = match.group()
         if _DIGIT_OR_UNDERSCORE.search(token) is not None:
             kinds["numbers" if token.isdigit() else "identifiers"] += 1
             continue
+        lowered = token.lower()
+        following = matches[index + 1].group() if index + 1 < len(matches) else None
+        if lowered in ALL_FUNCTION_NAMES and is_function_name(lowered, piece, match.end(), following):
+            kinds["function_names"] += 1
+            continue
         kind = symbol_kind(token, capitals)
         if kind is None:
-            words.append(token.lower())
+            words.append(lowered)
         else:
             kinds[kind] += 1
     return words

@@ -14,13 +14,14 @@ How a chain of thought is measured:
 3. Words are grouped into clauses (runs of one script between sentence punctuation, line breaks
    and text in other scripts), and each clause is placed among its candidate languages
    (`identify.py`: script, function words, alphabet, lingua, context), with the evidence that
-   placed it. A clause whose language stays uncertain is counted on neither side.
+   placed it. A short clause whose language stays uncertain is not counted against the target
+   when the target is a plausible reading of it.
 4. score = target units / all counted units. Nothing countable (an empty or all-math chain of
    thought) scores 0 with `details["reason"]`: a reward must not pay for saying nothing.
 
 `details` says what was counted and why: `units` per language, `evidence` (units per kind of
-evidence), `excluded` (what was left out, by kind, with `uncertain_words`) and `uncertain` (the
-first uncertain clauses themselves).
+evidence), `excluded` (what was left out, by kind) and `uncertain` (the first clauses whose
+language stayed uncertain: lingua's best guess and the language they were counted for).
 
 Target: the item's `language` (ISO 639-1; "EN", "zh-CN", "pt_BR" are read as "en", "zh", "pt";
 an unknown code is the item's error, naming the field), else the language of the prompt: the
@@ -129,25 +130,28 @@ class Measure:
         self.units: Counter[str] = Counter()
         self.evidence: Counter[str] = Counter()
         self.excluded: dict[str, int] = {}
-        self.uncertain: list[str] = []
+        self.uncertain: list[dict[str, str]] = []
 
 
 def measure_language(text: str, target: str) -> Measure:
-    """Measure `text` for `target`; uncertain clauses go to `excluded["uncertain_words"]`."""
+    """Measure `text` for `target`; words lingua can place nowhere go to
+    `excluded["undetermined_words"]`."""
     prose = read_prose(text)
     measure = Measure()
     measure.excluded = prose.excluded
-    uncertain = 0
+    undetermined = 0
     for (_, words), label in zip(prose.clauses, label_clauses(prose.clauses, target), strict=True):
         measure.evidence[label.evidence] += len(words)
-        if label.evidence == "uncertain" or label.language == "und":
-            uncertain += len(words)
-            if len(measure.uncertain) < _UNCERTAIN_SHOWN:
-                measure.uncertain.append(" ".join(words))
+        if label.evidence == "uncertain" and len(measure.uncertain) < _UNCERTAIN_SHOWN:
+            measure.uncertain.append(
+                {"clause": " ".join(words), "best_guess": label.language, "counted_as": label.counted_as}
+            )
+        if label.counted_as == "und":
+            undetermined += len(words)
         else:
-            measure.units[label.language] += len(words)
-    if uncertain:
-        measure.excluded["uncertain_words"] = uncertain
+            measure.units[label.counted_as] += len(words)
+    if undetermined:
+        measure.excluded["undetermined_words"] = undetermined
     if prose.han_sentences:
         units, evidence = han.han_units(prose.han_sentences)
         measure.units.update(units)
@@ -242,11 +246,7 @@ def score_language(
     if measure.uncertain:
         details["uncertain"] = measure.uncertain
     if total == 0:
-        reason = (
-            "nothing countable: the only prose left is of uncertain language"
-            if measure.uncertain
-            else "nothing countable: no prose left once code, LaTeX, numbers and symbols are out"
-        )
+        reason = "nothing countable: no prose left once code, LaTeX, numbers and symbols are out"
         details.update(share=0.0, reason=reason)
         return ComponentScore(0.0, details)
     share = units[language] / total

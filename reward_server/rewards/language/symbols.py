@@ -21,28 +21,54 @@ import re
 from reward_server.rewards.language.function_words import LANGUAGE_BITS
 
 
-def _names(text: str) -> list[str]:
-    return sorted(text.split(), key=len, reverse=True)
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
 
-_ALWAYS = _names(
+FUNCTION_NAMES = _names(
     "cos cosh sinh tanh coth sech csch arcsin arccos arctan arccot arcsec arccsc arsinh arcosh "
     "artanh ln lg log exp lim limsup liminf gcd lcm sgn csc cot ctg tg arctg arcctg sqrt cbrt "
     "mod argmax argmin"
 )
 # Also words of some language: names only when an argument follows.
-_WITH_ARGUMENT = _names("sin tan sec det max min deg dim ker arg sup inf sh ch th tr")
-_ARGUMENT = r"(?=\s*(?:[(\[{^_'0-9²³⁻√]|[^\W\d_](?![\w'])))"
-FUNCTION_NAMES = re.compile(
-    rf"(?<![\w'])(?:(?:{'|'.join(_ALWAYS)})(?![\w'])"
-    rf"|(?:{'|'.join(_WITH_ARGUMENT)})(?![\w']){_ARGUMENT})",
-    re.IGNORECASE,
-)
+FUNCTION_NAMES_WITH_ARGUMENT = _names("sin tan sec det max min deg dim ker arg sup inf")
+ALL_FUNCTION_NAMES = FUNCTION_NAMES | FUNCTION_NAMES_WITH_ARGUMENT
+_ARGUMENT_START = frozenset("([{^_'²³⁻√0123456789")
+
+# A piece of text without these, and without capitals past its first letter, holds no token that
+# is no word besides lone letters: digits, Greek letters, Latin next to Cyrillic.
+_ODD_CHARACTER = re.compile(r"[\d_\u00B2\u00B3\u00B9\u2070-\u209F\u0370-\u03FF\u1F00-\u1FFF]")
+_LATIN_CYRILLIC = re.compile(r"[A-Za-z][\u0400-\u04FF]|[\u0400-\u04FF][A-Za-z]")
+
+
+def may_hold_symbols(piece: str) -> bool:
+    """Whether `piece` may hold a label, an identifier, a Greek or mixed-script symbol (lone
+    letters aside); False is certain, True asks for a token-by-token look."""
+    body = piece.lstrip()[1:]
+    if body.lower() != body or _ODD_CHARACTER.search(piece) is not None:
+        return True
+    return not piece.isascii() and _LATIN_CYRILLIC.search(piece) is not None
+
+
 _CAMEL_CASE = re.compile(r"[a-z][A-Z]")
 # Latin next to Greek or Cyrillic inside one token.
 _MIXED_SCRIPTS = re.compile(r"[A-Za-z][\u0370-\u03FF\u0400-\u04FF]|[\u0370-\u03FF\u0400-\u04FF][A-Za-z]")
 _GREEK = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]+")
 _MAX_LABEL = 5
+
+
+def is_function_name(token: str, piece: str, end: int, next_token: str | None) -> bool:
+    """Whether `token` (lower-cased), ending at `end` in `piece`, is a function name: always for
+    most names, for `sin`, `tan`... only when an argument follows (a bracket, a power, a digit,
+    or a lone letter)."""
+    if token in FUNCTION_NAMES:
+        return True
+    if token not in FUNCTION_NAMES_WITH_ARGUMENT:
+        return False
+    rest = piece[end : end + 8].lstrip()
+    if rest[:1] in _ARGUMENT_START:
+        return True
+    return next_token is not None and len(next_token) == 1 and rest.startswith(next_token)
 
 
 def written_in_capitals(tokens: list[str]) -> bool:
