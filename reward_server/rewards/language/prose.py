@@ -147,7 +147,8 @@ def _words(piece: str, kinds: Counter[str]) -> list[str]:
             kinds["symbols"] += len(tokens) - len(words)
         return words
     matches = list(_TOKEN.finditer(piece))
-    capitals = written_in_capitals([match.group() for match in matches])
+    gaps = [piece[left.end() : right.start()] for left, right in zip(matches, matches[1:], strict=False)]
+    capitals = written_in_capitals([match.group() for match in matches], gaps)
     words = []
     for index, match in enumerate(matches):
         token = match.group()
@@ -159,7 +160,7 @@ def _words(piece: str, kinds: Counter[str]) -> list[str]:
         if lowered in ALL_FUNCTION_NAMES and is_function_name(lowered, piece, match.end(), following):
             kinds["function_names"] += 1
             continue
-        kind = symbol_kind(token, capitals)
+        kind = symbol_kind(token, capitals[index])
         if kind is None:
             words.append(lowered)
         else:

@@ -6,8 +6,8 @@ is a word of any language, so they belong to neither side of the language ratio.
   one-letter word from both sides barely moves the ratio;
 - a token mixing scripts (`Δx`, `sinθ`) and a Greek token of two letters (`αβ`) is a symbol;
 - an upper-case token of two to five letters (`AB`, `ABC`, `ABCD`, `АВС`) is a point, segment or
-  polygon label, unless its piece of text is written in capitals (three or more tokens, all upper
-  case, one of them a function word: "THE ANSWER IS");
+  polygon label, unless it stands in a run written in capitals (three or more upper-case tokens
+  in a row, one of them a function word: "THE ANSWER IS");
 - camelCase tokens (`fooBar`, `maxValue`) are identifiers;
 - function names (`sin`, `log`, `gcd`, `tg`) are left out wherever they stand; the few that are
   also words (`sin` is Spanish for "without", `tan` Spanish for "so") only when an argument
@@ -71,13 +71,27 @@ def is_function_name(token: str, piece: str, end: int, next_token: str | None) -
     return next_token is not None and len(next_token) == 1 and rest.startswith(next_token)
 
 
-def written_in_capitals(tokens: list[str]) -> bool:
-    """A piece of text in capitals ("THE ANSWER IS"), where upper-case tokens are words."""
-    return (
-        len(tokens) >= 3
-        and all(token.isupper() for token in tokens)
-        and any(len(token) > 1 and token.lower() in LANGUAGE_BITS for token in tokens)
-    )
+def written_in_capitals(tokens: list[str], gaps: list[str]) -> list[bool]:
+    """For each token, whether it stands in a run written in capitals ("THE ANSWER IS FIVE"):
+    three or more upper-case tokens separated only by spaces or commas, one of them a function
+    word. `gaps[i]` is the text between tokens i and i + 1."""
+    capitals = [False] * len(tokens)
+    start = 0
+    while start < len(tokens):
+        end = start
+        while (
+            end < len(tokens)
+            and tokens[end].isupper()
+            and (end == start or _CAPITALS_GAP.fullmatch(gaps[end - 1]))
+        ):
+            end += 1
+        if end - start >= 3 and any(len(t) > 1 and t.lower() in LANGUAGE_BITS for t in tokens[start:end]):
+            capitals[start:end] = [True] * (end - start)
+        start = max(end, start + 1)
+    return capitals
+
+
+_CAPITALS_GAP = re.compile(r"[\s,]*")
 
 
 def symbol_kind(token: str, capitals: bool) -> str | None:
