@@ -4,6 +4,7 @@ code without fences, short formulaic text, and languages that share a script."""
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from reward_server.rewards.language import score_language, warm_up
 from reward_server.rewards.language.code_lines import is_code, strip_code_lines
@@ -194,3 +195,26 @@ def test_drift_within_a_script_scores_in_proportion() -> None:
     score, details = scored("首先求方程的根。次に判別式を計算する。", "zh")
     assert details["units"] == {"zh": 7, "ja": 10}
     assert score == pytest.approx(7 / 17)
+
+
+# --- prefilled <think> ------------------------------------------------------------------------
+def test_a_prefilled_think_block_is_judged_as_the_chain_of_thought(client: TestClient) -> None:
+    # The completion starts inside the block the prompt opened; the answer after it is no part
+    # of the chain of thought.
+    completion = "First, 2 plus 2 equals 4, so the sum is four.\n</think>\n<answer>答案是四</answer>"
+    items = [
+        {
+            "id": "prefilled",
+            "prompt": "What is 2 + 2?\n<think>\n",
+            "completion": completion,
+            "language": "en",
+        },
+        {"id": "plain", "prompt": "What is 2 + 2?", "completion": completion, "language": "en"},
+    ]
+    response = client.post("/v1/score", json={"items": items, "rewards": {"language": 1.0}})
+    assert response.status_code == 200, response.text
+    results = {result["id"]: result for result in response.json()["results"]}
+    assert results["prefilled"]["reward"] == 1.0, results["prefilled"]
+    assert results["prefilled"]["details"]["language"]["scored"] == "think"
+    assert results["plain"]["details"]["language"]["scored"] == "completion"
+    assert results["plain"]["reward"] < 1.0

@@ -64,7 +64,7 @@ from reward_server.rewards.language.identify import (
 )
 from reward_server.rewards.language.prose import read_prose
 from reward_server.rewards.language.scripts import languages_of_script
-from reward_server.rewards.text import completion_text, prompt_text, tag_block
+from reward_server.rewards.text import completion_text, prompt_text, tag_block, with_prefilled_think
 from reward_server.schemas import ScoreItem
 
 __all__ = [
@@ -111,12 +111,15 @@ def _script_detector(script: str) -> LanguageDetector:
 
 def warm_up(*, prompt_detection: bool = True) -> None:
     """Load the models a process needs before its first item (the pool initializer calls this):
-    the drift languages' Latin models, the Han character sets and, optionally, the Latin prompt
-    detector's (≈90 MB)."""
-    # A short text loads the 1- to 5-gram models, a long one the trigram models lingua uses from
-    # 120 characters on.
-    for sample in ("warm up", "warm up the models " * 8):
-        clause_detector(candidates("Latn", "en")).detect_language_of(sample)
+    the Latin drift languages' and the Cyrillic languages' (a Russian target is judged among all of
+    them; ≈100 MB and ≈5 s), the Han character sets and, optionally, the Latin prompt detector's
+    (≈90 MB). Loading inside an item would cost more than its budget."""
+    # A short text loads the n-gram models up to its longest word's length (5-grams need a word of
+    # five letters), a long one the trigram models lingua uses from 120 characters on.
+    for script, target, words in (("Latn", "en", "warm models"), ("Cyrl", "ru", "тёплые модели")):
+        detector = clause_detector(candidates(script, target))
+        for sample in (words, f"{words} " * 12):
+            detector.detect_language_of(sample)
     han.warm_up()
     if prompt_detection:
         _script_detector("Latn").detect_language_of("warm up the models " * 8)
@@ -270,7 +273,8 @@ def score_language_batch(requests: list[Request], think_tag: str) -> list[Compon
 
 class LanguageComponent:
     """Scores items on the CPU pool in chunks: one pool round trip costs about what scoring a
-    completion does, so items travel in chunks sized to keep every worker busy.
+    completion does, so items travel in chunks sized to keep every worker busy. When the prompt
+    ends with the opening think tag, the completion is judged as the inside of that block.
 
     The time budget stays per item: a chunk gets one item's budget (a healthy chunk of 64 takes
     well under a tenth of it); a chunk that overruns is scored again item by item, each with the
@@ -286,7 +290,11 @@ class LanguageComponent:
 
     async def score(self, items: Sequence[ScoreItem]) -> list[ComponentScore | ItemError]:
         requests: list[Request] = [
-            (completion_text(item.completion), item.language, prompt_text(item.prompt) or None)
+            (
+                with_prefilled_think(item.prompt, completion_text(item.completion), self.think_tag)[0],
+                item.language,
+                prompt_text(item.prompt) or None,
+            )
             for item in items
         ]
         # Four chunks per worker balance uneven chunks without paying a round trip per item.
