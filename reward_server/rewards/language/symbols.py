@@ -28,10 +28,10 @@ def _names(text: str) -> frozenset[str]:
 FUNCTION_NAMES = _names(
     "cos cosh sinh tanh coth sech csch arcsin arccos arctan arccot arcsec arccsc arsinh arcosh "
     "artanh ln lg log exp lim limsup liminf gcd lcm sgn csc cot ctg tg arctg arcctg sqrt cbrt "
-    "mod argmax argmin"
+    "mod argmax argmin max min"
 )
 # Also words of some language: names only when an argument follows.
-FUNCTION_NAMES_WITH_ARGUMENT = _names("sin tan sec det max min deg dim ker arg sup inf")
+FUNCTION_NAMES_WITH_ARGUMENT = _names("sin tan sec det deg dim ker arg sup inf")
 ALL_FUNCTION_NAMES = FUNCTION_NAMES | FUNCTION_NAMES_WITH_ARGUMENT
 _ARGUMENT_START = frozenset("([{^_'²³⁻√0123456789")
 
