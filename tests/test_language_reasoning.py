@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from reward_server.rewards.language import score_language, warm_up
+from reward_server.cpu_pool import CpuPool
+from reward_server.rewards.base import ComponentScore
+from reward_server.rewards.language import LanguageComponent, score_language, warm_up
 from reward_server.rewards.language.code_lines import is_code, strip_code_lines
 from reward_server.rewards.language.prose import read_prose
+from reward_server.schemas import ScoreItem
 
 
 def think(text: str) -> str:
@@ -218,3 +221,18 @@ def test_a_prefilled_think_block_is_judged_as_the_chain_of_thought(client: TestC
     assert results["prefilled"]["details"]["language"]["scored"] == "think"
     assert results["plain"]["details"]["language"]["scored"] == "completion"
     assert results["plain"]["reward"] < 1.0
+
+
+async def test_a_new_target_loads_its_models_outside_the_item_budget() -> None:
+    # Norwegian brings Danish, Swedish and Nynorsk models no worker loads at start: seconds of
+    # loading that, charged to the first item, would exceed its budget in every fresh worker.
+    norwegian = "Først regner vi ut summen av de to tallene. Deretter sjekker vi svaret en gang til."
+    items = [ScoreItem(completion=think(norwegian), language="nb") for _ in range(4)]
+    items.append(ScoreItem(completion=think(UKRAINIAN), language="uk"))
+    pool = CpuPool(2, initializers=(warm_up,))
+    try:
+        results = await LanguageComponent(pool, timeout_s=1.0).score(items)
+    finally:
+        pool.close()
+    assert all(isinstance(result, ComponentScore) for result in results), results
+    assert [result.score for result in results] == [1.0] * 5  # type: ignore[union-attr]

@@ -24,6 +24,7 @@ Evidence, cheapest first; each clause records which one placed it:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -110,6 +111,30 @@ def candidates(script: str, target: str) -> frozenset[str]:
 def clause_detector(languages: frozenset[str]) -> LanguageDetector:
     codes = [IsoCode639_1.from_str(code) for code in sorted(languages)]
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
+
+
+# Text that loads a script's models: a short one with a five-letter word (lingua loads the n-gram
+# models up to the longest word's length) and a long one (its trigram models, used from 120
+# characters on), written only with letters every candidate's alphabet has (lingua loads no
+# models of a language whose alphabet lacks a letter of the text: "ё" would skip Ukrainian).
+_WARM_UP_TEXT = {
+    "Latn": "warm models",
+    "Cyrl": "работа сестра",
+    "Arab": "سلامت مسلمان",
+    "Deva": "नमस्ते दुनिया",
+}
+
+
+def load_detectors(targets: Sequence[str]) -> None:
+    """Load the lingua models chains of thought in `targets` are judged with, so that no item
+    pays for them (loading takes seconds, more than an item's budget)."""
+    for target in targets:
+        for script, text in _WARM_UP_TEXT.items():
+            languages = candidates(script, target)
+            if target in languages and len(languages) > 1:
+                detector = clause_detector(languages)
+                for sample in (text, f"{text} " * 12):
+                    detector.detect_language_of(sample)
 
 
 def _confidences(words: list[str], languages: frozenset[str]) -> dict[str, float]:

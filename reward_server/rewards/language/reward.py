@@ -40,16 +40,13 @@ counts 3 English words against 6 Chinese characters and scores 3 / 9 ≈ 0.33.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections import Counter
-from collections.abc import Sequence
 from functools import cache, lru_cache
 from typing import Any
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
-from reward_server.cpu_pool import CpuPool, WorkerCrashed
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.language import han
 from reward_server.rewards.language.identify import (
@@ -61,21 +58,19 @@ from reward_server.rewards.language.identify import (
     candidates,
     clause_detector,
     label_clauses,
+    load_detectors,
 )
 from reward_server.rewards.language.prose import read_prose
 from reward_server.rewards.language.scripts import languages_of_script
-from reward_server.rewards.text import completion_text, prompt_text, tag_block, with_prefilled_think
-from reward_server.schemas import ScoreItem
+from reward_server.rewards.text import tag_block
 
 __all__ = [
     "DRIFT_LANGUAGES",
     "SUPPORTED_LANGUAGES",
-    "LanguageComponent",
     "detect_prompt_language",
     "measure_language",
     "normalize_language",
     "score_language",
-    "score_language_batch",
     "warm_up",
 ]
 
@@ -111,15 +106,11 @@ def _script_detector(script: str) -> LanguageDetector:
 
 def warm_up(*, prompt_detection: bool = True) -> None:
     """Load the models a process needs before its first item (the pool initializer calls this):
-    the Latin drift languages' and the Cyrillic languages' (a Russian target is judged among all of
-    them; ≈100 MB and ≈5 s), the Han character sets and, optionally, the Latin prompt detector's
-    (≈90 MB). Loading inside an item would cost more than its budget."""
-    # A short text loads the n-gram models up to its longest word's length (5-grams need a word of
-    # five letters), a long one the trigram models lingua uses from 120 characters on.
-    for script, target, words in (("Latn", "en", "warm models"), ("Cyrl", "ru", "тёплые модели")):
-        detector = clause_detector(candidates(script, target))
-        for sample in (words, f"{words} " * 12):
-            detector.detect_language_of(sample)
+    those of the Latin drift languages and of the Cyrillic languages (a Russian target is judged
+    among all of them; ≈100 MB and ≈5 s), the Han character sets and, optionally, the Latin
+    prompt detector's (≈90 MB). Other targets' models are loaded by `LanguageComponent` before
+    their first batch."""
+    load_detectors(("en", "ru"))
     han.warm_up()
     if prompt_detection:
         _script_detector("Latn").detect_language_of("warm up the models " * 8)
@@ -255,62 +246,3 @@ def score_language(
     share = units[language] / total
     details["share"] = round(share, 4)
     return ComponentScore(share, details)
-
-
-Request = tuple[str, str | None, str | None]  # (completion, target, prompt)
-
-
-def score_language_batch(requests: list[Request], think_tag: str) -> list[ComponentScore | ItemError]:
-    """`score_language` over several items in one pool task; an item's ItemError is its result."""
-    results: list[ComponentScore | ItemError] = []
-    for completion, target, prompt in requests:
-        try:
-            results.append(score_language(completion, target=target, prompt=prompt, think_tag=think_tag))
-        except ItemError as exc:
-            results.append(exc)
-    return results
-
-
-class LanguageComponent:
-    """Scores items on the CPU pool in chunks: one pool round trip costs about what scoring a
-    completion does, so items travel in chunks sized to keep every worker busy. When the prompt
-    ends with the opening think tag, the completion is judged as the inside of that block.
-
-    The time budget stays per item: a chunk gets one item's budget (a healthy chunk of 64 takes
-    well under a tenth of it); a chunk that overruns is scored again item by item, each with the
-    full budget, so only the item that really overran gets the timeout error.
-    """
-
-    name = "language"
-
-    def __init__(
-        self, pool: CpuPool, timeout_s: float, think_tag: str = "think", max_chunk: int = 64
-    ) -> None:
-        self.pool, self.timeout_s, self.think_tag, self.max_chunk = pool, timeout_s, think_tag, max_chunk
-
-    async def score(self, items: Sequence[ScoreItem]) -> list[ComponentScore | ItemError]:
-        requests: list[Request] = [
-            (
-                with_prefilled_think(item.prompt, completion_text(item.completion), self.think_tag)[0],
-                item.language,
-                prompt_text(item.prompt) or None,
-            )
-            for item in items
-        ]
-        # Four chunks per worker balance uneven chunks without paying a round trip per item.
-        size = max(1, min(self.max_chunk, -(-len(requests) // (4 * self.pool.workers))))
-        chunks = [requests[start : start + size] for start in range(0, len(requests), size)]
-        scored = await asyncio.gather(*(self._chunk(chunk) for chunk in chunks))
-        return [result for chunk_results in scored for result in chunk_results]
-
-    async def _chunk(self, chunk: list[Request]) -> list[ComponentScore | ItemError]:
-        try:
-            return await self.pool.run(score_language_batch, chunk, self.think_tag, timeout_s=self.timeout_s)
-        except TimeoutError:
-            if len(chunk) == 1:
-                return [ItemError(f"exceeded the {self.timeout_s} s budget")]
-        except WorkerCrashed as exc:
-            if len(chunk) == 1:
-                return [ItemError(str(exc))]
-        retried = await asyncio.gather(*(self._chunk([request]) for request in chunk))
-        return [result for results in retried for result in results]
