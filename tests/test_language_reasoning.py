@@ -134,6 +134,7 @@ def test_english_prose_in_a_chinese_chain_of_thought_still_counts() -> None:
         ("Check: 12 / 4 = 3. Done.", "en"),
         ("Total: 5 + 7 = 12", "en"),
         ("Compute: 3 × 4 = 12, so 12 + 1 = 13.", "en"),
+        ("OK, 2 + 2 = 4.", "en"),
         ("Calcul : 2 + 2 = 4, puis 4 × 3 = 12", "fr"),
         ("Rechnung: 2 + 2 = 4, dann 4 · 3 = 12", "de"),
     ],

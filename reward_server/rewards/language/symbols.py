@@ -55,6 +55,8 @@ _CAMEL_CASE = re.compile(r"[a-z][A-Z]")
 _MIXED_SCRIPTS = re.compile(r"[A-Za-z][\u0370-\u03FF\u0400-\u04FF]|[\u0370-\u03FF\u0400-\u04FF][A-Za-z]")
 _GREEK = re.compile(r"[\u0370-\u03FF\u1F00-\u1FFF]+")
 _MAX_LABEL = 5
+# Upper-case tokens chains of thought use as words far more often than as labels.
+_CAPITAL_WORDS = frozenset({"OK"})
 
 
 def is_function_name(token: str, piece: str, end: int, next_token: str | None) -> bool:
@@ -99,7 +101,7 @@ def symbol_kind(token: str, capitals: bool) -> str | None:
     or None when it is a word."""
     if len(token) == 1:
         return "symbols"
-    if not capitals and len(token) <= _MAX_LABEL and token.isupper():
+    if not capitals and len(token) <= _MAX_LABEL and token.isupper() and token not in _CAPITAL_WORDS:
         return "labels"
     if _CAMEL_CASE.search(token):
         return "identifiers"
