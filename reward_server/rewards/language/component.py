@@ -56,7 +56,7 @@ class LanguageComponent:
     ) -> None:
         self.pool, self.timeout_s, self.think_tag, self.max_chunk = pool, timeout_s, think_tag, max_chunk
         # What every worker loads at start (`reward.warm_up`).
-        self._loaded: set[frozenset[str]] = _candidate_sets("en") | _candidate_sets("ru")
+        self._loaded: set[frozenset[str]] = _candidate_sets("en")
 
     async def _load_models(self, items: Sequence[ScoreItem]) -> None:
         """Before the first batch with a new target (Ukrainian, Arabic, Norwegian...), every
@@ -78,6 +78,11 @@ class LanguageComponent:
             for sets in new.values():
                 self._loaded.update(sets)
 
+    def _forget_loaded(self) -> None:
+        # The pool replaced a worker, which starts with the warm-up's models only: the next batch
+        # loads the others again (microseconds in the workers that still have them).
+        self._loaded = _candidate_sets("en")
+
     async def score(self, items: Sequence[ScoreItem]) -> list[ComponentScore | ItemError]:
         await self._load_models(items)
         requests: list[Request] = [
@@ -98,9 +103,11 @@ class LanguageComponent:
         try:
             return await self.pool.run(score_language_batch, chunk, self.think_tag, timeout_s=self.timeout_s)
         except TimeoutError:
+            self._forget_loaded()
             if len(chunk) == 1:
                 return [ItemError(f"exceeded the {self.timeout_s} s budget")]
         except WorkerCrashed as exc:
+            self._forget_loaded()
             if len(chunk) == 1:
                 return [ItemError(str(exc))]
         retried = await asyncio.gather(*(self._chunk([request]) for request in chunk))

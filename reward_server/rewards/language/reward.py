@@ -106,11 +106,10 @@ def _script_detector(script: str) -> LanguageDetector:
 
 def warm_up(*, prompt_detection: bool = True) -> None:
     """Load the models a process needs before its first item (the pool initializer calls this):
-    those of the Latin drift languages and of the Cyrillic languages (a Russian target is judged
-    among all of them; ≈100 MB and ≈5 s), the Han character sets and, optionally, the Latin
-    prompt detector's (≈90 MB). Other targets' models are loaded by `LanguageComponent` before
-    their first batch."""
-    load_detectors(("en", "ru"))
+    those of the Latin drift languages, the Han character sets and, optionally, the Latin prompt
+    detector's (≈90 MB). Other targets' models (a Russian target brings every Cyrillic language:
+    ≈100 MB, ≈5 s) are loaded by `LanguageComponent` before the first batch that needs them."""
+    load_detectors(("en",))
     han.warm_up()
     if prompt_detection:
         _script_detector("Latn").detect_language_of("warm up the models " * 8)
