@@ -33,7 +33,7 @@ from reward_server.rewards.language import (  # noqa: E402
     score_language,
     warm_up,
 )
-from reward_server.rewards.prose import read_prose  # noqa: E402
+from reward_server.rewards.language.prose import read_prose  # noqa: E402
 
 # --- the baseline ------------------------------------------------------------------------------
 _SENTENCE = re.compile(r"[^.!?。！？\n]+")

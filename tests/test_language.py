@@ -14,7 +14,6 @@ from pebble import ProcessPool
 
 from reward_server.cpu_pool import CpuPool
 from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.function_words import marker_language
 from reward_server.rewards.language import (
     LanguageComponent,
     _label_clauses,
@@ -23,7 +22,8 @@ from reward_server.rewards.language import (
     score_language,
     warm_up,
 )
-from reward_server.rewards.prose import read_prose
+from reward_server.rewards.language.function_words import marker_language
+from reward_server.rewards.language.prose import read_prose
 from reward_server.schemas import ScoreItem
 
 ENGLISH = (

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.format import check_format
-from reward_server.rewards.text import completion_text
+from reward_server.rewards.format import check_format, check_think_format
+from reward_server.rewards.text import completion_text, with_prefilled_think
 from reward_server.schemas import ScoreItem
 
 if TYPE_CHECKING:
@@ -25,19 +25,26 @@ class Component(Protocol):
 
 
 class FormatComponent:
-    name = "format"
+    """A format template (`format`/`format:r1`: the R1 template; `format:think`: TRL's think
+    block then any answer). When the prompt ends with the opening think tag (a chat template
+    that prefills it), the prompt's tail plus the completion is judged."""
 
-    def __init__(self, think_tag: str, answer_tag: str) -> None:
-        self.think_tag, self.answer_tag = think_tag, answer_tag
+    def __init__(self, think_tag: str, answer_tag: str, template: str = "r1", name: str = "format") -> None:
+        self.think_tag, self.answer_tag, self.template, self.name = think_tag, answer_tag, template, name
+
+    def check(self, item: ScoreItem) -> ComponentScore:
+        text, prefilled = with_prefilled_think(item.prompt, completion_text(item.completion), self.think_tag)
+        if self.template == "think":
+            result = check_think_format(text, think_tag=self.think_tag)
+        else:
+            result = check_format(text, think_tag=self.think_tag, answer_tag=self.answer_tag)
+        if prefilled:
+            result.details["prefilled_think"] = True
+        return result
 
     async def score(self, items: Sequence[ScoreItem]) -> list[ComponentOutcome]:
         # Microseconds per item: cheaper inline than a round trip to the pool.
-        return [
-            check_format(
-                completion_text(item.completion), think_tag=self.think_tag, answer_tag=self.answer_tag
-            )
-            for item in items
-        ]
+        return [self.check(item) for item in items]
 
 
 def build_components(services: Services) -> dict[str, Component]:
@@ -61,6 +68,8 @@ def build_components(services: Services) -> dict[str, Component]:
         )
     components: dict[str, Component] = {
         "format": FormatComponent(settings.think_tag, settings.answer_tag),
+        "format:r1": FormatComponent(settings.think_tag, settings.answer_tag, "r1", "format:r1"),
+        "format:think": FormatComponent(settings.think_tag, settings.answer_tag, "think", "format:think"),
         "accuracy": AccuracyComponent(checkers),
         "language": LanguageComponent(services.cpu_pool, settings.language_timeout_s, settings.think_tag),
     }

@@ -1,4 +1,10 @@
-"""The R1 format reward: exactly one <think>…</think> then one non-empty <answer>…</answer>."""
+"""Format rewards, one per template a run can ask for by component name:
+
+- `format` (also `format:r1`, the default): DeepSeek-R1's template, exactly one <think>…</think>
+  then one non-empty <answer>…</answer> and nothing else around them (`check_format`);
+- `format:think`: the looser template of TRL's `think_format_reward`, a leading <think>…</think>
+  block then any answer (`check_think_format`).
+"""
 
 from __future__ import annotations
 
@@ -54,3 +60,33 @@ def check_format(completion: str, *, think_tag: str = "think", answer_tag: str =
     if not match.group(2).strip():
         return fail(f"the <{answer_tag}> block is empty")
     return ComponentScore(1.0, {"ok": True, "reason": "follows the template", "tags": counts})
+
+
+def check_think_format(completion: str, *, think_tag: str = "think") -> ComponentScore:
+    """Score 1 when `completion` opens with one <think>…</think> block followed by a non-empty
+    answer in any form, else 0, with the reason in `details`.
+
+    TRL's `think_format_reward` checks the same shape; unlike it, an empty or whitespace-only
+    answer after the block scores 0 (a completion cut off right after its reasoning has answered
+    nothing).
+    >>> check_think_format("<think>2+2 is 4</think>The answer is 4.").score
+    1.0
+    >>> check_think_format("The answer is 4.").details["reason"]
+    'expected exactly one <think> and one </think> tag, found 0 and 0'
+    """
+    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
+    counts = {open_tag: completion.count(open_tag), close_tag: completion.count(close_tag)}
+
+    def fail(reason: str) -> ComponentScore:
+        return ComponentScore(0.0, {"ok": False, "reason": reason, "tags": counts})
+
+    if tuple(counts.values()) != (1, 1):
+        return fail(
+            f"expected exactly one {open_tag} and one {close_tag} tag, "
+            f"found {counts[open_tag]} and {counts[close_tag]}"
+        )
+    if not completion.lstrip().startswith(open_tag):
+        return fail(f"text before {open_tag}: the completion must open with the think block")
+    if not completion.partition(close_tag)[2].strip():
+        return fail(f"no answer after {close_tag}")
+    return ComponentScore(1.0, {"ok": True, "reason": "a think block, then an answer", "tags": counts})

@@ -26,6 +26,32 @@ def completion_text(completion: str | Messages) -> str:
     return messages[-1][1] if messages else ""
 
 
+def prompt_tail(prompt: str | Messages | None) -> str:
+    """Where a prompt ends: the string, or the content of its last message (any role)."""
+    if prompt is None:
+        return ""
+    if isinstance(prompt, str):
+        return prompt
+    return _role_content(prompt[-1])[1] if prompt else ""
+
+
+def with_prefilled_think(
+    prompt: str | Messages | None, completion: str, tag: str = "think"
+) -> tuple[str, bool]:
+    """The text to judge and whether the prompt opened the think block.
+
+    Chat templates of reasoning models (R1 distills, Qwen3) end the prompt with `<think>\n`, so
+    the completion starts inside the block. When the prompt (or its last message) ends with the
+    opening tag, the judged text is that tag and what follows it in the prompt, plus the completion.
+    """
+    tail = prompt_tail(prompt)
+    open_tag = f"<{tag}>"
+    start = tail.rfind(open_tag)
+    if start < 0 or tail[start + len(open_tag) :].strip():
+        return completion, False
+    return tail[start:] + completion, True
+
+
 def prompt_text(prompt: str | Messages | None) -> str:
     """The user-visible prompt: the string, or the last user message (all contents if none is 'user')."""
     if prompt is None:

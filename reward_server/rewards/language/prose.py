@@ -1,5 +1,6 @@
-"""Prose out of a chain of thought: what is written in no natural language is left out (code,
-LaTeX, markup, URLs, numbers, identifiers), the rest is cut into clauses of one script each.
+"""Prose out of a chain of thought: what is written in no natural language is left out (code
+in fences and without, LaTeX, markup, URLs, numbers, identifiers, math symbols, point labels,
+function names), the rest is cut into clauses of one script each.
 
 Every kind of non-prose left out is counted, so the language reward can say what it ignored.
 Each pass only runs when its trigger characters occur: most chains of thought have no code, and
@@ -12,7 +13,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reward_server.rewards.scripts import script_of
+from reward_server.rewards.language.code_lines import strip_code_lines
+from reward_server.rewards.language.han import may_be_japanese
+from reward_server.rewards.language.scripts import script_of
+from reward_server.rewards.language.symbols import (
+    ALL_FUNCTION_NAMES,
+    is_function_name,
+    may_hold_symbols,
+    symbol_kind,
+    written_in_capitals,
+)
 
 # (kind, characters that must occur for the pattern to match, pattern, replacement). Order
 # matters: code first (it may hold "$" and URLs), display math before inline math.
@@ -47,7 +57,10 @@ _ANY_CHARACTER_RUN = re.compile("|".join(pattern.pattern for pattern in _CHARACT
 # Combining marks are not \w in Python's re, yet Devanagari, Arabic... words are full of them.
 _MARKS = r"\u0300-\u036F\u0483-\u0489\u0591-\u05C7\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0900-\u0DFF"
 _TOKEN = re.compile(rf"[\w{_MARKS}]+(?:'[\w{_MARKS}]+)*")
-_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_]")
+# Superscript and subscript digits are no letters either: "φ²", "x₁" are math.
+_DIGIT_OR_UNDERSCORE = re.compile(r"[\d_\u00B2\u00B3\u00B9\u2070-\u209F]")
+_HAN = _CHARACTER_RUNS["Hani"]
+_KANA = _CHARACTER_RUNS["Kana"]
 
 
 @dataclass
@@ -56,63 +69,103 @@ class Prose:
 
     clauses: list[tuple[str, list[str]]] = field(default_factory=list)  # (ISO 15924 script, words)
     characters: Counter[str] = field(default_factory=Counter)  # script -> characters
+    # One entry per sentence with Han or kana: (its Han characters, how many kana it has).
+    han_sentences: list[tuple[str, int]] = field(default_factory=list)
     excluded: dict[str, int] = field(default_factory=dict)  # kind -> count
 
 
 def strip_non_prose(text: str) -> tuple[str, dict[str, int]]:
-    """The text with code, LaTeX, markup and URLs blanked out, and how many of each went."""
+    """The text with code (fenced or not), LaTeX, markup and URLs blanked out, and how many of
+    each went."""
     excluded: dict[str, int] = {}
     for kind, triggers, pattern, replacement in _PASSES:
         if any(trigger in text for trigger in triggers):
             text, count = pattern.subn(replacement, text)
             if count:
                 excluded[kind] = excluded.get(kind, 0) + count
+    text, count = strip_code_lines(text)
+    if count:
+        excluded["code_lines"] = count
     return text, excluded
 
 
 def read_prose(text: str) -> Prose:
-    """Split a text into clauses of words (lower-cased) and character-script counts.
+    """Split a text into clauses of words (lower-cased), Han sentences and character-script counts.
 
-    Numbers and identifiers (`x1`, `max_value`, `2n`) are no words and are counted as
-    excluded; so is a clause made only of lone letters ("let x be" keeps "let" and "be" but
-    "f of x" in "设 f(x) 为" is math).
+    Numbers, identifiers (`x1`, `max_value`, `fooBar`), lone letters in any script (`x`, `θ`),
+    point labels (`AB`, `ABC`) and function names (`sin`, `log`) are no words and are counted as
+    excluded, by kind.
     """
     stripped, excluded = strip_non_prose(text.replace("’", "'"))
     prose = Prose(excluded=excluded)
-    if not stripped.isascii():
+    kinds: Counter[str] = Counter()
+    ascii_text = stripped.isascii()
+    by_sentence = False
+    if not ascii_text:
         for script, pattern in _CHARACTER_RUNS.items():
             count = sum(map(len, pattern.findall(stripped)))
             if count:
                 prose.characters[script] = count
-        if prose.characters:
-            stripped = _ANY_CHARACTER_RUN.sub("\n", stripped)
-    numbers = identifiers = symbols = 0
-    for piece in _STOPS.split(stripped.lower()):
-        tokens = _TOKEN.findall(piece)
-        if not tokens:
+        if prose.characters.get("Hani") or prose.characters.get("Kana"):
+            # Sentence by sentence only when something may be Japanese; else one entry.
+            by_sentence = may_be_japanese(stripped)
+            if not by_sentence:
+                prose.han_sentences.append(("".join(_HAN.findall(stripped)), 0))
+    for sentence in _STOPS.split(stripped):
+        if not sentence or sentence.isspace():
             continue
-        if _DIGIT_OR_UNDERSCORE.search(piece) is None:
-            words = tokens
-        else:
-            words = []
-            for token in tokens:
-                if _DIGIT_OR_UNDERSCORE.search(token) is None:
-                    words.append(token)
-                elif token.isdigit():
-                    numbers += 1
+        pieces = [sentence]
+        if not ascii_text and not sentence.isascii():
+            if by_sentence:
+                han = "".join(_HAN.findall(sentence))
+                kana = sum(map(len, _KANA.findall(sentence)))
+                if han or kana:
+                    prose.han_sentences.append((han, kana))
+            if prose.characters:
+                pieces = _ANY_CHARACTER_RUN.split(sentence)
+        for piece in pieces:
+            words = _words(piece, kinds)
+            if words:
+                if piece.isascii():
+                    prose.clauses.append(("Latn", words))
                 else:
-                    identifiers += 1
-        if words:
-            if all(len(word) == 1 for word in words):
-                symbols += len(words)
-            elif piece.isascii():
-                prose.clauses.append(("Latn", words))
-            else:
-                _append_by_script(prose.clauses, words)
-    for kind, count in (("numbers", numbers), ("identifiers", identifiers), ("symbols", symbols)):
-        if count:
-            excluded[kind] = count
+                    _append_by_script(prose.clauses, words)
+    for script in [script for script, count in prose.characters.items() if not count]:
+        del prose.characters[script]
+    excluded.update(kinds)
     return prose
+
+
+def _words(piece: str, kinds: Counter[str]) -> list[str]:
+    """The words of one piece of text, lower-cased; what is no word is counted in `kinds`."""
+    tokens = _TOKEN.findall(piece.lower())
+    if not tokens:
+        return []
+    if not may_hold_symbols(piece) and ALL_FUNCTION_NAMES.isdisjoint(tokens):
+        words = [token for token in tokens if len(token) > 1]
+        if len(words) < len(tokens):
+            kinds["symbols"] += len(tokens) - len(words)
+        return words
+    matches = list(_TOKEN.finditer(piece))
+    gaps = [piece[left.end() : right.start()] for left, right in zip(matches, matches[1:], strict=False)]
+    capitals = written_in_capitals([match.group() for match in matches], gaps)
+    words = []
+    for index, match in enumerate(matches):
+        token = match.group()
+        if _DIGIT_OR_UNDERSCORE.search(token) is not None:
+            kinds["numbers" if token.isdigit() else "identifiers"] += 1
+            continue
+        lowered = token.lower()
+        following = matches[index + 1].group() if index + 1 < len(matches) else None
+        if lowered in ALL_FUNCTION_NAMES and is_function_name(lowered, piece, match.end(), following):
+            kinds["function_names"] += 1
+            continue
+        kind = symbol_kind(token, capitals[index])
+        if kind is None:
+            words.append(lowered)
+        else:
+            kinds[kind] += 1
+    return words
 
 
 def _append_by_script(clauses: list[tuple[str, list[str]]], words: list[str]) -> None:
