@@ -60,7 +60,9 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
 
     settings = services.settings
     checkers: dict[str, TaskChecker] = {
-        "math": MathChecker(services.cpu_pool, settings.math_timeout_s, settings.answer_tag)
+        "math": MathChecker(
+            services.cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag
+        )
     }
     if services.sandbox is not None:
         from reward_server.rewards.code import CodeChecker

@@ -23,8 +23,8 @@ Outcome = ComponentScore | ItemError
 
 
 def _light(extraction: Extraction) -> Extraction:
-    """What a worker needs to judge: the region only matters when there is no answer string."""
-    return extraction if extraction.source == "none" else dataclasses.replace(extraction, region="")
+    """What a worker needs to judge (the region is not: it only served to find the answer)."""
+    return dataclasses.replace(extraction, region="")
 
 
 class MathChecker:
@@ -39,8 +39,11 @@ class MathChecker:
       pathological answer costs its budget and scores 0 with `status: timeout`, the rest come back.
     """
 
-    def __init__(self, pool: CpuPool, timeout_s: float, answer_tag: str = "answer") -> None:
-        self.pool, self.timeout_s, self.answer_tag = pool, timeout_s, answer_tag
+    def __init__(
+        self, pool: CpuPool, timeout_s: float, answer_tag: str = "answer", think_tag: str = "think"
+    ) -> None:
+        self.pool, self.timeout_s = pool, timeout_s
+        self.answer_tag, self.think_tag = answer_tag, think_tag
 
     async def score(self, items: Sequence[ScoreItem]) -> list[Outcome]:
         results: list[Outcome | None] = [None] * len(items)
@@ -57,10 +60,10 @@ class MathChecker:
             text = completion_text(item.completion)
             if len(text) > QUICK_MAX_CHARS:  # even extraction goes to a worker, under the budget
                 key: tuple[Any, ...] = ("raw", text, gold)
-                jobs.setdefault(key, (_check_raw, text, gold, self.answer_tag))
+                jobs.setdefault(key, (_check_raw, text, gold, self.answer_tag, self.think_tag))
                 pending.setdefault(key, []).append(index)
                 continue
-            extraction = _light(extract_answer(text, answer_tag=self.answer_tag))
+            extraction = _light(extract_answer(text, answer_tag=self.answer_tag, think_tag=self.think_tag))
             key = (extraction, gold)
             if key in quick:
                 results[index] = quick[key]
@@ -106,5 +109,5 @@ def _judge_inline(extraction: Extraction, gold: str) -> ComponentScore | None:
         return None
 
 
-def _check_raw(completion: str, gold: str, answer_tag: str) -> ComponentScore:
-    return check_math(completion, gold, answer_tag=answer_tag)
+def _check_raw(completion: str, gold: str, answer_tag: str, think_tag: str = "think") -> ComponentScore:
+    return check_math(completion, gold, answer_tag=answer_tag, think_tag=think_tag)

@@ -35,6 +35,7 @@ from typing import Any
 import sympy
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
+from reward_server.rewards.math.equivalence import list_items, rewrites
 from reward_server.rewards.math.exact_forms import forms_equal, parse_exact
 from reward_server.rewards.math.exact_lists import (
     exact_lists_equal,
@@ -222,8 +223,98 @@ def describe(obj: Any) -> str | None:
         return "<unprintable>"
 
 
+_LEADING_RELATION = re.compile(r"^\s*(?:<|>|=|\\[lg]e(?:q|qslant)?\b|\\ne(?:q)?\b|\\not\b|\\approx|\\sim\b|\\[lg]t\b)")
+_DISOWNING_TEXT = re.compile(
+    r"\\(?:text|mathrm|textrm|mbox)\{[^{}]*\b(?:wrong|incorrect|not|false|invalid|error|mistake|no|never|"
+    r"impossible|approximately|guess)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_NUMBER_TOKEN = re.compile(r"\d+(?:\.\d+)?")
+MAX_REWRITES = 8
+
+
+def _disowning(answer: str, gold: str) -> str | None:
+    """Why the answer's own wording keeps it from being a value (`\\geq 7`, `7 \\text{ (wrong)}`), or None."""
+    if _LEADING_RELATION.match(answer) and not _LEADING_RELATION.match(gold):
+        return "a relation without its left side is not a value"
+    if _DISOWNING_TEXT.search(answer) and not _DISOWNING_TEXT.search(gold):
+        return "the answer's own text says it is not the value"
+    return None
+
+
+def _partial_gold(gold: str, parsed: tuple[Any, ...]) -> bool:
+    """Whether the parser read only a fragment of the gold (prose with several numbers, a statement
+    with quantifiers and relations read as its first number)."""
+    words = _WORD.findall(re.sub(r"\\[a-zA-Z]+", " ", gold))
+    if len(words) >= 2 and len(_NUMBER_TOKEN.findall(gold)) >= 2:
+        return True
+    shown = first_sympy(parsed)
+    return (
+        isinstance(shown, sympy.Number)
+        and bool(re.search(r"\\forall|\\exists|[<>]|\\[lg]e|,", gold))
+        and len(_NUMBER_TOKEN.findall(gold)) >= 2
+    )
+
+
+def _same_numbers(answer: str, gold: str) -> bool:
+    return sorted(_NUMBER_TOKEN.findall(answer)) == sorted(_NUMBER_TOKEN.findall(gold))
+
+
 def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verdict:
     """Is the answer string equal to the gold answer? With the checks that decided it.
+
+    The plain checks first (`_compare_plain`); when they say "not equal", the rewrites a careful
+    grader accepts (`equivalence.rewrites`) are compared the same way, and any one equal suffices.
+    A check that crashes does not apply (it never becomes the verdict or an item error).
+    With `allow_parser=False` only the cheap, bounded checks run and `NeedsParser` is raised when
+    they cannot decide.
+    """
+    disowned = _disowning(answer, gold)
+    if disowned:
+        return Verdict(False, "guard", {"refused": disowned})
+    verdict = _compare_safely(answer, gold, allow_parser)
+    if verdict.equal:
+        return verdict
+    tried = {(answer, gold)}
+    for rule, new_answer, new_gold in rewrites(answer, gold):
+        if (new_answer, new_gold) in tried or len(tried) > MAX_REWRITES:
+            continue
+        tried.add((new_answer, new_gold))
+        rewritten = _compare_safely(new_answer, new_gold, allow_parser)
+        if rewritten.equal:
+            return Verdict(True, rewritten.decided_by, {**rewritten.details, "rewrite": rule})
+    unordered = _unordered_lists(answer, gold, allow_parser)
+    return unordered if unordered is not None else verdict
+
+
+def _unordered_lists(answer: str, gold: str, allow_parser: bool) -> Verdict | None:
+    """A bare (unbracketed) gold list against the same values, labelled or in another order."""
+    gold_items, answer_items = list_items(gold), list_items(answer)
+    if len(gold_items) < 2 or len(gold_items) != len(answer_items) or gold.strip()[:1] in "([{\\":
+        return None
+    if len(gold_items) > 12:
+        return None
+    remaining = list(answer_items)
+    for item in gold_items:
+        match = next((r for r in remaining if _compare_safely(r, item, allow_parser).equal), None)
+        if match is None:
+            return None
+        remaining.remove(match)
+    return Verdict(True, "exact", {"rule": "the same values as the gold's list, labelled or in another order"})
+
+
+def _compare_safely(answer: str, gold: str, allow_parser: bool) -> Verdict:
+    try:
+        return _compare_plain(answer, gold, allow_parser=allow_parser)
+    except NeedsParser:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a crash means "this check does not apply", never a verdict
+        return Verdict(False, "error", {"rule": f"no check applies ({type(exc).__name__})"})
+
+
+def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verdict:
+    """The checks on the strings as written (see the module docstring for their order).
 
     With `allow_parser=False` only the cheap, bounded checks run (string, guards, exact numbers) and
     `NeedsParser` is raised when they cannot decide.
@@ -236,7 +327,7 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
         return Verdict(False, "guard", {"refused": refused})
     rhs = last_right_hand_side(answer, gold)
     if rhs is not None:
-        verdict = compare_answer(rhs, gold, allow_parser=allow_parser)
+        verdict = _compare_plain(rhs, gold, allow_parser=allow_parser)
         return Verdict(
             verdict.equal,
             verdict.decided_by,
@@ -279,6 +370,9 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
         )
     mv_equal = bool(verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None))
     info["math_verify"] = mv_equal
+    if (mv_equal or numeric is Numeric.EQUAL) and _partial_gold(gold, gold_parsed) and not _same_numbers(answer, gold):
+        info["rule"] = "the gold was read only in part: its numbers and the answer's differ, so no credit"
+        return Verdict(False, "guard", info)
     if numeric is Numeric.UNKNOWN:
         return Verdict(
             mv_equal, "math_verify", {**info, "rule": "second check not applicable: math-verify decides"}

@@ -1,16 +1,31 @@
 """Finding the final answer a completion commits to, and telling self-correction from hedging.
 
-The rules (issue 2 and issue 8):
-- The answer lives in the `<answer>` block when there is one, else anywhere in the completion.
-- The last `\\boxed{}` (or `\\fbox{}`) is the committed answer. An earlier, different box counts as
-  superseded when the text between them corrects it ("Wait, actually ...") or is a stretch of further
-  reasoning; it counts as offered *at the same time* when only a connective separates them
-  (`\\boxed{1}, \\boxed{2}`, `\\boxed{1} or \\boxed{2}`) or the text between hedges ("maybe", "or").
-- Without a box: "the answer is X" / "Answer: X", else the last `$...$` / `\\(...\\)` / `\\[...\\]`
-  math, else a short `<answer>` block taken whole. Otherwise there is no clean answer string and the
-  caller falls back to math-verify's own extraction over the region.
-- Inside the answer string, "A or B" (top-level `or`, `\\text{ or }`, `\\lor`) offers alternatives.
+Where the answer lives:
+- A completion with `</think>`: only the text after it. Boxes inside the think block are scratch
+  work. A `<think>` that never closes is unfinished output: it commits to nothing (`source="unfinished"`)
+  unless it holds a complete `<answer>` block.
+- A completion without think tags is read whole, as a plain chain of thought ending in its answer.
+- Inside that, the `<answer>` block when there is one. Several blocks that disagree are a hedge.
+  Text after a stray closing tag (`</answer>` or a second `</think>`) is not part of the answer.
+- What a reader cannot see (comments, `\\phantom`, white text) is removed first (`disowned`).
 
+What the answer is, first rule that applies:
+1. The last `\\boxed{}`/`\\fbox{}` not disowned by its sentence ("a common mistake is \\boxed{7}").
+   An earlier, different box is superseded when the text between corrects it or is a stretch of
+   reasoning; it is offered *together* with the last one when only a connective or a hedge word
+   ("or", "maybe") separates them. A last box retracted by what follows ("Wait, that's wrong")
+   does not count; an answer stated after the retraction does.
+2. Answer phrases: "The final answer is X", "Answer: X", "Final Answer: The final answer is $X$. I
+   hope it is correct." (the innermost), "Final Answer: The largest $n$ is 34." (the value after
+   "is"), with the same supersede/hedge rules between several phrases.
+3. A short `<answer>` block: its math, else the value its sentence states, else the block whole.
+4. The concluding statement (the last paragraph, when short): a bold `**73**`, its one math segment
+   or its one number; several math segments are offered together; several bare numbers commit to
+   nothing ("3, then 5, then 7").
+5. The last math segment of the last 300 characters.
+Otherwise there is no answer (`source="none"`, scored 0).
+
+Inside the answer string, "A or B" (top-level `or`, `\\text{ or }`, `\\lor`) offers alternatives.
 Everything here is linear-time string work: it runs before any parsing and bounds the work after it.
 """
 
@@ -19,9 +34,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reward_server.rewards.text import answer_text, tag_block
+from reward_server.rewards.math.disowned import CORRECTION, disowned_box, remove_hidden
+from reward_server.rewards.math.phrases import (
+    ANSWER_MARKER,
+    answer_from_phrase,
+    answer_from_sentence,
+    final_statement_answers,
+    last_math_segment,
+    math_segments,
+    strip_boilerplate,
+)
 
-__all__ = ["Extraction", "extract_answer", "find_boxed", "split_alternatives"]
+__all__ = ["Extraction", "extract_answer", "find_boxed", "last_math_segment", "normalise_answer", "split_alternatives"]
 
 # A short `<answer>` block without markers is taken whole as the answer.
 SHORT_ANSWER_BLOCK_CHARS = 300
@@ -29,23 +53,21 @@ SHORT_ANSWER_BLOCK_CHARS = 300
 REASONING_GAP_CHARS = 80
 # Only the last boxes matter; a spray of thousands must not cost quadratic time.
 MAX_BOXES = 20
+# The last math segment counts only this close to the end (else it is a step of the reasoning).
+LAST_MATH_WINDOW_CHARS = 300
 
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
-_CORRECTION = re.compile(
-    r"\b(wait|actually|mistake|mistaken|wrong|incorrect|error|oops|hmm|re-?check|re-?examin\w*|"
-    r"reconsider\w*|correct(?:ion|ing)|instead|scratch that|let me (?:re|double))\b",
-    re.IGNORECASE,
-)
 _HEDGE = re.compile(
     r"(\bor\b|\balternatively\b|\beither\b|\bpossibly\b|\bperhaps\b|\bmaybe\b|\bcould also\b|"
-    r"\bmight\b|\\lor\b|\\vee\b|/)",
+    r"\bmight\b|\\lor\b|\\vee\b)",
     re.IGNORECASE,
 )
-_ANSWER_IS = re.compile(
-    r"(?:final answer|the answer|answer)\s*(?:is\s*:?|:|=)\s*(?:\\\(|\\\[|\$+)?\s*(?P<ans>[^\n]+)",
+# After the last answer: words that take it back ("Let me double-check" alone does not).
+_RETRACTION = re.compile(
+    r"\b(wait|actually|oops|mistake|mistaken|wrong|incorrect|scratch that|not (?:correct|right)|"
+    r"isn'?t (?:correct|right)|error)\b",
     re.IGNORECASE,
 )
-_MATH_DELIMITERS = (("$$", "$$"), ("\\(", "\\)"), ("\\[", "\\]"), ("$", "$"))
 # Top-level alternatives inside one answer: "1 or 2", "1 \text{ or } 2", "x=1 \lor x=2".
 _ALT_SPLIT = re.compile(
     r"\\text\{\s*or\s*\}|\\mathrm\{\s*or\s*\}|\\textrm\{\s*or\s*\}|\\lor\b|\\vee\b|\bor\b"
@@ -57,12 +79,11 @@ class Extraction:
     """What the completion answers.
 
     `answers` holds the answer strings offered together (one when the completion commits to one);
-    `answer` is None when no clean answer string was found (`source="none"`), in which case the
-    caller may hand `region` to a general-purpose extractor.
+    `answer` is None when no answer was found (`source` "none", "unfinished" or "retracted").
     """
 
     region: str
-    source: str  # "boxed" | "answer_is" | "math" | "answer_block" | "none"
+    source: str  # "boxed" | "answer_is" | "answer_block" | "statement" | "math" | "none" | "unfinished" | "retracted"
     answers: tuple[str, ...] = ()
     superseded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -153,18 +174,16 @@ def split_alternatives(answer: str) -> list[str]:
     return cleaned if len(cleaned) > 1 else [answer.strip()]
 
 
-def _commit_boxes(region: str, boxes: list[tuple[int, int, str]]) -> tuple[list[str], list[str], list[str]]:
-    """(offered together, superseded, notes) from the boxes in order."""
-    offered = [boxes[-1][2]]
+def _commit(region: str, found: list[tuple[int, int, str]]) -> tuple[list[str], list[str], list[str]]:
+    """(offered together, superseded, notes) from answers found in order at (start, end, text)."""
+    offered = [found[-1][2]]
     superseded: list[str] = []
     notes: list[str] = []
-    for (_, prev_end, prev), (next_start, _, _) in zip(
-        reversed(boxes[:-1]), reversed(boxes[1:]), strict=True
-    ):
+    for (_, prev_end, prev), (next_start, _, _) in zip(reversed(found[:-1]), reversed(found[1:]), strict=True):
         if normalise_answer(prev) in {normalise_answer(a) for a in offered}:
             continue  # repeating the same answer is fine
         between = region[prev_end:next_start]
-        if _CORRECTION.search(between):
+        if CORRECTION.search(between):
             superseded.append(prev)
             notes.append(f"self-correction: {prev!r} superseded")
             break  # everything before a correction is superseded too
@@ -172,61 +191,132 @@ def _commit_boxes(region: str, boxes: list[tuple[int, int, str]]) -> tuple[list[
             offered.insert(0, prev)
             continue
         superseded.append(prev)
-        notes.append(f"intermediate box {prev!r} followed by further reasoning")
+        notes.append(f"intermediate answer {prev!r} followed by further reasoning")
         break
     return offered, superseded, notes
 
 
-def _strip_answer_sentence(text: str) -> str:
-    s = text.strip()
-    # Stop at the end of the sentence ("... is 5. Therefore ...") but keep decimals ("3.5").
-    m = re.search(r"(?<=[^\d\s])\.\s|\.\s*$|\.\s+[A-Z]", s)
-    if m:
-        s = s[: m.start() + (1 if s[m.start()] != "." else 0)]
-    s = re.split(r"\$|\\\)|\\\]", s)[0] if not s.startswith("$") else s
-    return s.strip().rstrip(".").strip()
+def _tag_blocks(text: str, tag: str) -> list[tuple[int, int, str]]:
+    """Every complete `<tag>…</tag>` block as (start, end, content), with `str.find` (linear)."""
+    open_tag, close_tag = f"<{tag}>", f"</{tag}>"
+    blocks: list[tuple[int, int, str]] = []
+    pos = 0
+    while (start := text.find(open_tag, pos)) >= 0:
+        end = text.find(close_tag, start + len(open_tag))
+        if end < 0:
+            break
+        nested = text.rfind(open_tag, start, end)  # "<a> <a>x</a>": the innermost opener
+        blocks.append((nested, end + len(close_tag), text[nested + len(open_tag) : end]))
+        pos = end + len(close_tag)
+    return blocks
 
 
-def extract_answer(completion: str, *, answer_tag: str = "answer") -> Extraction:
-    """The answer strings the completion offers as final, with where they were found."""
-    region = answer_text(completion, answer_tag)
-    in_block = tag_block(completion, answer_tag) is not None
-    boxes = find_boxed(region)[-MAX_BOXES:]
-    if boxes:
-        offered, superseded, notes = _commit_boxes(region, boxes)
-        return Extraction(region, "boxed", tuple(offered), tuple(superseded), tuple(notes))
-    matches = list(_ANSWER_IS.finditer(region))
-    if matches:
-        answer = _strip_answer_sentence(matches[-1].group("ans"))
+def _committed_region(text: str, think_tag: str, answer_tag: str) -> tuple[str, str | None, list[str]]:
+    """(region, why nothing is committed or None, answer blocks in the region)."""
+    close_think, open_think = f"</{think_tag}>", f"<{think_tag}>"
+    cut = text.find(close_think)
+    if cut >= 0:
+        region = text[cut + len(close_think) :]
+        stray = region.find(close_think)
+        if stray >= 0:
+            region = region[:stray]
+    elif open_think in text:
+        blocks = _tag_blocks(text, answer_tag)
+        if not blocks:
+            return text, "unfinished: the think block never closes and no answer follows it", []
+        region = text
+    else:
+        region = text
+    blocks = _tag_blocks(region, answer_tag)
+    close_answer = f"</{answer_tag}>"
+    last_end = blocks[-1][1] if blocks else 0
+    stray = region.find(close_answer, last_end)
+    if stray >= 0:  # a closing tag with no opener: what follows it is not part of the answer
+        region = region[:stray]
+    contents = [c for _, _, c in blocks if c.strip()]
+    return region, None, contents
+
+
+def _from_boxes(region: str) -> Extraction | None:
+    boxes = [b for b in find_boxed(region)[-MAX_BOXES:] if not disowned_box(region, b[0], b[1])]
+    if not boxes:
+        return None
+    offered, superseded, notes = _commit(region, boxes)
+    after = region[boxes[-1][1] :]
+    if _RETRACTION.search(after):
+        later = _from_phrases(after)
+        if later is not None:
+            return Extraction(
+                region, later.source, later.answers, (*superseded, *offered), (*notes, "last box retracted")
+            )
+        return Extraction(region, "retracted", (), tuple(offered), (*notes, f"box {offered[-1]!r} retracted"))
+    return Extraction(region, "boxed", tuple(offered), tuple(superseded), tuple(notes))
+
+
+def _from_phrases(region: str) -> Extraction | None:
+    found: list[tuple[int, int, str]] = []
+    for m in ANSWER_MARKER.finditer(region):
+        if found and m.start() < found[-1][1]:
+            continue  # "Final Answer: The final answer is X" is one statement
+        rest = region[m.end() : m.end() + 400]
+        line_end = rest.find("\n\n")
+        answer = answer_from_phrase(rest if line_end < 0 else rest[:line_end])
         if answer:
-            return Extraction(region, "answer_is", (answer,))
-    stripped = region.strip()
-    if in_block and 0 < len(stripped) <= SHORT_ANSWER_BLOCK_CHARS and "\n\n" not in stripped:
-        whole = last_math_segment(stripped)
-        if whole is not None and whole[1] == 0 and whole[2] == len(stripped):
-            stripped = whole[0]  # "<answer>$\frac12$</answer>"
-        return Extraction(region, "answer_block", (stripped.strip().rstrip("."),))
-    last = last_math_segment(region)
+            found.append((m.start(), m.end() + min(len(rest), 400 if line_end < 0 else line_end), answer))
+    if not found:
+        return None
+    offered, superseded, notes = _commit(region, found)
+    return Extraction(region, "answer_is", tuple(offered), tuple(superseded), tuple(notes))
+
+
+def _from_block(block: str, region: str) -> Extraction | None:
+    stripped = strip_boilerplate(block).strip()
+    if not 0 < len(stripped) <= SHORT_ANSWER_BLOCK_CHARS or "\n\n" in stripped:
+        return None
+    segments = math_segments(stripped)
+    if len(segments) == 1 and segments[0][1] == 0 and segments[0][2] == len(stripped.rstrip(". ")):
+        return Extraction(region, "answer_block", (segments[0][0],))  # "<answer>$\frac12$</answer>"
+    stated = answer_from_sentence(stripped)
+    return Extraction(region, "answer_block", (stated if stated is not None else stripped.rstrip("."),))
+
+
+def extract_answer(completion: str, *, answer_tag: str = "answer", think_tag: str = "think") -> Extraction:
+    """The answer strings the completion offers as final, with where they were found."""
+    region, unfinished, blocks = _committed_region(completion, think_tag, answer_tag)
+    if unfinished:
+        return Extraction(region[-2000:], "unfinished", notes=(unfinished,))
+    notes: tuple[str, ...] = ()
+    in_block = bool(blocks)
+    if blocks:
+        distinct = {normalise_answer(remove_hidden(b)) for b in blocks}
+        if len(distinct) > 1:  # several answer blocks that disagree: each is offered as final
+            answers = []
+            for block in blocks:
+                inner = _extract_from(remove_hidden(block), in_block=True)
+                answers.extend(inner.answers)
+            if answers:
+                return Extraction(region, "answer_block", tuple(answers), notes=("several answer blocks",))
+        region = blocks[-1]
+    extraction = _extract_from(remove_hidden(region), in_block=in_block)
+    if notes:
+        extraction = Extraction(extraction.region, extraction.source, extraction.answers, notes=notes)
+    return extraction
+
+
+def _extract_from(region: str, *, in_block: bool) -> Extraction:
+    for finder in (_from_boxes, _from_phrases):
+        found = finder(region)
+        if found is not None:
+            return found
+    if in_block:
+        block = _from_block(region, region)
+        if block is not None:
+            return block
+    stated = final_statement_answers(region)
+    if stated:
+        return Extraction(region, "statement", stated)
+    tail = strip_boilerplate(region)[-LAST_MATH_WINDOW_CHARS:]
+    last = last_math_segment(tail)
     if last is not None:
         return Extraction(region, "math", (last[0],))
     return Extraction(region, "none")
-
-
-def last_math_segment(text: str) -> tuple[str, int, int] | None:
-    """The last non-empty `$...$`, `$$...$$`, `\\(...\\)` or `\\[...\\]` as (content, start, end).
-
-    Scans back from the end with `rfind` (linear): a regex with lazy groups is quadratic on text
-    like "\\(" repeated thousands of times, and this runs on the event loop.
-    """
-    best: tuple[str, int, int] | None = None
-    for opener, closer in _MATH_DELIMITERS:
-        end = text.rfind(closer)
-        if end <= 0 or (best is not None and end + len(closer) <= best[2]):
-            continue
-        start = text.rfind(opener, 0, end)
-        if start < 0:
-            continue
-        content = text[start + len(opener) : end].strip()
-        if content and content != "$":
-            best = (content, start, end + len(closer))
-    return best

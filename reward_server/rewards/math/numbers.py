@@ -13,7 +13,11 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-__all__ = ["PlainNumber", "numbers_equal", "parse_plain_number", "decimal_close"]
+__all__ = ["PlainNumber", "decimal_close", "numbers_equal", "parse_plain_number", "rounds_to"]
+
+# Rounding policy: a value written with d decimal places may stand for an exact value that rounds to
+# it at d places, when it keeps at least this many significant digits (85.71 for 600/7, not 0.3 for 1/3).
+ROUNDING_MIN_SIGNIFICANT = 3
 
 MAX_DIGITS = 400  # longer literals are not "plain": they go to the general path under its budget
 MAX_POWER_EXPONENT = 400
@@ -23,6 +27,11 @@ _NOISE = re.compile(
     r"\^\s*\{?\\circ\}?|\^\{\s*\\circ\s*\}|\\circ|°"
 )
 _TRAILING_TEXT = re.compile(r"(?:\\(?:text|mathrm|textrm|mbox)\{[^{}]*\}\s*)+$")
+# Units and ordinals written without \text: "35 cm", "15th Day", "12^{th}"; not "or", "and", constants
+_ORDINAL = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\text\{)?\s*(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th)\b)")
+_TRAILING_WORDS = re.compile(r"(?<=[\d}%.])\s*(?:[a-zA-Z]{2,}\.?\s*)+$")
+_NOT_UNITS = re.compile(r"\b(?:or|and|pi|sqrt|times|cdot|frac|not|no|wrong|incorrect|false|approx)\b", re.IGNORECASE)
+_RATIO = re.compile(r"^(?P<n>\d+)\s*:\s*(?P<d>\d+)$")
 _INT = r"\d{1,3}(?:,\d{3})+|\d+"
 _UNSIGNED = rf"(?:(?:{_INT})(?:\.\d*)?|\.\d+)"
 _NUMBER = re.compile(rf"^(?P<sign>[-+]?)(?P<num>{_UNSIGNED})$")
@@ -45,6 +54,7 @@ class PlainNumber:
     value: Fraction
     decimal: bool = False
     percent: bool = False
+    places: int = 0  # decimal places as written (0 for integers and fractions)
 
     def describe(self) -> str:
         text = str(self.value)
@@ -70,7 +80,14 @@ def parse_plain_number(text: str) -> PlainNumber | None:
     s = text.strip()
     if len(s) > MAX_DIGITS + 40:
         return None
+    if re.search(r"\d,\s+\d", s):
+        return None  # "32, 349" is a list of two numbers, not a thousands separator
+    s = s.replace("{,}", ",")
     s = _TRAILING_TEXT.sub("", s)
+    s = _ORDINAL.sub("", s)
+    words = _TRAILING_WORDS.search(s)
+    if words and not _NOT_UNITS.search(words.group(0)):
+        s = s[: words.start()]
     s = _NOISE.sub("", s).strip()
     s = re.sub(r"\s+", "", s)
     percent = False
@@ -85,7 +102,12 @@ def parse_plain_number(text: str) -> PlainNumber | None:
     try:
         if m := _NUMBER.match(s):
             value, decimal = _unsigned(m["num"])
-            return PlainNumber(_signed(m["sign"], value), decimal, percent)
+            places = len(m["num"].partition(".")[2]) if decimal else 0
+            return PlainNumber(_signed(m["sign"], value), decimal, percent, places)
+        if m := _RATIO.match(s):  # "20:3" read as 20/3, as math-verify reads it
+            if int(m["d"]) == 0:
+                return None
+            return PlainNumber(Fraction(int(m["n"]), int(m["d"])), False, percent)
         if m := _FRAC.match(s):
             n, dec_n = _unsigned(m["n"])
             d, dec_d = _unsigned(m["d"])
@@ -133,6 +155,42 @@ def decimal_close(a: Fraction, b: Fraction) -> bool:
     return scale == 0 or abs(a - b) <= Fraction(1, 10_000) * scale
 
 
+def rounds_to(exact: Fraction, rounded: Fraction, places: int) -> bool:
+    """Whether `rounded` (written with `places` decimals) is `exact` rounded to that many places
+    (half up or half even), keeping at least `ROUNDING_MIN_SIGNIFICANT` significant digits."""
+    if places < 0 or places > 12 or abs(rounded) * 10**places < 10 ** (ROUNDING_MIN_SIGNIFICANT - 1):
+        return False
+    scaled = exact * 10**places
+    floor = scaled.numerator // scaled.denominator
+    candidates = {floor + 1 if scaled - floor >= Fraction(1, 2) else floor}
+    if scaled - floor == Fraction(1, 2):
+        candidates.add(floor)  # half even
+    return any(Fraction(c, 10**places) == rounded for c in candidates)
+
+
+def _variants(number: PlainNumber) -> list[tuple[Fraction, int, bool]]:
+    """(value, decimal places, written as a decimal) of a number, and of its percentage as a fraction."""
+    out = [(number.value, number.places, number.decimal)]
+    if number.percent:
+        out.append((number.value / 100, number.places + 2, number.decimal or number.places > 0))
+    return out
+
+
+def _rounded_match(gold: PlainNumber, answer: PlainNumber) -> str | None:
+    """The rounding rule that makes them equal (see `ROUNDING_MIN_SIGNIFICANT`), or None."""
+    for g, g_places, g_decimal in _variants(gold):
+        for a, a_places, a_decimal in _variants(answer):
+            if gold.percent != answer.percent and (g, a) == (gold.value, answer.value) and gold.percent:
+                continue
+            if g_decimal and (not a_decimal or a_places > g_places) and rounds_to(a, g, g_places):
+                return f"the gold is the answer rounded to {g_places} decimal places"
+            if a_decimal and (not g_decimal or g_places > a_places) and rounds_to(g, a, a_places):
+                return f"the answer is the gold rounded to {a_places} decimal places"
+            if g_decimal and not a_decimal and a.denominator == 1 and rounds_to(g, a, 0):
+                return "the answer is the (decimal) gold rounded to a whole number"
+    return None
+
+
 def numbers_equal(gold: PlainNumber, answer: PlainNumber) -> tuple[bool, str]:
     """Exact verdict and the rule that decided it."""
     golds = [gold.value] + ([gold.value / 100] if gold.percent else [])
@@ -150,5 +208,9 @@ def numbers_equal(gold: PlainNumber, answer: PlainNumber) -> tuple[bool, str]:
             for a in answers:
                 if decimal_close(g, a):
                     return True, "decimal within rounding (6 places, relative 1e-4)"
+    rounded = _rounded_match(gold, answer)
+    if rounded is not None:
+        return True, rounded
+    if gold.decimal or answer.decimal:
         return False, "decimal differs beyond rounding"
     return False, "exact rational inequality"

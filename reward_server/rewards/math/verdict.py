@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
-
-from math_verify import parse
 
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math.comparison import (
@@ -13,11 +12,8 @@ from reward_server.rewards.math.comparison import (
     NeedsParser,
     Verdict,
     compare_answer,
-    describe,
-    first_sympy,
-    guard_reason,
-    parse_gold_latex,
 )
+from reward_server.rewards.math.equivalence import interval_form
 from reward_server.rewards.math.extraction import (
     Extraction,
     extract_answer,
@@ -25,19 +21,24 @@ from reward_server.rewards.math.extraction import (
     normalise_answer,
     split_alternatives,
 )
-from reward_server.rewards.math.numeric_check import Numeric, compare_numeric
+from reward_server.rewards.math.notation import normalise_notation
+from reward_server.rewards.math.phrases import math_segments
 
 __all__ = ["check_math", "check_math_quick", "clean_gold", "judge", "judge_quick"]
 
 MAX_ALTERNATIVES = 4  # more answers than this at once is a spray, not a hedge worth checking
-FALLBACK_REGION_CHARS = 4_000  # math-verify's free-text extraction looks at the end of the region
 QUICK_MAX_CHARS = 20_000  # longer completions go to a pool worker even when the answer is plain
 
 
 def _multi_valued(gold: str) -> bool:
-    """Whether the gold answer itself lists several values (a set, "x=1 or x=2", "1, 2")."""
+    """Whether the gold answer itself lists several values (a set, "x=1 or x=2", "1, 2", "{1,2}")."""
     if len(split_alternatives(gold)) > 1 or "\\{" in gold or "\\cup" in gold:
         return True
+    if re.search(r"\band\b|\\text\{\s*and\s*\}", gold):
+        return True
+    inner = gold.strip()
+    if inner.startswith("{") and inner.endswith("}") and "," in inner:
+        return True  # "{1,2,3}": a set written with bare braces
     depth = 0
     for ch in gold:  # a top-level comma lists values; one inside brackets is a tuple or an interval
         if ch in "{([":
@@ -58,46 +59,20 @@ def _score(equal: bool, details: dict[str, Any]) -> ComponentScore:
     return ComponentScore(1.0 if equal else 0.0, details)
 
 
-def _check_free_text(extraction: Extraction, gold: str, details: dict[str, Any]) -> ComponentScore:
-    """No clean answer string: math-verify's own extraction over the end of the region."""
-    region = extraction.region[-FALLBACK_REGION_CHARS:]
-    if not region.strip():
-        details["status"] = "no_answer"
-        return ComponentScore(0.0, details)
-    from math_verify import verify
-
-    parsed = parse(region, parsing_timeout=None)  # type: ignore[arg-type]
-    if not parsed:
-        details["status"] = "no_answer"
-        return ComponentScore(0.0, details)
-    details["extracted"] = describe(parsed[-1] if isinstance(parsed[-1], str) else parsed[0])
-    gold_parsed = parse_gold_latex(gold)
-    mv_equal = bool(verify(list(gold_parsed), list(parsed), timeout_seconds=None))
-    details["math_verify"] = mv_equal
-    equal = mv_equal
-    g, a = first_sympy(gold_parsed), first_sympy(tuple(parsed))
-    if g is not None and a is not None:
-        numeric, why = compare_numeric(g, a)
-        details["second_check"], details["second_check_reason"] = numeric.value, why
-        # Free-text extraction is unreliable: here the second check may only veto an equality.
-        if mv_equal and numeric is Numeric.NOT_EQUAL:
-            equal = False
-            details["disagreement"] = True
-            details["rule"] = "disagreement: counterexample beats math-verify's equality"
-    details["decided_by"] = "math_verify" if equal == mv_equal else "second_check"
-    return _score(equal, details)
-
-
-def check_math_quick(completion: str, gold: str, *, answer_tag: str = "answer") -> ComponentScore | None:
+def check_math_quick(
+    completion: str, gold: str, *, answer_tag: str = "answer", think_tag: str = "think"
+) -> ComponentScore | None:
     """`check_math`'s verdict when it needs no parser (plain numbers, identical strings, hedges of
     those, refused inputs), else None. Linear-time string work only: safe to run on the event loop
     for completions up to `QUICK_MAX_CHARS`; the result is exactly what `check_math` would return."""
     if len(completion) > QUICK_MAX_CHARS:
         return None
-    return judge_quick(extract_answer(completion, answer_tag=answer_tag), clean_gold(gold))
+    return judge_quick(extract_answer(completion, answer_tag=answer_tag, think_tag=think_tag), clean_gold(gold))
 
 
-def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> ComponentScore:
+def check_math(
+    completion: str, gold: str, *, answer_tag: str = "answer", think_tag: str = "think"
+) -> ComponentScore:
     """Score 1 when the final answer the completion commits to equals `gold`, else 0.
 
     >>> check_math("<think>1/2+1/2</think><answer>\\\\boxed{1}</answer>", "1").score
@@ -105,17 +80,44 @@ def check_math(completion: str, gold: str, *, answer_tag: str = "answer") -> Com
 
     Pure and picklable: it runs in a pool worker and the caller enforces the time budget (math-verify's
     SIGALRM timeouts are off). Several different answers offered at once, or "A or B", score 0 unless
-    every one of them is correct; a self-corrected earlier answer does not count.
+    every one of them is correct; a self-corrected earlier answer does not count. Where the answer
+    is looked for is described in `extraction`; an unfinished completion scores 0.
     """
-    return judge(extract_answer(completion, answer_tag=answer_tag), clean_gold(gold))
+    return judge(extract_answer(completion, answer_tag=answer_tag, think_tag=think_tag), clean_gold(gold))
+
+
+_GOLD_SEPARATORS = re.compile(r"^(?:[\s,;.]|\band\b|\\text\{\s*and\s*\}|\\quad|\\,)*$")
+
+
+def _gold_answer(gold: str) -> str:
+    """The answer a gold string holds: its boxes (all of them: several boxes are one list), its math
+    segments when only separators lie between them, or the answer a worked solution states."""
+    boxes = find_boxed(gold) if "\\boxed" in gold or "\\fbox" in gold else []
+    if boxes:  # "\\boxed{5}", "$\\boxed{5}$", "\\boxed{1}\\boxed{2}" (the whole list)
+        contents: list[str] = []
+        for _, _, content in boxes:
+            if content not in contents:
+                contents.append(content)
+        return ", ".join(contents)
+    segments = math_segments(gold)
+    if segments:
+        between = [gold[: segments[0][1]]]
+        between += [gold[a[2] : b[1]] for a, b in zip(segments, segments[1:], strict=False)]
+        between.append(gold[segments[-1][2] :])
+        if all(_GOLD_SEPARATORS.match(part) for part in between):
+            return ", ".join(content for content, _, _ in segments)
+        if len(gold) > 200:  # a worked solution: the answer it states
+            stated = extract_answer(gold)
+            if stated.answer is not None:
+                return ", ".join(dict.fromkeys(stated.answers))
+    return gold
 
 
 def clean_gold(gold: str) -> str:
     """The gold answer stripped; ValueError (the item's error) when it is unusable."""
-    gold = gold.strip()
-    boxes = find_boxed(gold) if "\\boxed" in gold or "\\fbox" in gold else []
-    if boxes:  # a gold answer copied with its box ("\\boxed{5}", "$\\boxed{5}$")
-        gold = boxes[-1][2]
+    gold = _gold_answer(normalise_notation(gold.strip())).strip()
+    if gold.endswith("."):
+        gold = gold[:-1].rstrip()  # a sentence's full stop
     if not gold:
         raise ValueError("the gold answer is empty")
     if len(gold) > MAX_GOLD_CHARS:
@@ -140,14 +142,11 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     details: dict[str, Any] = {"extracted_from": extraction.source, "gold": gold[:200]}
     if extraction.notes:
         details["extraction_notes"] = list(extraction.notes)
-    if extraction.source == "none":
-        if guard_reason(extraction.region[-FALLBACK_REGION_CHARS:], limit=FALLBACK_REGION_CHARS + 1):
-            details["status"] = "no_answer"
-            details["refused"] = "no answer marker and the text is too costly to parse"
-            return ComponentScore(0.0, details)
-        if not allow_parser:
-            raise NeedsParser
-        return _check_free_text(extraction, gold, details)
+    if not extraction.answers:
+        details["status"] = {"unfinished": "unfinished", "retracted": "retracted"}.get(extraction.source, "no_answer")
+        if extraction.source == "none":
+            details["rule"] = "no answer marker, concluding statement or final math: the completion commits to nothing"
+        return ComponentScore(0.0, details)
 
     too_long = next((a for a in extraction.answers if len(a) > MAX_ANSWER_CHARS), None)
     if too_long is not None:
@@ -157,7 +156,10 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     distinct: list[str] = []
     seen: set[str] = set()
     for answer in extraction.answers:
-        for alternative in split_alternatives(answer):
+        answer = normalise_notation(answer)
+        # "x<-3 or x>3" is one set (an interval union), not two answers
+        pieces = [answer] if interval_form(answer) is not None else split_alternatives(answer)
+        for alternative in pieces:
             key = normalise_answer(alternative)
             if key not in seen:
                 seen.add(key)
