@@ -77,7 +77,9 @@ async def score_all(completions: list[tuple[str, str]]) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("data", type=Path, nargs="?", default=DEFAULT_DATA)
     parser.add_argument("--mislabelled", type=int, nargs="*", default=[52])
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss with its details")
@@ -121,7 +123,11 @@ def main() -> None:
             f"{side:14s} correct rejected: {fn_all}/{n} ({100 * fn_all / n:.1f} %) counting rounded answers as "
             f"correct; {len(s['fn'])}/{n - rounded} ({100 * len(s['fn']) / (n - rounded):.1f} %) without them. "
             f"wrong accepted: {len(s['fp'])}/{n_wrong}"
-            + (f" (+{len(s['mislabelled'])} on mislabelled rows {args.mislabelled})" if s["mislabelled"] else "")
+            + (
+                f" (+{len(s['mislabelled'])} on mislabelled rows {args.mislabelled})"
+                if s["mislabelled"]
+                else ""
+            )
             + (f"; item errors: {len(s['errors'])}" if side == "reward-server" else "")
         )
     ours = stats["reward-server"]

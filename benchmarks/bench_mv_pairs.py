@@ -45,7 +45,10 @@ def read_tests(repo: Path) -> dict[str, str]:
     ).stdout.split()
     return {
         Path(name).name: subprocess.run(
-            ["git", "--git-dir", str(repo), "show", f"HEAD:{name}"], check=True, capture_output=True, text=True
+            ["git", "--git-dir", str(repo), "show", f"HEAD:{name}"],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         for name in names
         if name.endswith(".py")
@@ -97,7 +100,9 @@ def our_verdict(gold: str, pred: str) -> tuple[bool, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("repo", type=Path, help="Math-Verify checkout or bare git mirror")
     args = parser.parse_args()
     configure_math_verify()
@@ -128,11 +133,15 @@ def main() -> None:
     print(f"reward-server: {fp} false positives, {fn} false negatives")
     print(f"\n{len(worse)} pairs where math-verify is right and reward-server is not:")
     for row, details in worse:
-        print(f"- [{row['test']}] gold={row['gold']!r} pred={row['pred'][-160:]!r} expected={row['expected']}")
+        print(
+            f"- [{row['test']}] gold={row['gold']!r} pred={row['pred'][-160:]!r} expected={row['expected']}"
+        )
         print(f"    ours: {str(details)[:300]}")
     print(f"\n{len(better)} pairs where reward-server is right and math-verify is not:")
     for row in better:
-        print(f"- [{row['test']}] gold={row['gold']!r} pred={row['pred'][-120:]!r} expected={row['expected']}")
+        print(
+            f"- [{row['test']}] gold={row['gold']!r} pred={row['pred'][-120:]!r} expected={row['expected']}"
+        )
 
 
 if __name__ == "__main__":

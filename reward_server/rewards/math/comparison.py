@@ -223,7 +223,9 @@ def describe(obj: Any) -> str | None:
         return "<unprintable>"
 
 
-_LEADING_RELATION = re.compile(r"^\s*(?:<|>|=|\\[lg]e(?:q|qslant)?\b|\\ne(?:q)?\b|\\not\b|\\approx|\\sim\b|\\[lg]t\b)")
+_LEADING_RELATION = re.compile(
+    r"^\s*(?:<|>|=|\\[lg]e(?:q|qslant)?\b|\\ne(?:q)?\b|\\not\b|\\approx|\\sim\b|\\[lg]t\b)"
+)
 _DISOWNING_TEXT = re.compile(
     r"\\(?:text|mathrm|textrm|mbox)\{[^{}]*\b(?:wrong|incorrect|not|false|invalid|error|mistake|no|never|"
     r"impossible|approximately|guess)\b",
@@ -246,7 +248,9 @@ def _disowning(answer: str, gold: str) -> str | None:
 def _partial_gold(gold: str, parsed: tuple[Any, ...]) -> bool:
     """Whether the parser read only a fragment of the gold (prose with several numbers, a statement
     with quantifiers and relations read as its first number)."""
-    words = _WORD.findall(re.sub(r"\\[a-zA-Z]+", " ", gold))
+    words = _WORD.findall(
+        re.sub(r"\\(?:begin|end|mathrm|mathbf|mathbb|operatorname)\{[^{}]*\}|\\[a-zA-Z]+", " ", gold)
+    )
     if len(words) >= 2 and len(_NUMBER_TOKEN.findall(gold)) >= 2:
         return True
     shown = first_sympy(parsed)
@@ -301,7 +305,9 @@ def _unordered_lists(answer: str, gold: str, allow_parser: bool) -> Verdict | No
         if match is None:
             return None
         remaining.remove(match)
-    return Verdict(True, "exact", {"rule": "the same values as the gold's list, labelled or in another order"})
+    return Verdict(
+        True, "exact", {"rule": "the same values as the gold's list, labelled or in another order"}
+    )
 
 
 def _compare_safely(answer: str, gold: str, allow_parser: bool) -> Verdict:
@@ -370,7 +376,11 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
         )
     mv_equal = bool(verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None))
     info["math_verify"] = mv_equal
-    if (mv_equal or numeric is Numeric.EQUAL) and _partial_gold(gold, gold_parsed) and not _same_numbers(answer, gold):
+    if (
+        (mv_equal or numeric is Numeric.EQUAL)
+        and _partial_gold(gold, gold_parsed)
+        and not _same_numbers(answer, gold)
+    ):
         info["rule"] = "the gold was read only in part: its numbers and the answer's differ, so no credit"
         return Verdict(False, "guard", info)
     if numeric is Numeric.UNKNOWN:

@@ -125,7 +125,9 @@ def _sentence_before(text: str, start: int) -> str:
 
 def disowned_box(text: str, start: int, end: int) -> bool:
     """Whether the box at text[start:end] is quoted as a wrong answer by its own sentence."""
-    return bool(_DISOWN_BEFORE.search(_sentence_before(text, start)) or _DISOWN_AFTER.match(text[end : end + 120]))
+    return bool(
+        _DISOWN_BEFORE.search(_sentence_before(text, start)) or _DISOWN_AFTER.match(text[end : end + 120])
+    )
 
 
 def retracted_after(text: str) -> bool:

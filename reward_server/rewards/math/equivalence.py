@@ -41,15 +41,21 @@ _DECLARED = re.compile(
 _INTEGER_PARAMETERS = {"k", "n", "m"}
 _FUNCTION_DEF = re.compile(r"^\s*([a-zA-Z])\s*\(\s*([a-zA-Z])\s*\)\s*=")
 _RELATION = r"(<|>|\\le(?:q|qslant)?\b|\\ge(?:q|qslant)?\b|\\lt\b|\\gt\b)"
-_CHAIN = re.compile(rf"^\s*(?P<a>[^<>\\]*?|[^<>]*?)\s*{_RELATION}\s*(?P<v>[a-zA-Z](?:_\{{?\w+\}}?)?|\\[a-zA-Z]+)\s*{_RELATION}\s*(?P<b>.+?)\s*$")
+_CHAIN = re.compile(
+    rf"^\s*(?P<a>[^<>\\]*?|[^<>]*?)\s*{_RELATION}\s*(?P<v>[a-zA-Z](?:_\{{?\w+\}}?)?|\\[a-zA-Z]+)\s*{_RELATION}\s*(?P<b>.+?)\s*$"
+)
 _ONE_SIDED = re.compile(rf"^\s*(?P<v>[a-zA-Z](?:_\{{?\w+\}}?)?|\\[a-zA-Z]+)\s*{_RELATION}\s*(?P<b>.+?)\s*$")
-_ONE_SIDED_REVERSED = re.compile(rf"^\s*(?P<b>.+?)\s*{_RELATION}\s*(?P<v>[a-zA-Z](?:_\{{?\w+\}}?)?|\\[a-zA-Z]+)\s*$")
+_ONE_SIDED_REVERSED = re.compile(
+    rf"^\s*(?P<b>.+?)\s*{_RELATION}\s*(?P<v>[a-zA-Z](?:_\{{?\w+\}}?)?|\\[a-zA-Z]+)\s*$"
+)
 _EQUALS_POINT = re.compile(r"^\s*(?P<v>[a-zA-Z](?:_\{?\w+\}?)?)\s*=\s*(?P<b>[^=<>]+?)\s*$")
 _SET_BUILDER = re.compile(r"^\\\{\s*([a-zA-Z])\s*(?:\\mid|\||:|\\vert)\s*(.+?)\s*\\\}(.*)$")
 _OR = re.compile(r"\\text\{\s*or\s*\}|\\mathrm\{\s*or\s*\}|\\lor\b|\\vee\b|\bor\b")
 _COLUMN = re.compile(r"^\\begin\{([pb])matrix\}(.*)\\end\{\1matrix\}$", re.DOTALL)
 _DEGREES = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°)\s*$")
-_CHOICE = re.compile(r"^\s*(?:\\text\{\s*)?\(?\s*([A-J])\s*\)?(?:\s*\}\s*)?(?:\s*[:.)]\s*.*|\s+\S.*)?$", re.DOTALL)
+_CHOICE = re.compile(
+    r"^\s*(?:\\text\{\s*)?\(?\s*([A-J])\s*\)?(?:\s*\}\s*)?(?:\s*[:.)]\s*.*|\s+\S.*)?$", re.DOTALL
+)
 _SENTENCE = re.compile(
     r"^(?P<subject>[A-Z][\w ]{0,40}?)\s+(?:will|can|must|should|wins?|has|have|gets?|is|are|was)\b(?P<rest>.*)$"
 )
@@ -102,7 +108,9 @@ def _expand_tuple_equation(text: str) -> str | None:
 
 
 def _flip(relation: str) -> str:
-    return {"<": ">", ">": "<"}.get(relation, relation.replace("le", "GE").replace("ge", "le").replace("GE", "ge"))
+    return {"<": ">", ">": "<"}.get(
+        relation, relation.replace("le", "GE").replace("ge", "le").replace("GE", "ge")
+    )
 
 
 def _strict(relation: str) -> bool:
@@ -245,11 +253,16 @@ def _plain_words(text: str) -> str:
 
 def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
     """(rule, answer', gold') pairs meaning the same as (answer, gold), most specific first."""
-    if (letter := choice_letter(gold)) is not None and re.fullmatch(r"\s*(?:\\text\{)?\(?[A-J]\)?\}?\s*", gold):
+    if (letter := choice_letter(gold)) is not None and re.fullmatch(
+        r"\s*(?:\\text\{)?\(?[A-J]\)?\}?\s*", gold
+    ):
         chosen = choice_letter(answer)
         if chosen is not None:
             yield "multiple-choice letter", chosen, letter
         return
+    for one, other in ((answer, gold), (gold, answer)):  # decimal comma: "1,22" written for 1.22
+        if re.fullmatch(r"\s*-?\d+,\d+\s*", one) and one.strip().replace(",", ".") == other.strip():
+            yield "decimal comma", other, other
     answer_interval, gold_interval = interval_form(answer), interval_form(gold)
     if answer_interval or gold_interval:
         yield "inequality as an interval", answer_interval or answer, gold_interval or gold
@@ -274,7 +287,11 @@ def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
     chain = re.split(r"\s*<\s*", gold.strip())
     if len(chain) > 2 and all(re.fullmatch(r"[a-zA-Z](?:_\{?\w+\}?)?", c) for c in chain):
         yield "order chain as a list", answer, ", ".join(chain)
-    if re.match(r"^\s*y\b[^=]*=", gold) and "=" not in answer and not re.search(r"(?<![\\a-zA-Z])y(?![a-zA-Z])", answer):
+    if (
+        re.match(r"^\s*y\b[^=]*=", gold)
+        and "=" not in answer
+        and not re.search(r"(?<![\\a-zA-Z])y(?![a-zA-Z])", answer)
+    ):
         yield "the gold's equation solved for y", f"y = {answer}", gold
     if (m := _DEGREES.match(answer)) and "\\pi" in gold and "circ" not in gold:
         yield "degrees as radians", f"\\frac{{{m.group(1)}\\pi}}{{180}}", gold

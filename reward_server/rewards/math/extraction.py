@@ -45,7 +45,14 @@ from reward_server.rewards.math.phrases import (
     strip_boilerplate,
 )
 
-__all__ = ["Extraction", "extract_answer", "find_boxed", "last_math_segment", "normalise_answer", "split_alternatives"]
+__all__ = [
+    "Extraction",
+    "extract_answer",
+    "find_boxed",
+    "last_math_segment",
+    "normalise_answer",
+    "split_alternatives",
+]
 
 # A short `<answer>` block without markers is taken whole as the answer.
 SHORT_ANSWER_BLOCK_CHARS = 300
@@ -117,9 +124,12 @@ def find_boxed(text: str) -> list[tuple[int, int, str]]:
     """Every `\\boxed{...}` / `\\fbox{...}` / `\\boxed 5` as (start, end, content), in order."""
     found: list[tuple[int, int, str]] = []
     pos = 0
+    upcoming = {cmd: text.find(cmd) for cmd in _BOX_COMMANDS}  # next occurrence of each (linear overall)
     while True:
-        starts = [(text.find(cmd, pos), cmd) for cmd in _BOX_COMMANDS]
-        starts = [(s, c) for s, c in starts if s >= 0]
+        for cmd, at in upcoming.items():
+            if 0 <= at < pos:
+                upcoming[cmd] = text.find(cmd, pos)
+        starts = [(at, cmd) for cmd, at in upcoming.items() if at >= 0]
         if not starts:
             return found
         start, cmd = min(starts)
@@ -179,7 +189,9 @@ def _commit(region: str, found: list[tuple[int, int, str]]) -> tuple[list[str], 
     offered = [found[-1][2]]
     superseded: list[str] = []
     notes: list[str] = []
-    for (_, prev_end, prev), (next_start, _, _) in zip(reversed(found[:-1]), reversed(found[1:]), strict=True):
+    for (_, prev_end, prev), (next_start, _, _) in zip(
+        reversed(found[:-1]), reversed(found[1:]), strict=True
+    ):
         if normalise_answer(prev) in {normalise_answer(a) for a in offered}:
             continue  # repeating the same answer is fine
         between = region[prev_end:next_start]
@@ -238,11 +250,17 @@ def _committed_region(text: str, think_tag: str, answer_tag: str) -> tuple[str, 
 
 
 def _from_boxes(region: str) -> Extraction | None:
+    """Boxes, and answer phrases after the last box (a later "Final Answer: X" supersedes an earlier
+    box by the same rules as between boxes)."""
     boxes = [b for b in find_boxed(region)[-MAX_BOXES:] if not disowned_box(region, b[0], b[1])]
     if not boxes:
         return None
-    offered, superseded, notes = _commit(region, boxes)
-    after = region[boxes[-1][1] :]
+    later = _phrases(region, start=boxes[-1][1])
+    found = boxes + later
+    offered, superseded, notes = _commit(region, found)
+    if later and offered[-1] == later[-1][2] and offered[-1] != boxes[-1][2]:
+        return Extraction(region, "answer_is", tuple(offered), tuple(superseded), tuple(notes))
+    after = region[found[-1][1] :]
     if _RETRACTION.search(after):
         later = _from_phrases(after)
         if later is not None:
@@ -253,16 +271,22 @@ def _from_boxes(region: str) -> Extraction | None:
     return Extraction(region, "boxed", tuple(offered), tuple(superseded), tuple(notes))
 
 
-def _from_phrases(region: str) -> Extraction | None:
+def _phrases(region: str, start: int = 0) -> list[tuple[int, int, str]]:
+    """Answer phrases in region[start:] as (start, end, answer); phrases that hold a box are left to it."""
     found: list[tuple[int, int, str]] = []
-    for m in ANSWER_MARKER.finditer(region):
+    for m in list(ANSWER_MARKER.finditer(region, start))[-MAX_BOXES:]:
         if found and m.start() < found[-1][1]:
             continue  # "Final Answer: The final answer is X" is one statement
         rest = region[m.end() : m.end() + 400]
         line_end = rest.find("\n\n")
         answer = answer_from_phrase(rest if line_end < 0 else rest[:line_end])
-        if answer:
+        if answer and "\\boxed" not in answer and "\\fbox" not in answer:
             found.append((m.start(), m.end() + min(len(rest), 400 if line_end < 0 else line_end), answer))
+    return found
+
+
+def _from_phrases(region: str) -> Extraction | None:
+    found = _phrases(region)
     if not found:
         return None
     offered, superseded, notes = _commit(region, found)

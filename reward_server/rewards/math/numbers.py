@@ -28,9 +28,13 @@ _NOISE = re.compile(
 )
 _TRAILING_TEXT = re.compile(r"(?:\\(?:text|mathrm|textrm|mbox)\{[^{}]*\}\s*)+$")
 # Units and ordinals written without \text: "35 cm", "15th Day", "12^{th}"; not "or", "and", constants
-_ORDINAL = re.compile(r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\text\{)?\s*(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th)\b)")
+_ORDINAL = re.compile(
+    r"(?<=\d)\s*(?:\^\s*\{?\s*(?:\\text\{)?\s*(?:st|nd|rd|th)\s*\}?\s*\}?|(?:st|nd|rd|th)\b)"
+)
 _TRAILING_WORDS = re.compile(r"(?<=[\d}%.])\s*(?:[a-zA-Z]{2,}\.?\s*)+$")
-_NOT_UNITS = re.compile(r"\b(?:or|and|pi|sqrt|times|cdot|frac|not|no|wrong|incorrect|false|approx)\b", re.IGNORECASE)
+_NOT_UNITS = re.compile(
+    r"\b(?:or|and|pi|sqrt|times|cdot|frac|not|no|wrong|incorrect|false|approx)\b", re.IGNORECASE
+)
 _RATIO = re.compile(r"^(?P<n>\d+)\s*:\s*(?P<d>\d+)$")
 _INT = r"\d{1,3}(?:,\d{3})+|\d+"
 _UNSIGNED = rf"(?:(?:{_INT})(?:\.\d*)?|\.\d+)"

@@ -43,8 +43,17 @@ MAX_NODES = 400  # bigger trees are not worth a second check inside the time bud
 MAX_INT_EXPONENT = 10**6
 MAX_FACTORIAL = 10**5
 SAMPLE_POINTS = (
-    "0.7315921", "1.3862943", "2.2360679", "-0.5772156", "3.1415926", "-1.6180339", "0.4142135", "-2.7182818",
-    "0.2718281", "0.5772156", "-0.3183098",
+    "0.7315921",
+    "1.3862943",
+    "2.2360679",
+    "-0.5772156",
+    "3.1415926",
+    "-1.6180339",
+    "0.4142135",
+    "-2.7182818",
+    "0.2718281",
+    "0.5772156",
+    "-0.3183098",
 )  # fmt: skip  (three more in (-1, 1): arcsin/arccos-style domains need ≥3 usable points)
 
 

@@ -19,7 +19,8 @@ __all__ = [
 ]
 
 PHRASE_WINDOW_CHARS = 400  # an answer phrase is read up to here (the rest of its line, usually)
-FINAL_STATEMENT_CHARS = 600  # a longer last paragraph is reasoning, not a concluding statement
+FINAL_STATEMENT_CHARS = 600
+LAST_SENTENCE_CHARS = 300  # a longer last paragraph is reasoning, not a concluding statement
 
 ANSWER_MARKER = re.compile(
     r"(?:\bfinal answer|\bthe answer|\banswer)\s*(?:\*\*)?\s*(?:is\s*:?|:|=)\s*", re.IGNORECASE
@@ -30,8 +31,8 @@ _BOILERPLATE = re.compile(
 )
 _MATH_DELIMITERS = (("$$", "$$"), ("\\(", "\\)"), ("\\[", "\\]"), ("$", "$"))
 # "... is 34", "... = 34", "... equals 34": the value after the last such verb
-_IS = re.compile(r"(?:\s(?:is|are|was|equals|=)\s*:?\s*|\s*=\s*)(?=[^\s])")
-_NUMBER = re.compile(r"(?<![\w.])[-−]?\d[\d,]*(?:\.\d+)?\s*(?:\\?%)?(?![\w])")
+_IS = re.compile(r"(?:\s(?:is|are|was|equals|it'?s|=)\s*:?\s*|\s*=\s*)(?=[^\s])")
+_NUMBER = re.compile(r"(?<![\w.])[-−]?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?\s*(?:\\?%)?(?![\d])")
 _PROSE_WORD = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 _SENTENCE_END = re.compile(r"(?<=[^\d\s])\.(?:\s|$)|\.\s+(?=[A-Z])|[!?](?:\s|$)|\n")
 _BOLD = re.compile(r"\*\*([^*\n]{1,80})\*\*")
@@ -60,6 +61,8 @@ def math_segments(text: str) -> list[tuple[str, int, int]]:
                 if end < 0:
                     return found
                 content = text[i + len(opener) : end].strip()
+                if opener in ("$", "\\(") and "\n" in text[i:end]:
+                    continue  # inline math never spans lines (as math-verify reads it)
                 if content:
                     found.append((content, i, end + len(closer)))
                 i = end + len(closer)
@@ -169,20 +172,27 @@ def final_statement_answers(region: str) -> tuple[str, ...] | None:
         return None
     paragraph = text[text.rfind("\n\n") + 2 :] if "\n\n" in text else text
     paragraph = paragraph.strip()
-    if len(paragraph) > FINAL_STATEMENT_CHARS:
-        return None
+    short = len(paragraph) <= FINAL_STATEMENT_CHARS
+    paragraph = paragraph[-FINAL_STATEMENT_CHARS:]
+    # display math may span lines: keep it one piece when splitting sentences
+    for _, start, end in math_segments(paragraph):
+        paragraph = paragraph[:start] + paragraph[start:end].replace("\n", " ") + paragraph[end:]
     bold = list(_BOLD.finditer(paragraph))
-    if bold and len(paragraph[bold[-1].end() :].strip(" .!")) <= 40 and not re.search(r"\d", paragraph[bold[-1].end() :]):
+    if (
+        bold
+        and len(paragraph[bold[-1].end() :].strip(" .!")) <= 40
+        and not re.search(r"\d", paragraph[bold[-1].end() :])
+    ):
         inside = answer_from_sentence(bold[-1].group(1))
         if inside is not None:
             return (inside,)
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", paragraph) if s.strip()]
-    if not sentences:
-        return None
+    sentences = [s for s in re.split(r"(?<=[.!?])\$*\s+(?=[A-Z])|\n", paragraph) if s.strip()]
+    if not sentences or (not short and len(sentences) == 1) or len(sentences[-1]) > LAST_SENTENCE_CHARS:
+        return None  # the last sentence was cut by the window, or is reasoning rather than a statement
     stated = answer_from_sentence(sentences[-1])
     if stated is not None:
         return (stated,)
     segments = [c for c, _, _ in math_segments(sentences[-1])]
-    if len(segments) > 1:
+    if len(segments) > 1 and short:
         return tuple(segments)
     return None

@@ -67,7 +67,9 @@ def check_math_quick(
     for completions up to `QUICK_MAX_CHARS`; the result is exactly what `check_math` would return."""
     if len(completion) > QUICK_MAX_CHARS:
         return None
-    return judge_quick(extract_answer(completion, answer_tag=answer_tag, think_tag=think_tag), clean_gold(gold))
+    return judge_quick(
+        extract_answer(completion, answer_tag=answer_tag, think_tag=think_tag), clean_gold(gold)
+    )
 
 
 def check_math(
@@ -143,9 +145,13 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     if extraction.notes:
         details["extraction_notes"] = list(extraction.notes)
     if not extraction.answers:
-        details["status"] = {"unfinished": "unfinished", "retracted": "retracted"}.get(extraction.source, "no_answer")
+        details["status"] = {"unfinished": "unfinished", "retracted": "retracted"}.get(
+            extraction.source, "no_answer"
+        )
         if extraction.source == "none":
-            details["rule"] = "no answer marker, concluding statement or final math: the completion commits to nothing"
+            details["rule"] = (
+                "no answer marker, concluding statement or final math: the completion commits to nothing"
+            )
         return ComponentScore(0.0, details)
 
     too_long = next((a for a in extraction.answers if len(a) > MAX_ANSWER_CHARS), None)
