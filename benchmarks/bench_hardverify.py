@@ -120,8 +120,9 @@ def main() -> None:
     for side, s in stats.items():
         fn_all = len(s["fn"]) + len(s["fn_rounded"])
         print(
-            f"{side:14s} correct rejected: {fn_all}/{n} ({100 * fn_all / n:.1f} %) counting rounded answers as "
-            f"correct; {len(s['fn'])}/{n - rounded} ({100 * len(s['fn']) / (n - rounded):.1f} %) without them. "
+            f"{side:14s} correct rejected: {fn_all}/{n} ({100 * fn_all / n:.1f} %) with rounded answers "
+            f"counted correct; {len(s['fn'])}/{n - rounded} ({100 * len(s['fn']) / (n - rounded):.1f} %) "
+            "without them. "
             f"wrong accepted: {len(s['fp'])}/{n_wrong}"
             + (
                 f" (+{len(s['mislabelled'])} on mislabelled rows {args.mislabelled})"

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from fractions import Fraction
 
 __all__ = ["choice_letter", "interval_form", "list_items", "rewrites", "strip_label"]
 
 _LABEL = re.compile(
-    r"^\s*(?:\\?(?:left)?\((?:[^=()\d]|\([a-zA-Z]\))*\\?(?:right)?\)|\\text\{[^{}]*\}|[A-Za-z][A-Za-z ]{0,24}(?:\s*\d+)?|\\?[A-Za-z]+(?:_\{?[^=:{}]*\}?)?(?:\([^()=]*\))?|"
+    r"^\s*(?:\\?(?:left)?\((?:[^=()\d]|\([a-zA-Z]\))*\\?(?:right)?\)|\\text\{[^{}]*\}|"
+    r"[A-Za-z][A-Za-z ]{0,24}(?:\s*\d+)?|\\?[A-Za-z]+(?:_\{?[^=:{}]*\}?)?(?:\([^()=]*\))?|"
     r"\\[a-zA-Z]+)\s*(?:=|:)(?!=)\s*"
 )
 _QUALIFIER = re.compile(
@@ -57,7 +59,8 @@ _CHOICE = re.compile(
     r"^\s*(?:\\text\{\s*)?\(?\s*([A-J])\s*\)?(?:\s*\}\s*)?(?:\s*[:.)]\s*.*|\s+\S.*)?$", re.DOTALL
 )
 _SENTENCE = re.compile(
-    r"^(?P<subject>[A-Z][\w ]{0,40}?)\s+(?:will|can|must|should|wins?|has|have|gets?|is|are|was)\b(?P<rest>.*)$"
+    r"^(?P<subject>[A-Z][\w ]{0,40}?)\s+"
+    r"(?:will|can|must|should|wins?|has|have|gets?|is|are|was)\b(?P<rest>.*)$"
 )
 _COMPLEMENT = re.compile(r"\b(?:is|are|was)\s+(?!not\b)(?P<c>[\w -]{1,40}?)\s*\.?\s*$")
 _STOP = {"the", "a", "an", "it", "this", "that", "there", "which"}
@@ -179,8 +182,8 @@ def _remove_point(interval: str, point: str) -> str | None:
     p = parse_plain_number(point)
     if not m or p is None:
         return None
-    ends = []
-    for end, infinite in ((m.group(2), -1), (m.group(3), 1)):
+    ends: list[Fraction | None] = []
+    for end in (m.group(2), m.group(3)):
         if "infty" in end:
             ends.append(None)
             continue

@@ -90,7 +90,8 @@ class Extraction:
     """
 
     region: str
-    source: str  # "boxed" | "answer_is" | "answer_block" | "statement" | "math" | "none" | "unfinished" | "retracted"
+    # "boxed" | "answer_is" | "answer_block" | "statement" | "math" | "none" | "unfinished" | "retracted"
+    source: str
     answers: tuple[str, ...] = ()
     superseded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
@@ -262,10 +263,14 @@ def _from_boxes(region: str) -> Extraction | None:
         return Extraction(region, "answer_is", tuple(offered), tuple(superseded), tuple(notes))
     after = region[found[-1][1] :]
     if _RETRACTION.search(after):
-        later = _from_phrases(after)
-        if later is not None:
+        restated = _from_phrases(after)
+        if restated is not None:
             return Extraction(
-                region, later.source, later.answers, (*superseded, *offered), (*notes, "last box retracted")
+                region,
+                restated.source,
+                restated.answers,
+                (*superseded, *offered),
+                (*notes, "last box retracted"),
             )
         return Extraction(region, "retracted", (), tuple(offered), (*notes, f"box {offered[-1]!r} retracted"))
     return Extraction(region, "boxed", tuple(offered), tuple(superseded), tuple(notes))
@@ -309,22 +314,18 @@ def extract_answer(completion: str, *, answer_tag: str = "answer", think_tag: st
     region, unfinished, blocks = _committed_region(completion, think_tag, answer_tag)
     if unfinished:
         return Extraction(region[-2000:], "unfinished", notes=(unfinished,))
-    notes: tuple[str, ...] = ()
     in_block = bool(blocks)
     if blocks:
         distinct = {normalise_answer(remove_hidden(b)) for b in blocks}
         if len(distinct) > 1:  # several answer blocks that disagree: each is offered as final
-            answers = []
+            answers: list[str] = []
             for block in blocks:
                 inner = _extract_from(remove_hidden(block), in_block=True)
                 answers.extend(inner.answers)
             if answers:
                 return Extraction(region, "answer_block", tuple(answers), notes=("several answer blocks",))
         region = blocks[-1]
-    extraction = _extract_from(remove_hidden(region), in_block=in_block)
-    if notes:
-        extraction = Extraction(extraction.region, extraction.source, extraction.answers, notes=notes)
-    return extraction
+    return _extract_from(remove_hidden(region), in_block=in_block)
 
 
 def _extract_from(region: str, *, in_block: bool) -> Extraction:

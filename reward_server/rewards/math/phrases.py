@@ -48,7 +48,7 @@ def strip_boilerplate(text: str) -> str:
 
 
 def math_segments(text: str) -> list[tuple[str, int, int]]:
-    """The `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]` segments of a short text, in order, as (content, start, end)."""
+    """The `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]` segments of a text as (content, start, end)."""
     found: list[tuple[str, int, int]] = []
     i = 0
     n = len(text)
