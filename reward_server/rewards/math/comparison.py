@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -277,6 +278,15 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     disowned = _disowning(answer, gold)
     if disowned:
         return Verdict(False, "guard", {"refused": disowned})
+    gold_items, answer_items = list_items(gold), list_items(answer)
+    try:
+        numbers_only = all(parse_plain_number(item) is not None for item in (*gold_items, *answer_items))
+    except Exception:  # noqa: BLE001 - a crash means "this check does not apply"
+        numbers_only = False
+    if _bare(gold) and _bare(answer) and len(gold_items) >= 2 and len(answer_items) >= 2 and numbers_only:
+        # two unbracketed lists of numbers: the same values, counted (a parser reads both as sets)
+        listed = _unordered_lists(answer, gold, allow_parser)
+        return listed or Verdict(False, "exact", {"rule": "the lists hold different values or counts"})
     verdict = _compare_safely(answer, gold, allow_parser)
     if verdict.equal:
         return verdict
@@ -290,6 +300,38 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
             return Verdict(True, rewritten.decided_by, {**rewritten.details, "rewrite": rule})
     unordered = _unordered_lists(answer, gold, allow_parser)
     return unordered if unordered is not None else verdict
+
+
+def _bare(text: str) -> bool:
+    """Not wrapped in brackets, braces or a matrix: "1, 2, 3" rather than "(1, 2, 3)"."""
+    s = text.strip().strip("$").strip()
+    return not s.startswith(("(", "[", "{", "\\{", "\\left", "\\begin")) and "\\cup" not in s
+
+
+def _rounded_constant(answer: str, gold: str, parsed_answer: Any, parsed_gold: Any) -> str | None:
+    """The rounding policy (`numbers.rounds_to`) between a plain decimal and a constant the parser
+    evaluated (`3.14` for `\\pi`, `6.67` for `20/3`); the rule's text, or None."""
+    try:
+        pairs = (
+            (parse_plain_number(answer), parsed_gold, True),
+            (parse_gold_number(gold), parsed_answer, False),
+        )
+    except Exception:  # noqa: BLE001 - a crash means "this check does not apply"
+        return None
+    for number, other, answer_is_decimal in pairs:
+        if number is None or not number.decimal or not isinstance(other, sympy.Expr):
+            continue
+        if other.free_symbols or not other.is_number:
+            continue
+        try:
+            value = Fraction(str(sympy.N(other, 40)))
+        except (TypeError, ValueError, ArithmeticError):
+            continue
+        exact = PlainNumber(value)
+        equal, rule = numbers_equal(exact, number) if answer_is_decimal else numbers_equal(number, exact)
+        if equal and "rounded" in rule:
+            return rule
+    return None
 
 
 def _unordered_lists(answer: str, gold: str, allow_parser: bool) -> Verdict | None:
@@ -365,6 +407,9 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     if not answer_parsed:
         return Verdict(False, "math_verify", {**info, "rule": "answer could not be parsed"})
     g, a = first_sympy(gold_parsed), first_sympy(answer_parsed)
+    rounded = _rounded_constant(answer, gold, a, g)
+    if rounded is not None:
+        return Verdict(True, "exact", {**info, "rule": rounded})
     numeric, why = (Numeric.UNKNOWN, "no sympy form") if g is None or a is None else compare_numeric(g, a)
     info["second_check"] = numeric.value
     info["second_check_reason"] = why
