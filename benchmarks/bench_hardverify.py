@@ -62,8 +62,11 @@ def is_rounded(answer: str, gold: str) -> bool:
     return bool(re.search(r"\\frac|\\sqrt|\\pi|/", gold))
 
 
-async def score_all(completions: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    app = create_app(Settings(cpu_workers=2, max_batch_items=max(256, len(completions))))
+async def score_all(completions: list[tuple[str, str]], timeout_s: float | None) -> list[dict[str, Any]]:
+    settings = Settings(cpu_workers=2, max_batch_items=max(256, len(completions)))
+    if timeout_s is not None:
+        settings = settings.model_copy(update={"math_timeout_s": timeout_s})
+    app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
@@ -82,6 +85,9 @@ def main() -> None:
     )
     parser.add_argument("data", type=Path, nargs="?", default=DEFAULT_DATA)
     parser.add_argument("--mislabelled", type=int, nargs="*", default=[52])
+    parser.add_argument(
+        "--timeout-s", type=float, default=None, help="per-item math budget (default: the server's setting)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss with its details")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
@@ -91,7 +97,12 @@ def main() -> None:
         cases.append((row, "correct", row["correct_answer"]))
         cases.append((row, "wrong", row["wrong_answer"]))
     completions = [(wrap(answer), row["ground_truth"]) for row, _, answer in cases]
-    results = asyncio.run(score_all(completions))
+    results = asyncio.run(score_all(completions, args.timeout_s))
+    timeouts = [
+        (row["id"], kind)
+        for (row, kind, _), result in zip(cases, results, strict=True)
+        if (result["details"].get("accuracy") or {}).get("status") == "timeout"
+    ]
     mv = [math_verify_verdict(gold, completion) for completion, gold in completions]
 
     stats: dict[str, dict[str, list[Any]]] = {
@@ -131,6 +142,8 @@ def main() -> None:
             )
             + (f"; item errors: {len(s['errors'])}" if side == "reward-server" else "")
         )
+    if timeouts:
+        print(f"reward-server items over their time budget (scored 0, status timeout): {timeouts}")
     ours = stats["reward-server"]
     for title, key in (
         ("false negatives", "fn"),

@@ -36,7 +36,7 @@ from typing import Any
 import sympy
 from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
-from reward_server.rewards.math.equivalence import list_items, rewrites
+from reward_server.rewards.math.equivalence import has_list_separator, list_items, rewrites
 from reward_server.rewards.math.exact_forms import forms_equal, parse_exact
 from reward_server.rewards.math.exact_lists import (
     exact_lists_equal,
@@ -278,7 +278,8 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     disowned = _disowning(answer, gold)
     if disowned:
         return Verdict(False, "guard", {"refused": disowned})
-    gold_items, answer_items = list_items(gold), list_items(answer)
+    both_lists = has_list_separator(gold) and has_list_separator(answer)
+    gold_items, answer_items = (list_items(gold), list_items(answer)) if both_lists else ([], [])
     try:
         numbers_only = all(parse_plain_number(item) is not None for item in (*gold_items, *answer_items))
     except Exception:  # noqa: BLE001 - a crash means "this check does not apply"
@@ -337,7 +338,7 @@ def _rounded_constant(answer: str, gold: str, parsed_answer: Any, parsed_gold: A
 def _unordered_lists(answer: str, gold: str, allow_parser: bool) -> Verdict | None:
     """A bare (unbracketed) gold list against the same values, labelled or in another order."""
     gold_items, answer_items = list_items(gold), list_items(answer)
-    if len(gold_items) < 2 or len(gold_items) != len(answer_items) or gold.strip()[:1] in "([{\\":
+    if len(gold_items) < 2 or len(gold_items) != len(answer_items) or not _bare(gold):
         return None
     if len(gold_items) > 12:
         return None

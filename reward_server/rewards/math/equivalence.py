@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from fractions import Fraction
 
-__all__ = ["choice_letter", "interval_form", "list_items", "rewrites", "strip_label"]
+__all__ = ["choice_letter", "has_list_separator", "interval_form", "list_items", "rewrites", "strip_label"]
 
 _LABEL = re.compile(
     r"^\s*(?:\\?(?:left)?\((?:[^=()\d]|\([a-zA-Z]\))*\\?(?:right)?\)|\\text\{[^{}]*\}|"
@@ -63,6 +63,14 @@ _SENTENCE = re.compile(
     r"(?:will|can|must|should|wins?|has|have|gets?|is|are|was)\b(?P<rest>.*)$"
 )
 _COMPLEMENT = re.compile(r"\b(?:is|are|was)\s+(?!not\b)(?P<c>[\w -]{1,40}?)\s*\.?\s*$")
+# Both sides must look like sets, intervals or inequalities before one is read as the other
+_SET_LIKE = re.compile(
+    r"\\infty|\\cup|\\cap|<|>|\\[lg]e|\\[lg]t\b|\\\{|\\in\b|\\mid|^\s*(?:\\left)?[(\[].*,.*[)\]]\s*$"
+)
+_AND = re.compile(r"\\text\{\s*and\s*\}|\s+and\s+|\\quad")
+_COMMA = re.compile(",")
+_SPACING = re.compile(r"\\[,;:! ]|\\quad")
+_TRAILING_TEXT_LABEL = re.compile(r"(?<=[\d}])\s*\\text\{[^{}]*\}\s*$")
 _STOP = {"the", "a", "an", "it", "this", "that", "there", "which"}
 
 
@@ -80,21 +88,28 @@ def _top_level_split(text: str, separators: re.Pattern[str]) -> list[str]:
     return parts
 
 
+def has_list_separator(text: str) -> bool:
+    return "," in text or ";" in text or "and" in text or "\\quad" in text
+
+
 def list_items(text: str) -> list[str]:
     """Top-level items of a comma/semicolon/"and" list, each without its label."""
-    body = re.sub(r"\\text\{\s*and\s*\}|\s+and\s+|\\quad", ",", text)
-    items = [strip_label(p) for p in _top_level_split(body, re.compile(","))]
+    if not has_list_separator(text):
+        return [text.strip()] if text.strip() else []
+    body = _AND.sub(",", text)
+    items = [strip_label(p) for p in _top_level_split(body, _COMMA)]
     return [i for i in items if i]
 
 
 def strip_label(text: str) -> str:
     """`x = 5` → `5`, `Maximum: 3` → `3`, `m_{\\max}=n^2` → `n^2`, `40 \\text{ candies}` → `40`."""
-    s = re.sub(r"\\[,;:! ]|\\quad", " ", text).strip().strip("$").strip()
+    s = _SPACING.sub(" ", text).strip().strip("$").strip()
     s = _QUALIFIER.sub("", s).strip()
     m = _LABEL.match(s)
     if m and m.end() < len(s) and "=" not in s[m.end() :]:
         s = s[m.end() :]
-    s = re.sub(r"(?<=[\d}])\s*\\text\{[^{}]*\}\s*$", "", s)
+    if "\\text" in s:
+        s = _TRAILING_TEXT_LABEL.sub("", s)
     return s.strip().rstrip(".").strip()
 
 
@@ -267,7 +282,7 @@ def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
         if re.fullmatch(r"\s*-?\d+,\d+\s*", one) and one.strip().replace(",", ".") == other.strip():
             yield "decimal comma", other, other
     answer_interval, gold_interval = interval_form(answer), interval_form(gold)
-    if answer_interval or gold_interval:
+    if (answer_interval or gold_interval) and _SET_LIKE.search(answer) and _SET_LIKE.search(gold):
         yield "inequality as an interval", answer_interval or answer, gold_interval or gold
     for label, renamed in _renamings(answer, gold):
         yield label, renamed, gold
@@ -279,7 +294,8 @@ def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
         yield "label or qualifier dropped", stripped_answer, stripped_gold
         for label, renamed in _renamings(stripped_answer, stripped_gold, declared_in=answer):
             yield f"label dropped, {label}", renamed, stripped_gold
-    answer_items, gold_items = list_items(answer), list_items(gold)
+    answer_items = list_items(answer) if has_list_separator(answer) else []
+    gold_items = list_items(gold) if has_list_separator(gold) else []
     if len(answer_items) > 1 and len(answer_items) == len(gold_items):
         yield "labelled list", ", ".join(answer_items), ", ".join(gold_items)
     column = _column_as_tuple(gold)

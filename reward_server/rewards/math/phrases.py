@@ -30,6 +30,8 @@ _BOILERPLATE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _MATH_DELIMITERS = (("$$", "$$"), ("\\(", "\\)"), ("\\[", "\\]"), ("$", "$"))
+_CLOSERS = dict(_MATH_DELIMITERS)
+_OPENER = re.compile(r"\$\$|\\\(|\\\[|(?<!\\)\$")
 # "... is 34", "... = 34", "... equals 34": the value after the last such verb
 _IS = re.compile(r"(?:\s(?:is|are|was|equals|it'?s|=)\s*:?\s*|\s*=\s*)(?=[^\s])")
 _NUMBER = re.compile(r"(?<![\w.])[-−]?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?\s*(?:\\?%)?(?![\d])")
@@ -51,24 +53,21 @@ def math_segments(text: str) -> list[tuple[str, int, int]]:
     """The `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]` segments of a text as (content, start, end)."""
     found: list[tuple[str, int, int]] = []
     i = 0
-    n = len(text)
-    while i < n:
-        for opener, closer in _MATH_DELIMITERS:
-            if text.startswith(opener, i) and (opener != "$" or i == 0 or text[i - 1] != "\\"):
-                end = text.find(closer, i + len(opener))
-                while opener == "$" and end > 0 and text[end - 1] == "\\":
-                    end = text.find(closer, end + 1)
-                if end < 0:
-                    return found
-                content = text[i + len(opener) : end].strip()
-                if opener in ("$", "\\(") and "\n" in text[i:end]:
-                    continue  # inline math never spans lines (as math-verify reads it)
-                if content:
-                    found.append((content, i, end + len(closer)))
-                i = end + len(closer)
-                break
-        else:
-            i += 1
+    while (m := _OPENER.search(text, i)) is not None:
+        opener = m.group(0)
+        closer = _CLOSERS[opener]
+        end = text.find(closer, m.end())
+        while opener == "$" and end > 0 and text[end - 1] == "\\":
+            end = text.find(closer, end + 1)
+        if end < 0:
+            return found
+        if opener in ("$", "\\(") and "\n" in text[m.end() : end]:
+            i = m.end()  # inline math never spans lines (as math-verify reads it)
+            continue
+        content = text[m.end() : end].strip()
+        if content:
+            found.append((content, m.start(), end + len(closer)))
+        i = end + len(closer)
     return found
 
 

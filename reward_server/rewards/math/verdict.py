@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from reward_server.rewards.base import ComponentScore
@@ -115,6 +116,7 @@ def _gold_answer(gold: str) -> str:
     return gold
 
 
+@lru_cache(maxsize=2048)
 def clean_gold(gold: str) -> str:
     """The gold answer stripped; ValueError (the item's error) when it is unusable."""
     gold = _gold_answer(normalise_notation(gold.strip())).strip()
@@ -163,8 +165,9 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     seen: set[str] = set()
     for answer in extraction.answers:
         answer = normalise_notation(answer)
-        # "x<-3 or x>3" is one set (an interval union), not two answers
-        pieces = [answer] if interval_form(answer) is not None else split_alternatives(answer)
+        # "x<-3 or x>3" is one set (an interval union), not two answers; "x=2 or x=-3" stays two roots
+        form = interval_form(answer)
+        pieces = [answer] if form is not None and "," in form else split_alternatives(answer)
         for alternative in pieces:
             key = normalise_answer(alternative)
             if key not in seen:
