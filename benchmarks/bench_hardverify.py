@@ -12,8 +12,9 @@ run (`verify(parse(gold), parse(completion))`, 0.9.x defaults).
 Printed: false negatives (correct answers rejected) and false positives (wrong answers accepted) for
 both, item errors, and each miss. Rows listed in `--mislabelled` (default: 52, whose wrong answer is
 the ground truth's set in another order) are left out of the false-positive count and shown apart.
-Rounding: correct answers that are rounded decimals of an exact ground truth (85.71 for 600/7) are
-counted both ways, with and without them.
+Rounding: `--no-rounding` turns the rounding policy off (README, "Math answers: what counts") to show
+what it contributes; correct answers that are rounded decimals of an exact ground truth (85.71 for
+600/7) are also counted apart.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reward_server.app import create_app  # noqa: E402
 from reward_server.config import Settings  # noqa: E402
+from reward_server.rewards.math import numbers  # noqa: E402
 from reward_server.rewards.math.numbers import parse_plain_number  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/hardverify-math-dev.jsonl")
@@ -88,9 +90,16 @@ def main() -> None:
     parser.add_argument(
         "--timeout-s", type=float, default=None, help="per-item math budget (default: the server's setting)"
     )
+    parser.add_argument(
+        "--no-rounding",
+        action="store_true",
+        help="score with the rounding policy off (only math-verify's 6-place tolerance), for comparison",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print every miss with its details")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
+    if args.no_rounding:  # the pool's workers are forked after this, so they see it too
+        numbers.ROUNDING_MIN_SIGNIFICANT = 10**6
     rows = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
     cases = []  # (row, kind, answer)
     for row in rows:
