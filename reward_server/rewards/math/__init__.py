@@ -6,6 +6,7 @@ Modules, in the order a verdict goes through them:
 - `verdict` — `check_math` / `check_math_quick`: the gold side, hedges and lists, the free-text fallback;
 - `comparison` — one answer string against the gold: string, guards, exact numbers, exact forms,
   then math-verify with the independent numeric check;
+- `guards` — refusals without a parser (too costly, disowning wording, golds read only in part);
 - `equivalence` — rewrites a careful grader accepts (intervals vs inequalities, labels, ordinals…);
 - `numbers`, `exact_forms`, `exact_lists`, `numeric_check` — the checks themselves;
 - `checker` — `MathChecker`, the accuracy component's math checker (inline verdicts and pool tasks);

@@ -7,13 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from reward_server.rewards.base import ComponentScore
-from reward_server.rewards.math.comparison import (
-    MAX_ANSWER_CHARS,
-    MAX_GOLD_CHARS,
-    NeedsParser,
-    Verdict,
-    compare_answer,
-)
+from reward_server.rewards.math.comparison import NeedsParser, Verdict, compare_answer
 from reward_server.rewards.math.equivalence import interval_form
 from reward_server.rewards.math.extraction import (
     Extraction,
@@ -22,6 +16,7 @@ from reward_server.rewards.math.extraction import (
     normalise_answer,
     split_alternatives,
 )
+from reward_server.rewards.math.guards import MAX_ANSWER_CHARS, MAX_GOLD_CHARS
 from reward_server.rewards.math.notation import normalise_notation
 from reward_server.rewards.math.phrases import math_segments
 
