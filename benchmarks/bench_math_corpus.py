@@ -19,9 +19,9 @@ from typing import Any
 
 from math_verify import parse, verify
 
-from reward_server.rewards import math as math_reward
-from reward_server.rewards import math_check
 from reward_server.rewards.math import check_math
+from reward_server.rewards.math import comparison as math_check
+from reward_server.rewards.math import verdict as math_reward
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "math_corpus" / "corpus.jsonl"
 

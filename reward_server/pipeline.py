@@ -9,8 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from reward_server.errors import PayloadTooLarge, RequestError
-from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.components import Component, ComponentOutcome
+from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, ItemError
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
 
 log = logging.getLogger(__name__)

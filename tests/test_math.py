@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math import check_math, check_math_quick
-from reward_server.rewards.math_extract import extract_answer, find_boxed, split_alternatives
-from reward_server.rewards.math_numbers import numbers_equal, parse_plain_number
+from reward_server.rewards.math.extraction import extract_answer, find_boxed, split_alternatives
+from reward_server.rewards.math.numbers import numbers_equal, parse_plain_number
 
 
 def score(completion: str, gold: str) -> float:

@@ -8,12 +8,11 @@ import time
 import pytest
 from math_verify import parse, verify
 
-from reward_server.rewards.math_check import compare_answer, compare_exact_forms, last_right_hand_side
-from reward_server.rewards.math_exact import (
+from reward_server.rewards.math.comparison import compare_answer, compare_exact_forms, last_right_hand_side
+from reward_server.rewards.math.exact_forms import forms_equal, parse_exact
+from reward_server.rewards.math.exact_lists import (
     exact_lists_equal,
     exact_matrices_equal,
-    forms_equal,
-    parse_exact,
     parse_exact_list,
     parse_exact_matrix,
 )

@@ -1,9 +1,13 @@
-"""What every reward component returns, and the error an item can fail with."""
+"""What every reward component returns, the error an item can fail with, and the component protocol."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from reward_server.schemas import ScoreItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +31,14 @@ class ItemError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+ComponentOutcome = ComponentScore | ItemError
+
+
+class Component(Protocol):
+    """Scores a list of items; results align with `items`. Never raises for one item's problem."""
+
+    name: str
+
+    async def score(self, items: Sequence[ScoreItem]) -> list[ComponentOutcome]: ...

@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.config import Settings
+from reward_server.cpu_pool import CpuPool
+from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore
 from reward_server.rewards.format import check_format, check_think_format
 from reward_server.rewards.text import completion_text, with_prefilled_think
 from reward_server.schemas import ScoreItem
+from sandboxes import Limits, Sandbox
 
 if TYPE_CHECKING:
-    from reward_server.services import Services
+    from reward_server.reward_model.engine import RewardModel
+    from reward_server.sandbox_gate import SandboxGate
 
-ComponentOutcome = ComponentScore | ItemError
+__all__ = ["Component", "ComponentOutcome", "FormatComponent", "ScoringResources", "build_components"]
 
 
-class Component(Protocol):
-    """Scores a list of items; results align with `items`. Never raises for one item's problem."""
+class ScoringResources(Protocol):
+    """What building the components needs from a process (`Services` provides it): no import of
+    `services` here, so services -> components -> pipeline has no cycle."""
 
-    name: str
-
-    async def score(self, items: Sequence[ScoreItem]) -> list[ComponentOutcome]: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def cpu_pool(self) -> CpuPool: ...
+    @property
+    def sandbox(self) -> Sandbox | None: ...
+    @property
+    def sandbox_gate(self) -> SandboxGate | None: ...
+    @property
+    def sandbox_limits(self) -> Limits: ...
+    @property
+    def reward_models(self) -> Mapping[str, RewardModel]: ...
 
 
 class FormatComponent:
@@ -47,7 +61,7 @@ class FormatComponent:
         return [self.check(item) for item in items]
 
 
-def build_components(services: Services) -> dict[str, Component]:
+def build_components(services: ScoringResources) -> dict[str, Component]:
     """Every component this process can compute, by reward name."""
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
     from reward_server.rewards.language import LanguageComponent
@@ -56,7 +70,9 @@ def build_components(services: Services) -> dict[str, Component]:
 
     settings = services.settings
     checkers: dict[str, TaskChecker] = {
-        "math": MathChecker(services.cpu_pool, settings.math_timeout_s, settings.answer_tag)
+        "math": MathChecker(
+            services.cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag
+        )
     }
     if services.sandbox is not None:
         from reward_server.rewards.code import CodeChecker
