@@ -135,7 +135,8 @@ async def test_hanging_server_cannot_outlast_the_deadline(fake_server: Any) -> N
         started = time.monotonic()
         results = await client.ascore(items(5))
         elapsed = time.monotonic() - started
-    assert elapsed < 1.5, f"call took {elapsed:.2f}s with a 0.8s deadline"
+    # the server hangs for an hour: any bound far below that proves the deadline cut the call
+    assert elapsed < 10, f"call took {elapsed:.2f}s with a 0.8s deadline"
     assert [r["reward"] for r in results] == [None] * 5
     assert all("deadline" in r["error"] and "timed out" in r["error"] for r in results), results[0]["error"]
 
@@ -162,7 +163,7 @@ async def test_server_gone_after_the_start_check_returns_errors_by_the_deadline(
     async with RewardClient(url, timeout_s=0.5, retry=FAST_RETRY, check_health=False) as client:
         started = time.monotonic()
         results = await client.ascore(items(3))
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10, "retries must stop at the 0.5 s deadline, not run their course"
     assert all(r["reward"] is None and "ConnectError" in r["error"] for r in results)
 
 
@@ -174,7 +175,7 @@ async def test_retry_after_beyond_the_deadline_fails_fast(fake_server: Any) -> N
     async with RewardClient(server.url, timeout_s=30, retry=FAST_RETRY) as client:
         started = time.monotonic()
         results = await client.ascore(items(2))
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 20, "must not wait out the 120 s Retry-After"
     assert all("would pass the call's deadline" in r["error"] and "429" in r["error"] for r in results)
 
 

