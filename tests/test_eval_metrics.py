@@ -168,3 +168,18 @@ def test_a_pathological_answer_cannot_hang_the_vote() -> None:
     # Equivalent spellings still vote together through the bounded comparison.
     halves = [("3", False), ("1/2", True), ("3", False), ("0.5", True), ("\\frac{1}{2}", True)]
     assert majority_correct(halves)
+
+
+def test_a_group_whose_math_checks_all_timed_out_is_a_majority_miss() -> None:
+    timed_out = {
+        "group": "b",
+        "reward": 0.0,
+        "scores": {"accuracy": 0.0},
+        "details": {"accuracy": {"status": "timeout", "budget_s": 10.0}},
+        "error": None,
+    }
+    rows = [row("a", 1.0, "1"), row("a", 1.0, "1"), timed_out, dict(timed_out)]
+    summary = summarize(rows)
+    assert summary["maj_groups"] == 2
+    assert summary["maj_at_n"] == pytest.approx(0.5)  # not 1.0 over group a alone
+    assert summary["maj_at_n"] <= summary["pass_at_k"]["2"]
