@@ -144,6 +144,24 @@ def test_humaneval_program_calls_check_on_the_entry_point() -> None:
             },
             "checker language",
         ),
+        (
+            {
+                "type": "code",
+                "language": "py",
+                "tests": [{"expected_stdout": ""}],
+                "checker": {"language": "python", "code": "x", "files": {"../testlib.h": ""}},
+            },
+            "must be a relative path",
+        ),
+        (
+            {
+                "type": "code",
+                "language": "py",
+                "tests": [{"expected_stdout": ""}],
+                "checker": {"language": "cpp", "code": "x", "files": {"/etc/testlib.h": ""}},
+            },
+            "must be a relative path",
+        ),
     ],
 )
 def test_bad_code_tasks_are_refused_naming_the_field(task: dict[str, Any], message: str) -> None:
