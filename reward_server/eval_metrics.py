@@ -5,12 +5,17 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import TracebackType
 from typing import Any
+
+from pebble import ProcessPool
 
 from reward_server.rewards.math_check import compare_answer
 
 # A sample counts as correct when this component scored it 1 (exactly: rule-based checks are 0/1).
 CORRECTNESS_COMPONENT = "accuracy"
+# Seconds one vote comparison may take (`(10^{10})!` against `3` runs for ever in sympy).
+EQUIVALENCE_TIMEOUT_S = 5.0
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -43,16 +48,61 @@ def answers_equivalent(answer: str, other: str) -> bool:
 Equivalence = Callable[[str, str], bool]
 
 
+class BoundedEquivalence:
+    """`answers_equivalent` with a time budget: each comparison runs in a worker process (started on
+    the first comparison that is not a plain string match), and one that overruns `timeout_s`
+    seconds, or crashes its worker, counts as different answers (the worker is replaced).
+    Results are cached per pair. Use as a context manager, or call `close()`.
+    """
+
+    def __init__(self, timeout_s: float = EQUIVALENCE_TIMEOUT_S) -> None:
+        self.timeout_s = timeout_s
+        self._pool: ProcessPool | None = None
+        self._cache: dict[tuple[str, str], bool] = {}
+
+    def __call__(self, answer: str, other: str) -> bool:
+        if answer == other:
+            return True
+        key = (answer, other)
+        if key not in self._cache:
+            if self._pool is None:
+                self._pool = ProcessPool(max_workers=1)
+            future = self._pool.schedule(answers_equivalent, args=key, timeout=self.timeout_s)
+            try:
+                self._cache[key] = bool(future.result())
+            except Exception:  # noqa: BLE001 - over its budget (TimeoutError) or the worker died
+                self._cache[key] = False
+        return self._cache[key]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.stop()
+            self._pool.join(timeout=10)
+            self._pool = None
+
+    def __enter__(self) -> BoundedEquivalence:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
 def majority_correct(
-    samples: Sequence[tuple[str | None, bool]], equivalent: Equivalence = answers_equivalent
+    samples: Sequence[tuple[str | None, bool]], equivalent: Equivalence | None = None
 ) -> bool:
     """maj@n (the R1 paper's cons@64): is the most frequent answer, counted by equivalence class, correct?
 
     Samples vote with their extracted answer; equivalent answers (`answers_equivalent`) are one class,
     represented by the first seen. The largest class wins, ties going to the class seen first, and
     the vote is correct when that class's first sample was scored correct. Samples without an answer
-    do not vote; when none has one, the majority is a miss (False).
+    do not vote; when none has one, the majority is a miss (False). `equivalent` defaults to a
+    `BoundedEquivalence` (each comparison within `EQUIVALENCE_TIMEOUT_S`).
     """
+    if equivalent is None:
+        with BoundedEquivalence() as bounded:
+            return majority_correct(samples, bounded)
     first_seen: dict[str, int] = {}  # each distinct answer string and its first sample
     votes: Counter[str] = Counter()
     for index, (answer, _) in enumerate(samples):
@@ -104,16 +154,24 @@ def _extracted(row: Mapping[str, Any]) -> str | None:
 
 
 def _votes(rows: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether the group's check extracts answers to vote with (math does; code tests do not)."""
-    return any("extracted_from" in _details(r) for r in rows)
+    """Whether the group's check extracts answers to vote with (math does; code tests do not).
+
+    A math check that ran out of its budget reports `status: timeout` and no extraction: such a
+    sample offers no answer, and a group of them is a majority miss, not left out of maj@n.
+    """
+    return any("extracted_from" in _details(r) or _details(r).get("status") == "timeout" for r in rows)
 
 
 def group_summary(
-    group: str, rows: Sequence[Mapping[str, Any]], ks: Sequence[int] | None = None
+    group: str,
+    rows: Sequence[Mapping[str, Any]],
+    ks: Sequence[int] | None = None,
+    equivalent: Equivalence | None = None,
 ) -> dict[str, Any]:
     """n, correct count, mean reward, pass@k for each k in `ks` up to n, and maj@n of one prompt's samples.
 
-    `ks` defaults to `default_ks([n])`. `maj` is None for a group whose check extracts no answers.
+    `ks` defaults to `default_ks([n])`. `maj` is None for a group whose check extracts no answers;
+    votes compare answers with `equivalent` (default: a `BoundedEquivalence`).
     """
     graded = [(r, ok) for r in rows if (ok := _correct(r)) is not None]
     rewards = [r["reward"] for r in rows if r.get("reward") is not None]
@@ -132,16 +190,21 @@ def group_summary(
         wanted = default_ks([n]) if ks is None else ks
         summary["pass_at_k"] = {str(k): pass_at_k(n, c, k) for k in wanted if k <= n}
         if _votes([r for r, _ in graded]):
-            summary["maj"] = majority_correct([(_extracted(r), ok) for r, ok in graded])
+            summary["maj"] = majority_correct([(_extracted(r), ok) for r, ok in graded], equivalent)
     return summary
 
 
-def summarize(rows: Iterable[Mapping[str, Any]], ks: Sequence[int] | None = None) -> dict[str, Any]:
+def summarize(
+    rows: Iterable[Mapping[str, Any]],
+    ks: Sequence[int] | None = None,
+    equivalence_timeout_s: float = EQUIVALENCE_TIMEOUT_S,
+) -> dict[str, Any]:
     """The whole evaluation: per-component means over all rows, and per-group results with their means.
 
     pass@k is reported for each k in `ks` (default: `default_ks` of the group sizes), averaged over
     every group with at least k graded samples; a k no group reaches is left out. maj@n averages
-    over every group whose check extracts answers; a group with no answer counts as a miss.
+    over every group whose check extracts answers; a group with no answer counts as a miss. A vote
+    comparison that takes over `equivalence_timeout_s` seconds counts as different answers.
     """
     rows = list(rows)
     component_scores: dict[str, list[float]] = {}
@@ -155,7 +218,8 @@ def summarize(rows: Iterable[Mapping[str, Any]], ks: Sequence[int] | None = None
             groups.setdefault(str(row["group"]), []).append(row)
     if ks is None:
         ks = default_ks(sum(1 for r in members if _correct(r) is not None) for members in groups.values())
-    per_group = [group_summary(name, members, ks) for name, members in groups.items()]
+    with BoundedEquivalence(equivalence_timeout_s) as equivalent:
+        per_group = [group_summary(name, members, ks, equivalent) for name, members in groups.items()]
 
     pass_means: dict[str, float] = {}
     pass_groups: dict[str, int] = {}

@@ -78,6 +78,17 @@ class CheckerProgram(_Nullable):
             raise ValueError(f"checker language {value!r} is not supported; use python, cpp or c")
         return value
 
+    @field_validator("files")
+    @classmethod
+    def _relative_file_names(cls, value: dict[str, str]) -> dict[str, str]:
+        from pathlib import PurePosixPath
+
+        for name in value:
+            parts = PurePosixPath(name).parts
+            if not parts or name.startswith("/") or ".." in parts or "\0" in name:
+                raise ValueError(f"file name {name!r} must be a relative path inside the workspace")
+        return value
+
 
 class CodeTask(_Nullable):
     """Run the completion's code: function-call tests (`test_code`, Python) or judge style (`tests`)."""

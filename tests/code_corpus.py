@@ -271,6 +271,48 @@ SHAPES = [
         1.0,
     ),
     Case(
+        # unittest.main() and pytest collect every TestCase subclass, not only Test* names.
+        "unittest_class_with_any_name",
+        GOOD_ADD,
+        {
+            "test_code": "import unittest\nfrom solution import add\n\nclass AddCases(unittest.TestCase):\n"
+            "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n",
+            "time_limit_s": 5,
+        },
+        1.0,
+    ),
+    Case(
+        "unittest_class_with_any_name_wrong",
+        "def add(a, b):\n    return a - b\n",
+        {
+            "test_code": "import unittest\nfrom solution import add\n\nclass AddCases(unittest.TestCase):\n"
+            "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n",
+            "time_limit_s": 5,
+        },
+        0.0,
+    ),
+    Case(
+        # The tests step through what the code returns: a generator, or an object with __iter__.
+        "generator_and_iterable_results",
+        "def count(n):\n    yield from range(n)\n\nclass Bag:\n    def __init__(self, n):\n"
+        "        self.n = n\n    def __iter__(self):\n        return iter(range(self.n))\n",
+        {
+            "test_code": "from solution import count, Bag\n\ndef test_count():\n    assert list(count(3)) == [0, 1, 2]\n"
+            "    assert [x * 2 for x in Bag(2)] == [0, 2]\n    assert sum(count(4)) == 6\n",
+            "time_limit_s": 5,
+        },
+        1.0,
+    ),
+    Case(
+        "generator_wrong",
+        "def count(n):\n    yield from range(1, n + 1)\n",
+        {
+            "test_code": "from solution import count\n\ndef test_count():\n    assert list(count(3)) == [0, 1, 2]\n",
+            "time_limit_s": 5,
+        },
+        0.0,
+    ),
+    Case(
         "tests_that_loop_over_nothing",
         GOOD_ADD,
         {

@@ -91,6 +91,14 @@ def test_float_tolerance_applies_token_by_token() -> None:
     assert not outputs_match("0.3333333\n", "0.333333\n")
 
 
+def test_float_tolerance_reads_only_numbers_as_judges_write_them() -> None:
+    # Python's float() reads these; no judge's checker takes them for the number.
+    assert not outputs_match("1_000\n", "1000\n", float_tolerance=1e-6)
+    assert not outputs_match("\u0661\u0662\n", "12\n", float_tolerance=1e-6)  # Arabic-Indic digits
+    assert not outputs_match("\uff11\uff12\n", "12\n", float_tolerance=1e-6)  # full-width digits
+    assert outputs_match("+1.0E3 .5 -2. inf\n", "1000 0.5 -2 inf\n", float_tolerance=1e-6)
+
+
 def test_humaneval_program_calls_check_on_the_entry_point() -> None:
     assert humaneval_program("def add(a, b):\n    return a + b\n", ADD_TEST, "add").endswith("check(add)\n")
 
@@ -135,6 +143,24 @@ def test_humaneval_program_calls_check_on_the_entry_point() -> None:
                 "checker": {"language": "go", "code": "x"},
             },
             "checker language",
+        ),
+        (
+            {
+                "type": "code",
+                "language": "py",
+                "tests": [{"expected_stdout": ""}],
+                "checker": {"language": "python", "code": "x", "files": {"../testlib.h": ""}},
+            },
+            "must be a relative path",
+        ),
+        (
+            {
+                "type": "code",
+                "language": "py",
+                "tests": [{"expected_stdout": ""}],
+                "checker": {"language": "cpp", "code": "x", "files": {"/etc/testlib.h": ""}},
+            },
+            "must be a relative path",
         ),
     ],
 )

@@ -155,3 +155,31 @@ def test_groups_whose_check_extracts_no_answers_have_no_majority() -> None:
     ]
     summary = summarize(code_rows)
     assert summary["per_group"][0]["maj"] is None and summary["maj_at_n"] is None
+
+
+@pytest.mark.timeout(90)
+def test_a_pathological_answer_cannot_hang_the_vote() -> None:
+    # Comparing 3 with (10^{10})! runs for ever in sympy; the vote must still come back, with the
+    # pathological answer its own class.
+    samples = [("(10^{10})!", False), ("3", True), ("3", True)]
+    rows = [row("g", float(ok), answer) for answer, ok in samples]
+    summary = summarize(rows, equivalence_timeout_s=1.0)
+    assert summary["per_group"][0]["maj"] is True and summary["maj_at_n"] == 1.0
+    # Equivalent spellings still vote together through the bounded comparison.
+    halves = [("3", False), ("1/2", True), ("3", False), ("0.5", True), ("\\frac{1}{2}", True)]
+    assert majority_correct(halves)
+
+
+def test_a_group_whose_math_checks_all_timed_out_is_a_majority_miss() -> None:
+    timed_out = {
+        "group": "b",
+        "reward": 0.0,
+        "scores": {"accuracy": 0.0},
+        "details": {"accuracy": {"status": "timeout", "budget_s": 10.0}},
+        "error": None,
+    }
+    rows = [row("a", 1.0, "1"), row("a", 1.0, "1"), timed_out, dict(timed_out)]
+    summary = summarize(rows)
+    assert summary["maj_groups"] == 2
+    assert summary["maj_at_n"] == pytest.approx(0.5)  # not 1.0 over group a alone
+    assert summary["maj_at_n"] <= summary["pass_at_k"]["2"]

@@ -180,3 +180,57 @@ async def test_dead_consumers_with_nothing_pending_are_reaped(redis_server: Redi
             await services.close()
     finally:
         await queue.close()
+
+
+async def test_a_stream_entry_that_is_no_chunk_is_dropped_not_redelivered_for_ever(
+    redis_server: RedisServer,
+) -> None:
+    settings = settings_for(redis_server)
+    services = Services.create(settings)
+    await services.start()
+    queue = JobQueue(settings)
+    try:
+        await ensure_group(queue.redis, queue.keys)
+        bad = await queue.redis.xadd(queue.keys.chunks, {"job": "x", "index": "not a number"})
+        job_id = await queue.enqueue(request_of(2))
+        worker, stop = Worker(settings, services), asyncio.Event()
+        run = asyncio.create_task(worker.run(stop))
+        assert (await queue.wait(job_id, timeout_s=30)).status is JobStatus.done
+
+        async def dropped() -> bool:
+            pending = await queue.redis.xpending(queue.keys.chunks, GROUP)
+            return int(pending["pending"]) == 0 and not await queue.redis.xrange(queue.keys.chunks, bad, bad)
+
+        await until(dropped, "dropped")
+        stop.set()
+        await run
+        await worker.close()
+        assert worker.consumer not in await consumer_names(queue)  # nothing left pending on it
+    finally:
+        await queue.close()
+        await services.close()
+
+
+async def test_a_chunk_whose_queued_request_is_unreadable_fails_its_job_at_once(
+    redis_server: RedisServer,
+) -> None:
+    settings = settings_for(redis_server, queue_max_deliveries=1000)
+    services = Services.create(settings)
+    await services.start()
+    queue = JobQueue(settings)
+    try:
+        await ensure_group(queue.redis, queue.keys)
+        job_id = await queue.enqueue(request_of(2))
+        await queue.redis.hset(queue.keys.request(job_id), "0", "{not json")
+        worker, stop = Worker(settings, services), asyncio.Event()
+        run = asyncio.create_task(worker.run(stop))
+        info = await queue.wait(job_id, timeout_s=30)
+        assert info.status is JobStatus.failed
+        assert info.error is not None and "unreadable" in info.error
+        assert int((await queue.redis.xpending(queue.keys.chunks, GROUP))["pending"]) == 0
+        stop.set()
+        await run
+        await worker.close()
+    finally:
+        await queue.close()
+        await services.close()

@@ -160,8 +160,16 @@ class Worker:
         return None
 
     async def _process(self, entry_id: str, fields: dict[str, str], deliveries: int) -> None:
-        job_id, index = fields["job_id"], int(fields["index"])
-        start, stop = int(fields["start"]), int(fields["stop"])
+        try:
+            job_id, index = fields["job_id"], int(fields["index"])
+            start, stop = int(fields["start"]), int(fields["stop"])
+        except (KeyError, ValueError):
+            # Not a chunk this version can read (another version's, or written by hand): left pending it
+            # would be reclaimed and crash a worker for ever; no job can be failed, so it is dropped.
+            log.error("dropped stream entry %s: not a chunk of a job (fields %s)", entry_id, fields)
+            with contextlib.suppress(*OUTAGE_ERRORS):
+                await self._ack(keys=[self.keys.chunks, self.keys.queued_items], args=[GROUP, entry_id, 0])
+            return
         try:
             await self._score_chunk(entry_id, job_id, index, start, stop, deliveries)
         except OUTAGE_ERRORS as exc:
@@ -202,8 +210,16 @@ class Worker:
         # Every line logged while scoring this chunk carries the id of the API request that queued it.
         request_id_var.set(str(request_id) if request_id else None)
 
-        chunk = ScoreRequest.model_validate_json(raw)
-        scorer = Scorer(self.services.components, json.loads(defaults))
+        try:
+            chunk = ScoreRequest.model_validate_json(raw)
+            default_rewards = json.loads(defaults)
+        except ValueError as exc:  # pydantic's ValidationError and JSONDecodeError are ValueErrors
+            message = f"the queued request of items {start}..{stop - 1} is unreadable: {exc}"[:2000]
+            await self._fail(
+                keys=job_keys + queue_keys, args=self._fail_args(entry_id, n_items, message, None)
+            )
+            return
+        scorer = Scorer(self.services.components, default_rewards)
         started = time.perf_counter()
         scoring = asyncio.create_task(scorer.score(chunk))
         try:

@@ -11,12 +11,15 @@ Modes (`CodeTask.compare`), named after the judges' standard checkers:
 With a float tolerance, two tokens that are both numbers also match when they differ by at most
 the tolerance: by default absolute or relative to the expected value, whichever is larger (testlib's
 `doubleCompare`, used by `rcmp4/6/9`); `float_error="absolute"` or `"relative"` asks for one kind only
-(testlib's `doubleDelta` / a pure relative error). NaN matches only NaN.
+(testlib's `doubleDelta` / a pure relative error). NaN matches only NaN. A number is written in
+ASCII decimal or exponent notation (`-1.5`, `.5`, `2e-3`, `inf`, `nan`): Python's `float` also
+reads `1_000` and non-ASCII digits, which no judge accepts as a number.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Literal
 
 CompareMode = Literal["lines", "tokens", "tokens_ignore_case", "exact"]
@@ -32,7 +35,12 @@ def _lines(output: str) -> list[str]:
     return lines
 
 
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:inf|infinity|nan)", re.ASCII | re.I)
+
+
 def _same_number(actual: str, expected: str, tolerance: float, kind: FloatError) -> bool:
+    if not (_NUMBER.fullmatch(actual) and _NUMBER.fullmatch(expected)):
+        return False
     try:
         a, e = float(actual), float(expected)
     except ValueError:

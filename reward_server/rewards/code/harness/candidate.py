@@ -46,7 +46,16 @@ class _Objects:
         return self.by_id[number]
 
 
+class _Handle:
+    """An answer that is already a handle's wire form (sent as it is, not as a plain list)."""
+
+    def __init__(self, wire):
+        self.wire = wire
+
+
 def _encode(value, objects):
+    if type(value) is _Handle:
+        return value.wire
     return wire_encode(value, objects.ref)  # noqa: F821 - wire.py is prepended
 
 
@@ -109,7 +118,9 @@ def _answer(request, objects):
     if op == "repr":
         return repr(target)
     if op == "iter":
-        return objects.ref(iter(target))  # always a handle: the judge steps through it
+        # A handle (not its wire form as a value, which would cross as a plain list): the judge
+        # steps through it with "next".
+        return _Handle(objects.ref(iter(target)))
     if op == "next":
         return next(target)
     if op == "contains":

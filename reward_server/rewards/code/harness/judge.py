@@ -239,6 +239,8 @@ class Remote:
 
     def __iter__(self):
         iterator = _remote("iter", self)
+        if not isinstance(iterator, Remote):
+            raise TypeError("iter() of a candidate object gave no iterator")
         while True:
             try:
                 yield _remote("next", iterator)
@@ -432,10 +434,10 @@ def _run_collected(namespace):
         defined_here = getattr(getattr(value, "__code__", None), "co_filename", None) == TESTS_NAME
         if name.startswith("test") and isinstance(value, _types.FunctionType) and defined_here:
             _run_pytest_function(name, value, namespace)
-        elif isinstance(value, type) and name.startswith("Test") and value.__module__ == "__tests__":
-            import unittest
-
-            if issubclass(value, unittest.TestCase):
+        elif isinstance(value, type) and value.__module__ == "__tests__":
+            unittest = _sys.modules.get("unittest")
+            # unittest.main() and pytest collect every TestCase subclass, whatever its name.
+            if unittest is not None and issubclass(value, unittest.TestCase):
                 for method in unittest.TestLoader().getTestCaseNames(value):
                     case = value(method)
                     result = unittest.TestResult()
@@ -445,6 +447,8 @@ def _run_collected(namespace):
                         COUNTS.failed += 1
                         if len(COUNTS.failures) < 3:
                             COUNTS.failures.append(f"{name}.{method}: {text[-300:]}")
+                continue
+            if not name.startswith("Test"):
                 continue
             for method_name in [m for m in dir(value) if m.startswith("test")]:
                 instance = value()
