@@ -10,7 +10,7 @@ from typing import Any
 
 from pebble import ProcessPool
 
-from reward_server.rewards.math_check import compare_answer
+from reward_server.rewards.math import answers_equivalent  # the accuracy checker's equivalence, symmetric
 
 # A sample counts as correct when this component scored it 1 (exactly: rule-based checks are 0/1).
 CORRECTNESS_COMPONENT = "accuracy"
@@ -29,20 +29,6 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     if n - c < k:
         return 1.0
     return 1.0 - math.prod(1.0 - k / i for i in range(n - c + 1, n + 1))
-
-
-def answers_equivalent(answer: str, other: str) -> bool:
-    """Do two extracted answers say the same (`\\frac{1}{2}`, `0.5`, `1/2`)? The accuracy checker decides.
-
-    The one place votes learn equivalence: `compare_answer`, the comparison `check_math` runs, with
-    `other` in the gold's place. A comparison that fails counts as different answers.
-    """
-    if answer == other:
-        return True
-    try:
-        return compare_answer(answer, other).equal
-    except Exception:  # noqa: BLE001 - an answer the checker cannot read is its own class
-        return False
 
 
 Equivalence = Callable[[str, str], bool]
