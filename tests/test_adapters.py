@@ -219,20 +219,16 @@ async def test_verl_async_scores_concurrent_samples_in_one_request(fake_server: 
 
 
 async def test_verl_async_keeps_its_keys_when_a_sample_cannot_be_scored(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, fake_server: Any
 ) -> None:
+    # The service answered at start, then fails every batch; a bad label fails its sample alone.
+    # (A service dead at start raises instead: test_client_health.py.)
+    server = fake_server(always_503)
     with caplog.at_level(logging.WARNING, logger="trainer_client.verl"):
         good_shape, bad_label = await asyncio.gather(
+            compute_score_async("d", "x", "1", base_url=server.url, timeout_s=0.3, rewards={"accuracy": 1.0}),
             compute_score_async(
-                "d", "x", "1", base_url="http://127.0.0.1:9", timeout_s=0.3, rewards={"accuracy": 1.0}
-            ),
-            compute_score_async(
-                "d",
-                "x",
-                {"no": "type"},
-                base_url="http://127.0.0.1:9",
-                timeout_s=0.3,
-                rewards={"accuracy": 1.0},
+                "d", "x", {"no": "type"}, base_url=server.url, timeout_s=0.3, rewards={"accuracy": 1.0}
             ),
         )
     for info in (good_shape, bad_label):
