@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reward_server.reward_model.spec import RewardModelSpec
-from reward_server.rewards.names import validate_reward_name
+from reward_server.rewards.names import validate_weights
 
 
 def _default_workers() -> int:
@@ -117,9 +117,7 @@ class Settings(BaseSettings):
     @field_validator("default_rewards")
     @classmethod
     def _known_rewards(cls, value: dict[str, float]) -> dict[str, float]:
-        for name in value:
-            validate_reward_name(name)
-        return value
+        return validate_weights(value)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from reward_server.errors import RequestError
 from reward_server.pipeline import ScoringBackend, validate_batch_size
-from reward_server.rewards.names import validate_reward_name
 from reward_server.schemas import ChatMessage, ScoreItem, ScoreRequest, ScoreResult, Task, Weights, _Strict
 
 DEFAULT_RANK_REWARDS: Weights = {"model": 1.0}
@@ -40,20 +39,11 @@ class RankRequest(_Strict):
     rewards: Weights | None = Field(
         default=None, description='Weights of the ranking reward; default {"model": 1.0}.'
     )
-    filters: dict[str, float] | None = Field(
+    filters: Weights | None = Field(
         default=None,
         description="Minimum scores a completion needs before it is ranked, applied to groups with a task; "
         'default {"accuracy": 1.0} (only correct answers). {} ranks everything.',
     )
-
-    @field_validator("rewards", "filters")
-    @classmethod
-    def _known_names(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        for name, weight in (value or {}).items():
-            validate_reward_name(name)
-            if weight != weight or weight in (float("inf"), float("-inf")):
-                raise ValueError(f"value of {name!r} must be a finite number")
-        return value
 
 
 class RankedCompletion(BaseModel):

@@ -6,9 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reward_server.rewards.names import validate_reward_name
-
-Weights = dict[str, float]
+from reward_server.rewards.names import Weights
 
 
 class _Strict(BaseModel):
@@ -189,16 +187,6 @@ def _check_test_code(test_code: str, entry_point: str | None, language: str) -> 
 Task = Annotated[MathTask | CodeTask | NoTask, Field(discriminator="type")]
 
 
-def _check_weights(value: Weights | None) -> Weights | None:
-    if value is None:
-        return value
-    for name, weight in value.items():
-        validate_reward_name(name)
-        if weight != weight or weight in (float("inf"), float("-inf")):
-            raise ValueError(f"weight of {name!r} must be a finite number")
-    return value
-
-
 class ScoreItem(_Strict):
     """One completion to score."""
 
@@ -211,11 +199,6 @@ class ScoreItem(_Strict):
         default=None, description="Per-item weights; override the batch's per key."
     )
 
-    @field_validator("rewards")
-    @classmethod
-    def _known_weights(cls, value: Weights | None) -> Weights | None:
-        return _check_weights(value)
-
 
 class ScoreRequest(_Strict):
     """A batch of completions and the reward weights to apply."""
@@ -224,11 +207,6 @@ class ScoreRequest(_Strict):
     rewards: Weights | None = Field(
         default=None, description="Batch weights; the server's defaults when absent."
     )
-
-    @field_validator("rewards")
-    @classmethod
-    def _known_weights(cls, value: Weights | None) -> Weights | None:
-        return _check_weights(value)
 
 
 class ScoreResult(BaseModel):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 GOOD = "<think>1/2 + 1/2 = 1</think><answer>\\boxed{1}</answer>"
@@ -212,3 +214,24 @@ def test_a_null_required_task_field_is_still_refused_by_name(client: TestClient)
     body = {"items": [{"completion": GOOD, "task": {"type": "math", "answer": None, "tests": None}}]}
     [error] = score(client, body, status=422)["detail"]
     assert error["loc"] == ["body", "items", 0, "task", "math", "answer"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/score", {"items": [{"completion": "x"}], "rewards": {"accuracy": "NaN"}}),
+        ("/v1/score", {"items": [{"completion": "x", "rewards": {"formt": 1.0}}]}),
+        ("/get_reward", {"query": ["x"], "rewards": {"accuracy": "Infinity"}}),
+        (
+            "/verify",
+            {"responses_create_params": {"input": "q"}, "response": {"output": []}, "rewards": {"x": 1}},
+        ),
+        ("/v1/rank", {"groups": [{"completions": ["a"]}], "filters": {"accuracy": "-Infinity"}}),
+    ],
+)
+def test_every_weights_mapping_is_checked_the_same_way(client: TestClient, path: str, body: dict) -> None:
+    """Weights and filters anywhere: reward names only, finite numbers only, a 422 naming the field."""
+    response = client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    message = json.dumps(response.json())
+    assert "unknown reward" in message or "must be a finite number" in message, message

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from reward_server.protocols.samples import Candidate, Label, LabelError, label_tasks
-from reward_server.rewards.names import validate_reward_name
+from reward_server.rewards.names import Weights
 from reward_server.schemas import ScoreResult
 
 
@@ -42,18 +42,7 @@ class NeMoGymVerifyRequest(BaseModel):
         default=None, description="a reward-server task (overrides the answer)"
     )
     language: str | None = Field(default=None, description="target language of the answer")
-    rewards: dict[str, float] | None = Field(
-        default=None, description="component weights (default: the server's)"
-    )
-
-    @field_validator("rewards")
-    @classmethod
-    def _known_rewards(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        for name, weight in (value or {}).items():
-            validate_reward_name(name)
-            if weight != weight or weight in (float("inf"), float("-inf")):
-                raise ValueError(f"weight of {name!r} must be a finite number")
-        return value
+    rewards: Weights | None = Field(default=None, description="component weights (default: the server's)")
 
 
 def response_text(response: ResponseOutput) -> str:

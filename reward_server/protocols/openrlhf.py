@@ -19,11 +19,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from reward_server.protocols.samples import Candidate, Label, LabelError, label_tasks
 from reward_server.reward_model.inputs import split_templated_query
-from reward_server.rewards.names import validate_reward_name
+from reward_server.rewards.names import Weights
 from reward_server.schemas import ScoreResult
 
 # Chat-template and padding tokens left in decoded sequences: <|im_end|>, <|endoftext|>, <|eot_id|>,
@@ -54,18 +54,9 @@ class OpenRLHFRequest(BaseModel):
         description="per sample: a gold answer (string or number), a list of gold answers (any is "
         "right), a task object or JSON task, or null / '' for no task",
     )
-    rewards: dict[str, float] | None = Field(
+    rewards: Weights | None = Field(
         default=None, description="component weights (an extension; default: the server's)"
     )
-
-    @field_validator("rewards")
-    @classmethod
-    def _known_rewards(cls, value: dict[str, float] | None) -> dict[str, float] | None:
-        for name, weight in (value or {}).items():
-            validate_reward_name(name)
-            if weight != weight or weight in (float("inf"), float("-inf")):
-                raise ValueError(f"weight of {name!r} must be a finite number")
-        return value
 
     @model_validator(mode="after")
     def _same_lengths(self) -> OpenRLHFRequest:

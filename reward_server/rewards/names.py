@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 RULE_COMPONENTS = ("accuracy", "format", "language")
 MODEL_COMPONENT = "model"
@@ -20,3 +25,17 @@ def validate_reward_name(name: str) -> str:
             "language, model or model:NAME"
         )
     return name
+
+
+def validate_weights(value: Mapping[str, float]) -> dict[str, float]:
+    """Return `value` as a dict if every key is a reward name and every value a finite number, else
+    raise ValueError naming the first that is not. The one check of a weights (or filters) mapping."""
+    for name, weight in value.items():
+        validate_reward_name(name)
+        if not math.isfinite(weight):
+            raise ValueError(f"the value of {name!r} must be a finite number, not {weight}")
+    return dict(value)
+
+
+Weights = Annotated[dict[str, float], AfterValidator(validate_weights)]
+"""Reward name -> number, validated by `validate_weights` wherever a model declares it."""
