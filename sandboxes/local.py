@@ -307,6 +307,32 @@ class LocalSandbox(Sandbox):
         compiling: bool,
         uid: int = _NOBODY,
     ) -> RunResult:
+        """`_run_once`, retried while bubblewrap itself cannot set the run up for want of a kernel
+        resource (EAGAIN): the program never started, so that is no verdict about it. Seen after a
+        fork bomb on a host whose PID 1 reaps orphaned zombies only every few seconds; still
+        failing after `_SETUP_RETRY_S` it is a `sandbox_error` (the code reward retries those)."""
+        deadline = time.monotonic() + _SETUP_RETRY_S
+        while True:
+            result = self._run_once(lang, argv, stdin, workspace, limits, compiling=compiling, uid=uid)
+            if not (self._bwrap and _bwrap_setup_failed(result)):
+                return result
+            if time.monotonic() > deadline:
+                return RunResult.sandbox_error(
+                    f"bubblewrap could not set the run up: {result.stderr.strip()}"
+                )
+            time.sleep(0.25)
+
+    def _run_once(
+        self,
+        lang: Language,
+        argv: tuple[str, ...],
+        stdin: bytes,
+        workspace: str,
+        limits: Limits,
+        *,
+        compiling: bool,
+        uid: int = _NOBODY,
+    ) -> RunResult:
         time_limit_s = limits.compile_time_limit_s if compiling else limits.time_limit_s
         memory_mb = limits.compile_memory_limit_mb if compiling else limits.memory_limit_mb
         command = [self._tools.get(argv[0], argv[0]), *argv[1:]]
@@ -460,6 +486,19 @@ def _kill_session(pid: int) -> None:
 def _drop_privileges(command: list[str], uid: int) -> list[str]:
     # setpriv (util-linux, always on Debian) drops root before exec; rlimits still apply.
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--", *command]
+
+
+_SETUP_RETRY_S = 5.0
+
+
+def _bwrap_setup_failed(result: RunResult) -> bool:
+    """bubblewrap's own set-up failed for a passing lack of a resource, before the program ran."""
+    return (
+        result.exit_code == 1
+        and result.stderr.startswith("bwrap: ")
+        and "Resource temporarily unavailable" in result.stderr
+        and "\n" not in result.stderr.strip()
+    )
 
 
 def _kill_uid(uid: int, pid: int) -> None:
