@@ -24,19 +24,16 @@ import asyncio
 import json
 import logging
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import httpx
 from math_verify import parse, verify
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from reward_server.app import create_app  # noqa: E402
-from reward_server.config import Settings  # noqa: E402
-from reward_server.rewards.math import numbers  # noqa: E402
-from reward_server.rewards.math.numbers import parse_plain_number  # noqa: E402
+from reward_server.app import create_app
+from reward_server.config import Settings
+from reward_server.rewards.math import numbers
+from reward_server.rewards.math.numbers import parse_plain_number
 
 DEFAULT_DATA = Path("/work/shared/data/hardverify-math-dev.jsonl")
 

@@ -20,20 +20,18 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
+from pebble import ProcessPool
 
-from language_corpus import LATIN_DRIFT, Cot, load_clauses, make_cots  # noqa: E402
-from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder  # noqa: E402
-from pebble import ProcessPool  # noqa: E402
-
-from reward_server.rewards.language import (  # noqa: E402
+from benchmarks.language_corpus import LATIN_DRIFT, Cot, load_clauses, make_cots
+from reward_server.rewards.language import (
     _CODE_OF,
     DRIFT_LANGUAGES,
     _label_clauses,
     score_language,
     warm_up,
 )
-from reward_server.rewards.language.prose import read_prose  # noqa: E402
+from reward_server.rewards.language.prose import read_prose
 
 # --- the baseline ------------------------------------------------------------------------------
 _SENTENCE = re.compile(r"[^.!?。！？\n]+")

@@ -19,21 +19,17 @@ import argparse
 import asyncio
 import logging
 import os
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
 from math_verify import parse, verify
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.math_workload import Item, build_workload  # noqa: E402
-from reward_server.app import create_app  # noqa: E402
-from reward_server.config import Settings  # noqa: E402
-from reward_server.rewards.math import _WARM_UP  # noqa: E402
+from benchmarks.math_workload import Item, build_workload
+from reward_server.app import create_app
+from reward_server.config import Settings
+from reward_server.rewards.math import _WARM_UP
 
 
 def baseline_verdicts(items: list[Item]) -> list[bool]:

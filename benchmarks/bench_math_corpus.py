@@ -1,6 +1,6 @@
 """False positives / negatives of reward-server's math check versus math-verify alone, same run.
 
-    PYTHONPATH=$PWD python benchmarks/bench_math_corpus.py [--corpus tests/math_corpus/corpus.jsonl]
+    PYTHONPATH=$PWD python benchmarks/bench_math_corpus.py [--corpus tests/support/math_corpus/corpus.jsonl]
 
 math-verify alone is the pattern open-r1 and TRL use: `parse(completion)`, `parse("$gold$")`,
 `verify(gold, answer)`, here with its own SIGALRM timeouts on (we run in the main thread), so a
@@ -22,8 +22,9 @@ from math_verify import parse, verify
 from reward_server.rewards.math import check_math
 from reward_server.rewards.math import comparison as math_check
 from reward_server.rewards.math import verdict as math_reward
+from tests.support.paths import MATH_CORPUS_DIR
 
-CORPUS = Path(__file__).resolve().parents[1] / "tests" / "math_corpus" / "corpus.jsonl"
+CORPUS = MATH_CORPUS_DIR / "corpus.jsonl"
 
 
 def load_corpus(path: Path = CORPUS) -> list[dict[str, Any]]:

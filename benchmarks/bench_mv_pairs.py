@@ -19,15 +19,12 @@ import argparse
 import ast
 import logging
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify
 
-from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse, verify  # noqa: E402
-
-from reward_server.rewards.math import check_math, configure_math_verify  # noqa: E402
+from reward_server.rewards.math import check_math, configure_math_verify
 
 # (gold, pred, expected) tables; the extra columns that must hold their default for a row to count
 DEFAULTS = {"precision": 6, "strict": True, "allow_set_relation_comp": False}

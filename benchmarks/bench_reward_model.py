@@ -17,18 +17,15 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from reward_server.reward_model import BatcherStats, RewardInput, RewardModelSpec  # noqa: E402
-from reward_server.reward_model.engine import RewardModel, load_reward_model  # noqa: E402
-from reward_server.rewards.base import ComponentScore  # noqa: E402
-from tests.tiny_reward_models import CORPUS, build_llama_reward_model  # noqa: E402
+from reward_server.reward_model import BatcherStats, RewardInput, RewardModelSpec
+from reward_server.reward_model.engine import RewardModel, load_reward_model
+from reward_server.rewards.base import ComponentScore
+from tests.support.tiny_reward_models import CORPUS, build_llama_reward_model
 
 
 @dataclass

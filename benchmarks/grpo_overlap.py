@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python benchmarks/grpo_overlap.py --steps 20
 
-Trains the tiny test model (tests/tiny_lm.py) for the same number of steps in each `--overlap` mode
+Trains the tiny test model (tests/support/tiny_lm.py) for the same number of steps in each `--overlap` mode
 and compares with the baseline `none` (generate everything, then score): mean step time, time
 blocked on rewards (`reward_wait_s`) and the exposed share of scoring latency.
 `--reward-delay-s` adds a fixed latency to every scoring call, as a remote or busy service would,
@@ -16,19 +16,16 @@ import asyncio
 import contextlib
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.client_throughput import local_server  # noqa: E402
-from tests.tiny_lm import build_tiny_model, write_prompts  # noqa: E402
-from trainer_client import RewardClient  # noqa: E402
-from trainer_client.grpo import GRPOConfig, GRPOTrainer, Overlap  # noqa: E402
-from trainer_client.types import ScoreResult  # noqa: E402
+from benchmarks.client_throughput import local_server
+from tests.support.tiny_lm import build_tiny_model, write_prompts
+from trainer_client import RewardClient
+from trainer_client.grpo import GRPOConfig, GRPOTrainer, Overlap
+from trainer_client.types import ScoreResult
 
 
 class DelayedClient(RewardClient):

@@ -1,6 +1,6 @@
 """Labelled text for the language reward's benchmark: clauses and 2,000-character chains of thought.
 
-The clauses live in tests/data/language_clauses.tsv (the tests use them too); the chains of
+The clauses live in tests/support/data/language_clauses.tsv (the tests use them too); the chains of
 thought are assembled here from those clauses, a pool of Chinese sentences, LaTeX and code, in the
 mixes a training run sees (pure English, pure Chinese, Chinese/English mixing, heavy math/code,
 French drifting into English), with a seeded RNG so every run scores the same text.
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
-CLAUSES_PATH = Path(__file__).resolve().parent.parent / "tests" / "data" / "language_clauses.tsv"
+from tests.support.paths import LANGUAGE_CLAUSES
+
+CLAUSES_PATH = LANGUAGE_CLAUSES
 LATIN_DRIFT = ("en", "fr", "de", "es", "pt", "it")
 
 CHINESE = (

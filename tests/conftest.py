@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -12,25 +10,7 @@ from fastapi.testclient import TestClient
 from reward_server.app import create_app
 from reward_server.config import Settings
 
-pytest_plugins = ["tests.redis_fixtures"]  # redis-server and queue-worker fixtures
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def require_service(available: bool, what: str, how: str) -> None:
-    """Fail in CI, skip elsewhere, when a real service the test needs is missing."""
-    if available:
-        return
-    message = f"{what} is not available: {how}"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+pytest_plugins = ["tests.support.redis_fixtures"]  # redis-server and queue-worker fixtures
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +27,7 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def reward_server_url() -> Iterator[str]:
     """A real `reward-server serve` process (for tests where the process boundary matters)."""
-    from tests.reward_server_process import running_reward_server
+    from tests.support.reward_server_process import running_reward_server
 
     with running_reward_server({"REWARD_SERVER_CPU_WORKERS": "2"}) as url:
         yield url

@@ -17,9 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import free_port, require_service
+from tests.support.paths import REPO_ROOT
+from tests.support.services import free_port, require_service
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 KEY = "deploy-test-" + "k" * 24
 
 # The first run builds every image (debootstrap, apt, pip): minutes, not the default 120 s.

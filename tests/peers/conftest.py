@@ -11,6 +11,6 @@ def sandbox_images() -> None:
 
     Autouse and session-scoped, so it runs before `reward_server_url` in whichever test starts it.
     """
-    from tests.sandbox_helpers import require_images
+    from tests.support.sandbox_helpers import require_images
 
     require_images(["python", "cpp"])

@@ -3,7 +3,7 @@
 Each peer lives in its own virtual environment, so a test runs a driver script from
 `tests/peers/drivers/` with that venv's Python; the driver prints one JSON line with what the
 peer's code produced, and the test judges it. The repository root is on the driver's
-`PYTHONPATH`, so it imports this checkout's `trainer_client` and `tests.tiny_lm`.
+`PYTHONPATH`, so it imports this checkout's `trainer_client` and `tests.support.tiny_lm`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 REPO = Path(__file__).resolve().parents[2]
 DRIVERS = Path(__file__).resolve().parent / "drivers"

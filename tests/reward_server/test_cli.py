@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.serve_process import serve_process
+from tests.support.serve_process import serve_process
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from reward_server import __version__
-from tests.fake_scorer import FakeScorer, fake_scorers
+from tests.support.fake_scorer import FakeScorer, fake_scorers
 
 
 def run_cli(

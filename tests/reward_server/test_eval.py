@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,13 +10,10 @@ from typing import Any
 
 import pytest
 
-from tests.serve_process import ServeProcess, serve_process
+from tests.support.eval_runs import read_jsonl, run_eval, sample, write_jsonl
+from tests.support.serve_process import ServeProcess, serve_process
 
 KEY = "e" * 32
-
-
-def sample(answer: str, think: bool = True) -> str:
-    return ("<think>working</think>" if think else "") + f"<answer>\\boxed{{{answer}}}</answer>"
 
 
 # p1: 3 samples, 2 correct, majority "1" (correct). p2: 2 samples without ids, 1 correct, tie → "3" (wrong).
@@ -30,25 +24,6 @@ ROWS: list[dict[str, Any]] = [
     {"group": "p2", "completion": sample("3", think=False), "task": {"type": "math", "answer": "4"}},
     {"group": "p2", "completion": sample("4"), "task": {"type": "math", "answer": "4"}},
 ]
-
-
-def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    return path
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def run_eval(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reward_server", "eval", *map(str, args), "--no-progress"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "REWARD_SERVER_CPU_WORKERS": "1", **(env or {})},
-    )
 
 
 def check_expected_summary(summary: dict[str, Any]) -> None:

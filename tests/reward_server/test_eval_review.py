@@ -8,7 +8,7 @@ from typing import Any
 
 from reward_server import __version__
 from reward_server.eval_review import flagged_samples, uniform_groups
-from tests.test_eval import read_jsonl, run_eval, sample, write_jsonl
+from tests.support.eval_runs import read_jsonl, run_eval, sample, write_jsonl
 
 # g-solved: every sample right (same reward: GRPO learns nothing); g-mixed: one right, one wrong;
 # g-error: an accuracy weight on an item without a task is an error for that item.

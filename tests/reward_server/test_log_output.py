@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
-from tests.serve_process import serve_process
-from tests.tiny_reward_models import build_llama_reward_model
+from tests.support.serve_process import serve_process
+from tests.support.services import free_port
+from tests.support.tiny_reward_models import build_llama_reward_model
 
 
 @pytest.mark.timeout(300)

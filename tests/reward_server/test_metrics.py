@@ -13,18 +13,10 @@ from reward_server import metrics
 from reward_server.app import create_app
 from reward_server.config import Settings
 from reward_server.logs import JsonFormatter, RequestIdFilter, request_id_var
+from tests.support.prometheus import sample
 
 GOOD = "<think>t</think><answer>\\boxed{1}</answer>"
 SANDBOX = "reward_server_sandbox_verdicts_total"
-
-
-def sample(client: TestClient, name: str, **labels: str) -> float:
-    """The value of one sample in the scraped text, 0 when absent."""
-    text = client.get("/metrics").text
-    label_text = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    pattern = re.escape(name + (f"{{{label_text}}}" if labels else "")) + r" ([0-9.e+-]+)\n"
-    match = re.search(pattern, text)
-    return float(match.group(1)) if match else 0.0
 
 
 def test_metrics_is_prometheus_text(client: TestClient) -> None:

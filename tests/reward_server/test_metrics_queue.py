@@ -13,8 +13,8 @@ from reward_server.config import Settings
 from reward_server.queue.client import ensure_group
 from reward_server.queue.keys import GROUP
 from reward_server.schemas import ScoreRequest
-from tests.redis_fixtures import RedisServer, unique_prefix
-from tests.test_metrics import sample
+from tests.support.prometheus import sample
+from tests.support.redis_fixtures import RedisServer, unique_prefix
 
 pytestmark = pytest.mark.redis
 

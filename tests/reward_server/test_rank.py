@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from reward_server.app import create_app
 from reward_server.config import Settings
 from reward_server.reward_model import RewardModelSpec
-from tests.tiny_reward_models import build_llama_reward_model
+from tests.support.tiny_reward_models import build_llama_reward_model
 
 PROMPT = "What is 1/2 + 1/2?"
 RIGHT = [

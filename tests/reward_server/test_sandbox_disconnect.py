@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.sandbox_helpers import require_bwrap
-from tests.serve_process import ServeProcess, serve_process
+from tests.support.sandbox_helpers import require_bwrap
+from tests.support.serve_process import ServeProcess, serve_process
 
 pytestmark = pytest.mark.timeout(300)
 

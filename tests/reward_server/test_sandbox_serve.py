@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from sandboxes.docker import OWNER_LABEL
-from tests.sandbox_helpers import require_images
-from tests.serve_process import serve_process
+from tests.support.sandbox_helpers import require_images
+from tests.support.serve_process import serve_process
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
 

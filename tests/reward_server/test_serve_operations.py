@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.serve_process import ServeProcess, serve_process
+from tests.support.serve_process import ServeProcess, serve_process
 
 KEY = "k" * 32
 # A program that takes a known time: the batch is still being scored when SIGTERM arrives.

@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from sandboxes import DockerConfig, DockerSandbox, Limits, RunResult, UnsupportedLanguage, Verdict
-from tests.sandbox_helpers import require_images
+from tests.support.sandbox_helpers import require_images
 
 pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 

@@ -23,7 +23,7 @@ from sandboxes import (
     Sandbox,
     Verdict,
 )
-from tests.sandbox_helpers import require_bwrap, require_images
+from tests.support.sandbox_helpers import require_bwrap, require_images
 
 pytestmark = [pytest.mark.docker, pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 

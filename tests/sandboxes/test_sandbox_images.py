@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from sandboxes import LANGUAGES, DockerConfig, DockerSandbox, Verdict, build_images
-from tests.sandbox_helpers import require_docker, require_images
+from tests.support.sandbox_helpers import require_docker, require_images
 
 HELLO = {
     "python": "print(input() + '!')",

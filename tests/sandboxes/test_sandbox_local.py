@@ -11,7 +11,8 @@ import pytest
 
 from sandboxes import Limits, LocalConfig, LocalSandbox, Verdict, local, uids
 from sandboxes.local import _processes_of
-from tests.sandbox_helpers import require_bwrap
+from tests.support.paths import REPO_ROOT
+from tests.support.sandbox_helpers import require_bwrap
 
 LIMITS = Limits(time_limit_s=2.0, memory_limit_mb=256, output_limit_bytes=64 * 1024)
 
@@ -252,7 +253,7 @@ def test_uid_leases_are_exclusive_across_processes() -> None:
         ],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).parents[1],
+        cwd=REPO_ROOT,
     )
     try:
         assert holder.stdout is not None
@@ -303,7 +304,7 @@ def test_several_processes_running_local_sandboxes_do_not_kill_each_others_progr
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            cwd=Path(__file__).parents[1],
+            cwd=REPO_ROOT,
         )
         for _ in range(3)
     ]

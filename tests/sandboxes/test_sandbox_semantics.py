@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 
 from sandboxes import DockerConfig, DockerSandbox, Limits, LocalConfig, LocalSandbox, Sandbox, Verdict
-from tests.sandbox_helpers import require_bwrap, require_images
+from tests.support.sandbox_helpers import require_bwrap, require_images
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 

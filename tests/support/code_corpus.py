@@ -2,7 +2,7 @@
 wrong code that must fail, and the reward hacks (each must score 0).
 
 `expected` is the score (1.0 / 0.0) or "error" (the task is refused with a reason). The parity
-test (tests/test_code_judge.py) runs them all on Docker and on the local backend and requires the
+test (tests/reward_server/rewards/code/test_code_judge.py) runs them all on Docker and on the local backend and requires the
 same verdicts.
 """
 

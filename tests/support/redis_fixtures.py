@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import free_port, require_service
+from tests.support.services import free_port, require_service
 
 REDIS_SERVER = shutil.which("redis-server")
 

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from tests.serve_process import serve_process
+from tests.support.serve_process import serve_process
 
 
 @contextlib.contextmanager

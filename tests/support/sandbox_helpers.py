@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Sequence
 
-import pytest
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def unavailable(message: str) -> None:
-    """A service the test needs is missing: fail in CI, skip elsewhere with how to fix it."""
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+from tests.support.services import unavailable
 
 
 def require_docker() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import free_port
+from tests.support.services import free_port
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from starlette.responses import Response
 
-from tests.fake_scorer import FakeScorer, fake_scorers
+from tests.support.fake_scorer import FakeScorer, fake_scorers
 from trainer_client import compute_score, compute_score_async, compute_score_batch, make_trl_reward
 
 

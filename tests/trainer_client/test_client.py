@@ -22,8 +22,8 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from tests.fake_scorer import FakeScorer, fake_scorers
-from tests.reward_server_process import running_reward_server
+from tests.support.fake_scorer import FakeScorer, fake_scorers
+from tests.support.reward_server_process import running_reward_server
 from trainer_client import RetryPolicy, RewardClient, RewardClientError
 from trainer_client._retry import parse_retry_after
 

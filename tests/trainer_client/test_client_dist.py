@@ -8,7 +8,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO_ROOT
+
+ROOT = REPO_ROOT
 
 
 def test_client_wheel_holds_the_whole_client_and_depends_only_on_httpx(tmp_path: Path) -> None:

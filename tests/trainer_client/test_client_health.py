@@ -16,7 +16,7 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tests.fake_scorer import FakeScorer, fake_scorers
+from tests.support.fake_scorer import FakeScorer, fake_scorers
 from trainer_client import (
     RetryPolicy,
     RewardClient,

@@ -19,7 +19,7 @@ import trl
 from datasets import Dataset
 from trl import GRPOConfig, GRPOTrainer
 
-from tests.tiny_lm import GOLD, build_tiny_model
+from tests.support.tiny_lm import GOLD, build_tiny_model
 from trainer_client import make_trl_reward
 
 CODE_TASK = {"type": "code", "language": "python", "tests": [{"stdin": "", "expected_stdout": "3\n"}]}

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from tests.queue_helpers import assert_math_results, math_items, wait_for_job
-from tests.redis_fixtures import RedisServer, unique_prefix
+from tests.support.queue_helpers import assert_math_results, math_items, wait_for_job
+from tests.support.redis_fixtures import RedisServer, unique_prefix
 
 pytestmark = pytest.mark.redis
 

@@ -19,7 +19,7 @@ from reward_server.queue.keys import GROUP
 from reward_server.queue.worker import Worker
 from reward_server.schemas import ScoreItem, ScoreRequest
 from reward_server.services import Services
-from tests.redis_fixtures import RedisServer, unique_prefix
+from tests.support.redis_fixtures import RedisServer, unique_prefix
 
 pytestmark = pytest.mark.redis
 

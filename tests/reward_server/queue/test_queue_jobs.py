@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from tests.queue_helpers import assert_math_results, math_items, wait_for_job, warm_up
-from tests.redis_fixtures import RedisServer, unique_prefix, wait_for_workers, worker_processes
-from tests.serve_process import serve_process
+from tests.support.queue_helpers import assert_math_results, math_items, wait_for_job, warm_up
+from tests.support.redis_fixtures import RedisServer, unique_prefix, wait_for_workers, worker_processes
+from tests.support.serve_process import serve_process
 
 pytestmark = pytest.mark.redis
 

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from tests.queue_helpers import assert_math_results, math_items, wait_for_job
-from tests.redis_fixtures import RedisServer, live_workers, unique_prefix, wait_for_workers
+from tests.support.queue_helpers import assert_math_results, math_items, wait_for_job
+from tests.support.redis_fixtures import RedisServer, live_workers, unique_prefix, wait_for_workers
 
 pytestmark = pytest.mark.redis
 

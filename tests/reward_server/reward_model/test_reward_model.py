@@ -19,7 +19,7 @@ from reward_server.reward_model.engine import (
     load_reward_model,
 )
 from reward_server.rewards.base import ComponentScore, ItemError
-from tests.tiny_reward_models import (
+from tests.support.tiny_reward_models import (
     CORPUS,
     build_bert_reward_model,
     build_gpt2_reward_model,

@@ -19,8 +19,8 @@ from reward_server.config import Settings
 from reward_server.reward_model import RewardInput, RewardModelSpec
 from reward_server.reward_model.engine import load_reward_model
 from reward_server.rewards.base import ComponentScore
-from tests.serve_process import serve_process
-from tests.tiny_reward_models import build_bert_reward_model, build_llama_reward_model
+from tests.support.serve_process import serve_process
+from tests.support.tiny_reward_models import build_bert_reward_model, build_llama_reward_model
 
 PROMPT = "What is two plus two?"
 REASONED = "<think>Two and two make four; let me double check.</think><answer>4</answer>"

@@ -23,7 +23,7 @@ from reward_server.reward_model import RewardInput, RewardModelSpec, parse_rewar
 from reward_server.reward_model.engine import RewardModel, RewardModelLoadError, load_reward_model
 from reward_server.reward_model.heads import last_real_token
 from reward_server.rewards.base import ComponentScore
-from tests.tiny_reward_models import (
+from tests.support.tiny_reward_models import (
     CORPUS,
     build_gpt2_reward_model,
     build_headless_checkpoint,

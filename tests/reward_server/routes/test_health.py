@@ -23,9 +23,9 @@ from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from tests.conftest import free_port
-from tests.queue_helpers import math_items
-from tests.redis_fixtures import WORKER_ENV, RedisServer, unique_prefix, wait_for_workers
+from tests.support.queue_helpers import math_items
+from tests.support.redis_fixtures import WORKER_ENV, RedisServer, unique_prefix, wait_for_workers
+from tests.support.services import free_port
 
 pytestmark = pytest.mark.redis
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from tests.sandbox_helpers import require_images
+from tests.support.sandbox_helpers import require_images
 
 # The first test may build the Python image (debootstrap, about a minute on a fresh machine).
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]

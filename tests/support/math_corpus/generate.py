@@ -1,4 +1,4 @@
-"""Generate the labelled math corpus: `python tests/math_corpus/generate.py` rewrites corpus.jsonl.
+"""Generate the labelled math corpus: `python tests/support/math_corpus/generate.py` rewrites corpus.jsonl.
 
 Every case is (gold, completion, correct) labelled *by construction*: an equivalent rewrite is built
 from the same exact value or polynomial (an unreduced fraction of a/b, the expansion of a product,

@@ -16,7 +16,7 @@ import pytest
 import torch  # the 'train' extra, part of 'dev': a missing torch fails the run rather than skipping
 from safetensors.torch import load_file
 
-from tests.tiny_lm import build_tiny_model, write_prompts
+from tests.support.tiny_lm import build_tiny_model, write_prompts
 from trainer_client.grpo import GRPOConfig, Overlap, group_advantages, grpo_loss, parse_args
 from trainer_client.grpo.__main__ import main
 from trainer_client.grpo.data import PromptSampler, load_prompts

@@ -18,8 +18,8 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tests.fake_scorer import FakeScorer, fake_scorers
-from tests.tiny_lm import build_tiny_model, write_prompts
+from tests.support.fake_scorer import FakeScorer, fake_scorers
+from tests.support.tiny_lm import build_tiny_model, write_prompts
 
 # Each test starts a Python that imports torch and transformers: tens of seconds on a loaded machine.
 pytestmark = pytest.mark.timeout(400)

@@ -1,4 +1,4 @@
-"""The code judge on both backends: every case of tests/code_corpus.py (task shapes and reward
+"""The code judge on both backends: every case of tests/support/code_corpus.py (task shapes and reward
 hacks) gets its expected score on Docker and on the local backend, and the two agree."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.code import CodeChecker
 from reward_server.schemas import CodeTask
 from sandboxes import DockerConfig, DockerSandbox, LocalSandbox, Sandbox
-from tests.code_corpus import CORPUS, Case
-from tests.sandbox_helpers import require_bwrap, require_images
+from tests.support.code_corpus import CORPUS, Case
+from tests.support.sandbox_helpers import require_bwrap, require_images
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(600)]
 

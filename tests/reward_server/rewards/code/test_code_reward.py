@@ -14,7 +14,7 @@ from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.code import CodeChecker, extract_code, humaneval_program, outputs_match
 from reward_server.schemas import CodeTask
 from sandboxes import Execution, Limits, LocalConfig, LocalSandbox, RunResult
-from tests.sandbox_helpers import require_images
+from tests.support.sandbox_helpers import require_images
 
 # The first Docker test may build the Python image (debootstrap, about a minute on a fresh machine).
 pytestmark = pytest.mark.timeout(600)

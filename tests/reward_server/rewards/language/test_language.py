@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import pickle
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,6 +24,7 @@ from reward_server.rewards.language import (
 from reward_server.rewards.language.function_words import marker_language
 from reward_server.rewards.language.prose import read_prose
 from reward_server.schemas import ScoreItem
+from tests.support.paths import LANGUAGE_CLAUSES
 
 ENGLISH = (
     "Let me start by writing down what the problem is asking for. We need the smallest positive "
@@ -39,7 +39,7 @@ FRENCH = (
     "Commençons par écrire ce que le problème nous demande. Nous devons trouver le plus petit "
     "entier positif qui vérifie les deux conditions. Donc la réponse est la somme des deux racines."
 )
-CLAUSES = Path(__file__).parent / "data" / "language_clauses.tsv"
+CLAUSES = LANGUAGE_CLAUSES
 
 
 def think(text: str) -> str:

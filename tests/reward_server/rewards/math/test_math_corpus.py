@@ -1,4 +1,4 @@
-"""The labelled corpus (tests/math_corpus/corpus.jsonl): our verdicts against the labels and math-verify."""
+"""The labelled corpus (tests/support/math_corpus): our verdicts against the labels and math-verify."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import json
 import logging
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 from math_verify import parse, verify
 
 from reward_server.rewards.math import check_math, check_math_quick
+from tests.support.paths import MATH_CORPUS_DIR
 
-CORPUS_DIR = Path(__file__).with_name("math_corpus")
+CORPUS_DIR = MATH_CORPUS_DIR
 ZERO_FP_FAMILIES = {"near_miss", "hedge", "pathological"}
 PATHOLOGICAL_BUDGET_S = 1.0
 
