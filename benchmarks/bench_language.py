@@ -20,17 +20,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 from pebble import ProcessPool
 
 from benchmarks.language_corpus import LATIN_DRIFT, Cot, load_clauses, make_cots
 from reward_server.rewards.language import (
-    _CODE_OF,
     DRIFT_LANGUAGES,
-    _label_clauses,
     score_language,
     warm_up,
 )
+from reward_server.rewards.language.identify import label_clauses
 from reward_server.rewards.language.prose import read_prose
 
 # --- the baseline ------------------------------------------------------------------------------
@@ -47,6 +46,11 @@ def baseline_warm_up() -> None:
         _baseline_detector.detect_language_of(sample)
 
 
+def iso_code(language: Language | None) -> str | None:
+    """lingua's answer as an ISO 639-1 code, None when it found none."""
+    return None if language is None else language.iso_code_639_1.name.lower()
+
+
 def baseline_score(completion: str, target: str) -> float:
     assert _baseline_detector is not None
     start, end = completion.find("<think>"), completion.find("</think>")
@@ -56,7 +60,7 @@ def baseline_score(completion: str, target: str) -> float:
         found = _baseline_detector.detect_language_of(sentence)
         if found is not None:
             cjk = len(_CJK.findall(sentence))
-            units[_CODE_OF[found]] += cjk if cjk else len(sentence.split())
+            units[found.iso_code_639_1.name.lower()] += cjk if cjk else len(sentence.split())
     total = sum(units.values())
     return units[target] / total if total else 0.0
 
@@ -117,8 +121,8 @@ def clause_methods() -> dict[str, Callable[[str], str | None]]:
     def ours(text: str) -> str | None:
         clauses = read_prose(text).clauses
         votes: Counter[str] = Counter()
-        for (_, words), label in zip(clauses, _label_clauses(clauses, "en"), strict=True):
-            votes[label or "und"] += len(words)
+        for (_, words), label in zip(clauses, label_clauses(clauses, "en"), strict=True):
+            votes[label.language or "und"] += len(words)
         return votes.most_common(1)[0][0] if votes else None
 
     def langdetect_any(text: str) -> str | None:
@@ -136,8 +140,8 @@ def clause_methods() -> dict[str, Callable[[str], str | None]]:
 
     return {
         "reward (fast paths + lingua, 6 candidates)": ours,
-        "lingua, 6 candidates": lambda t: _CODE_OF.get(restricted.detect_language_of(t)),  # type: ignore[arg-type]
-        "lingua, all 75 languages": lambda t: _CODE_OF.get(everything.detect_language_of(t)),  # type: ignore[arg-type]
+        "lingua, 6 candidates": lambda t: iso_code(restricted.detect_language_of(t)),
+        "lingua, all 75 languages": lambda t: iso_code(everything.detect_language_of(t)),
         "langdetect 1.0.9 (seeded)": langdetect_any,
         "langdetect, best of 6": langdetect_six,
         "langid 1.1.6": lambda t: str(langid_all.classify(t)[0]),

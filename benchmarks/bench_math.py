@@ -29,7 +29,7 @@ from math_verify import parse, verify
 from benchmarks.math_workload import Item, build_workload
 from reward_server.app import create_app
 from reward_server.config import Settings
-from reward_server.rewards.math import _WARM_UP
+from reward_server.rewards.math import WARM_UP_PAIRS
 
 
 def baseline_verdicts(items: list[Item]) -> list[bool]:
@@ -38,7 +38,7 @@ def baseline_verdicts(items: list[Item]) -> list[bool]:
 
 def warm_baseline() -> None:
     """The same warm-up our workers get (the LaTeX grammar's caches), so neither side pays it timed."""
-    for completion, gold in _WARM_UP:
+    for completion, gold in WARM_UP_PAIRS:
         verify(parse(f"${gold}$"), parse(completion))
         verify(parse(completion), parse(f"${gold}$"))
 
@@ -47,7 +47,7 @@ async def run(
     items: list[Item], batch: int, workers: int
 ) -> tuple[list[bool], float, list[bool], float, Counter[str]]:
     """Both sides batch by batch, alternating which goes first, so load changes hit both alike."""
-    app = create_app(Settings(cpu_workers=workers, max_batch_items=max(batch, len(_WARM_UP))))
+    app = create_app(Settings(cpu_workers=workers, max_batch_items=max(batch, len(WARM_UP_PAIRS))))
     statuses: Counter[str] = Counter()
     ours: list[bool] = []
     theirs: list[bool] = []
@@ -66,7 +66,7 @@ async def run(
                 return response.json()["results"]  # type: ignore[no-any-return]
 
             # warm-up, untimed: the pool starts its workers and they run their initializers
-            await post([(f"\\boxed{{{g}}} and \\boxed{{{c}}}", g) for c, g in _WARM_UP] * workers)
+            await post([(f"\\boxed{{{g}}} and \\boxed{{{c}}}", g) for c, g in WARM_UP_PAIRS] * workers)
             warm_baseline()
             for n, start in enumerate(range(0, len(items), batch)):
                 chunk = items[start : start + batch]

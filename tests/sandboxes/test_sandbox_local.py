@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 
 from sandboxes import Limits, LocalConfig, LocalSandbox, Verdict, local, uids
-from sandboxes.local import _processes_of
 from tests.support.paths import REPO_ROOT
-from tests.support.sandbox_helpers import require_bwrap
+from tests.support.sandbox_helpers import live_processes_of, require_bwrap
 
 LIMITS = Limits(time_limit_s=2.0, memory_limit_mb=256, output_limit_bytes=64 * 1024)
 
@@ -134,7 +133,7 @@ async def test_fork_bomb_is_bounded_by_the_runs_own_uid(
     fixture: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     box: LocalSandbox = request.getfixturevalue(fixture)
-    if not box._own_uids:
+    if box.enforcement()[0]["uids"] == "one shared uid":
         pytest.skip(
             "only a root server gives runs their own uid (and so an RLIMIT_NPROC that means something)"
         )
@@ -149,7 +148,7 @@ async def test_fork_bomb_is_bounded_by_the_runs_own_uid(
     code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     execution = await box.execute("python", code, limits=Limits(time_limit_s=1.0))
     assert execution.runs[0].status is Verdict.TIME_LIMIT
-    assert len(leased) == 1 and _processes_of(leased[0]) == []  # zombies aside
+    assert len(leased) == 1 and live_processes_of(leased[0]) == []  # zombies aside
     after = await box.execute("python", "print('fine')", limits=LIMITS)
     assert after.runs[0].stdout == "fine\n"
 
@@ -159,9 +158,7 @@ def test_health_says_what_is_enforced_and_what_is_not(bwrap_sandbox: LocalSandbo
     assert set(health["enforced"]) >= {"memory", "cpu_time", "uids"}
     assert isinstance(health["not_enforced"], list)
     assert health["toolchains"]["python"].startswith("Python 3.")
-    if (
-        bwrap_sandbox._cgroups is None
-    ):  # then the memory limit of JVM, Go and Node runs is missing, and said so
+    if health["enforced"]["memory"].startswith("RLIMIT_AS"):  # no cgroups: JVM, Go and Node runs lack one
         assert any(item.startswith("memory limit for") for item in health["not_enforced"])
     else:
         assert not any("memory" in item for item in health["not_enforced"])
@@ -170,7 +167,10 @@ def test_health_says_what_is_enforced_and_what_is_not(bwrap_sandbox: LocalSandbo
 async def test_memory_limit_holds_for_runtimes_without_an_address_space_limit(
     bwrap_sandbox: LocalSandbox,
 ) -> None:
-    if bwrap_sandbox._cgroups is None or "javascript" not in bwrap_sandbox.languages():
+    if (
+        "cgroup" not in bwrap_sandbox.enforcement()[0]["memory"]
+        or "javascript" not in bwrap_sandbox.languages()
+    ):
         pytest.skip("needs a root server with writable cgroups and node installed (else /healthz says so)")
     hog = "const held = []; for (;;) held.push(Buffer.alloc(16 << 20, 1));"
     execution = await bwrap_sandbox.execute("javascript", hog, limits=Limits(memory_limit_mb=256))
@@ -184,7 +184,7 @@ async def test_memory_limit_holds_for_runtimes_without_an_address_space_limit(
 async def test_workspace_tmp_and_shm_are_size_capped() -> None:
     require_bwrap()
     box = LocalSandbox(LocalConfig(use_bubblewrap=True, workspace_mb=16))
-    if not box._tmpfs_workspace:
+    if "workspace" not in box.enforcement()[0]:
         pytest.skip("a non-root server cannot mount the workspace tmpfs (its /healthz says so)")
     code = """
 import os
@@ -206,8 +206,9 @@ for directory in (".", "/tmp", "/dev/shm"):
 
 
 async def test_seccomp_refuses_namespaces_io_uring_and_the_keyring(bwrap_sandbox: LocalSandbox) -> None:
-    if bwrap_sandbox._seccomp_error:
-        pytest.skip(bwrap_sandbox._seccomp_error)
+    enforced, missing = bwrap_sandbox.enforcement()
+    if "seccomp" not in enforced:
+        pytest.skip("; ".join(missing))
     code = """
 import ctypes, subprocess
 libc = ctypes.CDLL(None, use_errno=True)

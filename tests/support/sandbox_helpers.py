@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from collections.abc import Sequence
+from pathlib import Path
 
 from tests.support.services import unavailable
 
@@ -30,3 +33,17 @@ def require_images(images: Sequence[str]) -> None:
 def require_bwrap() -> None:
     if not shutil.which("bwrap"):
         unavailable("bubblewrap is not installed (apt-get install bubblewrap)")
+
+
+def live_processes_of(uid: int) -> list[int]:
+    """Pids of this machine's live (not zombie, not dead) processes whose real uid is `uid`, from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            status = Path(f"/proc/{entry}/status").read_text()
+            state = status.split("\nState:", 1)[1].split()[0]
+            if int(status.split("\nUid:", 1)[1].split()[0]) == uid and state not in ("Z", "X"):
+                found.append(int(entry))
+    return found

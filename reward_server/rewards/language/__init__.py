@@ -18,10 +18,8 @@ from __future__ import annotations
 
 from reward_server.rewards.language.component import LanguageComponent, score_language_batch
 from reward_server.rewards.language.reward import (
-    _CODE_OF,
     DRIFT_LANGUAGES,
     SUPPORTED_LANGUAGES,
-    _label_clauses,
     detect_prompt_language,
     measure_language,
     normalize_language,
@@ -40,5 +38,3 @@ __all__ = [
     "score_language_batch",
     "warm_up",
 ]
-# `_CODE_OF` and `_label_clauses` stay importable from here for the benchmark and older callers.
-_ = (_CODE_OF, _label_clauses)

@@ -252,8 +252,3 @@ def _nearest_placed(
             if label is not None and label.language != "und":
                 last[script] = label.language
     return nearest
-
-
-def _label_clauses(clauses: list[tuple[str, list[str]]], target: str) -> list[str | None]:
-    """Each clause's language alone (the benchmark and the clause tests measure these)."""
-    return [label.language for label in label_clauses(clauses, target)]

@@ -54,7 +54,6 @@ from reward_server.rewards.language.identify import (
     _LANGUAGE_OF,
     DRIFT_LANGUAGES,
     SUPPORTED_LANGUAGES,
-    _label_clauses,
     candidates,
     clause_detector,
     label_clauses,
@@ -73,8 +72,6 @@ __all__ = [
     "score_language",
     "warm_up",
 ]
-
-_ = _label_clauses  # re-exported for the benchmark and the clause tests
 
 # Codes people write that lingua spells differently.
 _ALIASES = {"no": "nb", "iw": "he", "in": "id", "fil": "tl"}

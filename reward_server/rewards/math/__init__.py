@@ -20,8 +20,6 @@ from reward_server.rewards.math.comparison import answers_equivalent
 from reward_server.rewards.math.setup import WARM_UP_PAIRS, configure_math_verify, warm_up
 from reward_server.rewards.math.verdict import check_math, check_math_quick, clean_gold
 
-_WARM_UP = WARM_UP_PAIRS  # the old private name, still read by benchmarks
-
 __all__ = [
     "MathChecker",
     "WARM_UP_PAIRS",

@@ -203,9 +203,15 @@ async def test_sandbox_errors_are_retried_then_become_an_item_error() -> None:
     assert isinstance(outcome, ItemError) and "container vanished" in outcome.message and broken.calls == 3
 
 
+class PythonOnlySandbox(LocalSandbox):
+    """A real local sandbox on a machine whose only toolchain is Python."""
+
+    def languages(self) -> list[str]:
+        return ["python"]
+
+
 async def test_a_language_the_sandbox_lacks_is_an_item_error() -> None:
-    sandbox = LocalSandbox()
-    sandbox._available = ["python"]
+    sandbox = PythonOnlySandbox()
     task = CodeTask.model_validate({"type": "code", "language": "rust", "tests": [{"expected_stdout": "1"}]})
     [outcome] = await CodeChecker(sandbox).score([_item(fenced("fn main(){}", "rust"), task)])
     assert isinstance(outcome, ItemError) and "'rust' is not available" in outcome.message

@@ -15,13 +15,13 @@ from reward_server.cpu_pool import CpuPool
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.language import (
     LanguageComponent,
-    _label_clauses,
     detect_prompt_language,
     normalize_language,
     score_language,
     warm_up,
 )
 from reward_server.rewards.language.function_words import marker_language
+from reward_server.rewards.language.identify import label_clauses
 from reward_server.rewards.language.prose import read_prose
 from reward_server.schemas import ScoreItem
 from tests.support.paths import LANGUAGE_CLAUSES
@@ -228,7 +228,7 @@ def test_clauses_are_placed_right_at_least_as_often_as_lingua_alone() -> None:
     right = 0
     for language, clause in rows:
         clauses = read_prose(clause).clauses
-        labels = _label_clauses(clauses, "en")
+        labels = [label.language for label in label_clauses(clauses, "en")]
         right += labels == [language] * len(labels)
     assert right / len(rows) >= 0.95  # lingua restricted to the same six languages: 131/135 (0.97)
 
