@@ -65,10 +65,6 @@ def base_tag(suite: str = DEFAULT_SUITE) -> str:
     return f"{PREFIX}base:{suite}"
 
 
-BASE_DEFINITION = base_definition()
-BASE_TAG = base_tag()
-
-
 class BuildError(Exception):
     """An image could not be built; the message carries the failing command's output."""
 
@@ -126,16 +122,6 @@ def _label(tag: str, label: str = HASH_LABEL) -> str | None:
         return None
     labels = json.loads(proc.stdout or "null") or {}
     return labels.get(label)  # type: ignore[no-any-return]
-
-
-def toolchain_versions(tag: str) -> dict[str, str]:
-    """Language → toolchain version line recorded on an image at build time ({} when unknown)."""
-    raw = _label(tag, TOOLCHAIN_LABEL)
-    try:
-        versions = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
 
 
 def _probe_versions(image: str, tag: str, log: Callable[[str], None]) -> dict[str, str]:

@@ -138,11 +138,6 @@ class _SeccompLoader:
             raise OSError(err, f"could not load the seccomp filter: {os.strerror(err)}")
 
 
-def install_seccomp_filter(program: bytes) -> None:
-    """Load a seccomp BPF program on the calling thread. Raises OSError."""
-    _SeccompLoader.for_program(program).load()
-
-
 def _drop_to(uid: int) -> None:
     """Become `uid` (group `uid`, no supplementary groups) for good: every capability goes with it."""
     os.setgroups([])

@@ -69,7 +69,6 @@ class Worker:
         # A consumer idle this long, with nothing pending and no live heartbeat, belongs to a dead worker.
         self.reap_idle_ms = int(max(settings.queue_reclaim_after_s, self.heartbeat_s * 3) * 2000)
         self._claim_cursor = "0-0"
-        self.chunks_recorded = 0
 
     async def close(self) -> None:
         """Leave the live set, and the consumer group when nothing is pending (else it stays claimable)."""
@@ -266,8 +265,6 @@ class Worker:
         payload = CHUNK_RESULTS.dump_json(results).decode()
         args: list[Any] = [GROUP, entry_id, index, n_items, payload, time.time(), self.consumer]
         outcome = await self._retrying(lambda: self._record(keys=job_keys + queue_keys, args=args))
-        if outcome == "recorded":
-            self.chunks_recorded += 1
         seconds = time.perf_counter() - started
         log.info(
             "job %s chunk %s: %d items scored in %.3f s (%s)",

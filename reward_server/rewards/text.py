@@ -77,18 +77,6 @@ def tag_block(text: str, tag: str) -> str | None:
     return text[start + len(open_tag) : end]
 
 
-def think_text(text: str, tag: str = "think") -> str:
-    """The chain of thought: the `<think>` block, else the whole text."""
-    block = tag_block(text, tag)
-    return text if block is None else block
-
-
-def answer_text(text: str, tag: str = "answer") -> str:
-    """Where the final answer lives: the `<answer>` block, else the whole text."""
-    block = tag_block(text, tag)
-    return text if block is None else block
-
-
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)```", re.DOTALL)
 
 

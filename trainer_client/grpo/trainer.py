@@ -112,7 +112,6 @@ class GRPOTrainer:
             self.sampler.load_state_dict(state["sampler"])
             restore_rng(state["rng"])
             self.start_step = int(state["step"])
-        self.resumed_from = resume_from
 
     def _resume_dir(self) -> Path | None:
         resume = self.config.resume

@@ -67,10 +67,6 @@ _RANGES: tuple[tuple[int, int, str], ...] = (
 )
 _STARTS = [start for start, _, _ in _RANGES]
 
-# Scripts written without spaces between words: counted by characters, not words. The brief says
-# CJK; Thai belongs here for the same reason (a space-separated "word" would be a whole phrase).
-CHARACTER_SCRIPTS: frozenset[str] = frozenset({"Hani", "Kana", "Hang", "Thai"})
-
 # ISO 639-1 codes of lingua's languages by script, for the scripts lingua's own tables do not
 # group (it only exposes Latin, Cyrillic, Arabic and Devanagari groupings).
 SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {

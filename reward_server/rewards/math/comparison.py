@@ -6,10 +6,11 @@ Order of work, cheapest first (steps 1-5 need no parser and run inline in the AP
    refused in microseconds instead of being handed to sympy and killed at the time budget.
 3. An equation against a gold that is not one (`x = 4`, `391 - 16 = 375`): its last right-hand side
    is compared, as math-verify does.
-4. Plain numbers on both sides: exact rational arithmetic decides (`math_numbers`).
-5. Polynomials with square roots, and bracketed lists of them: exact canonical forms (`math_exact`).
+4. Plain numbers on both sides: exact rational arithmetic decides (`numbers`).
+5. Polynomials with square roots, and bracketed lists of them: exact canonical forms (`exact_forms`,
+   `exact_lists`).
 6. Otherwise math-verify parses both (as LaTeX inside `\\boxed{}`, never as free text, which is where
-   `4\\sqrt{2}` became `4`) and the mpmath check (`math_numeric`) compares the parsed forms
+   `4\\sqrt{2}` became `4`) and the mpmath check (`numeric_check`) compares the parsed forms
    independently of sympy's simplification; math-verify's `verify` runs when that does not settle it.
 
 Disagreement rule (recorded in `details["rule"]`):

@@ -49,8 +49,6 @@ _DISOWN_AFTER = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_START = re.compile(r"(?:[.!?]\s|\n)")
-# A later answer statement after a retraction: "The answer is 9", "Answer: 9".
-_LATER_ANSWER = re.compile(r"\b(?:answer|result)\b", re.IGNORECASE)
 
 
 def _remove_groups(text: str, opener: re.Pattern[str]) -> str:
@@ -133,9 +131,3 @@ def disowned_box(text: str, start: int, end: int) -> bool:
 def retracted_after(text: str) -> bool:
     """Whether the text after an answer takes it back ("Wait, that's wrong.")."""
     return bool(CORRECTION.search(text))
-
-
-def later_answer_start(text: str) -> int | None:
-    """Where a new answer statement starts in `text` (after a retraction), or None."""
-    m = _LATER_ANSWER.search(text)
-    return None if m is None else m.start()
