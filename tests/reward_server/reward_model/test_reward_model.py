@@ -250,15 +250,14 @@ async def test_one_bad_item_fails_alone(load: LoadFn) -> None:
     assert isinstance((await model.score([RewardInput(PROMPT, "4")]))[0], ComponentScore)
 
 
-async def test_forward_failure_is_an_item_error_naming_the_model(
-    load: LoadFn, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_forward_failure_is_an_item_error_naming_the_model(load: LoadFn) -> None:
     model = load("llama")
 
-    def broken(batch: Any) -> list[float]:
+    def broken(module: torch.nn.Module, args: Any) -> None:
         raise RuntimeError("CUDA out of memory")
 
-    monkeypatch.setattr(model.batcher, "_forward", broken)
+    for module in model.model.modules():  # torch's public hook: the real forward fails inside the model
+        module.register_forward_pre_hook(broken)
     results = await model.score([RewardInput(PROMPT, "4"), RewardInput(PROMPT, "5")])
     assert all(
         isinstance(r, ItemError) and "llama" in r.message and "out of memory" in r.message for r in results
