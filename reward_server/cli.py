@@ -480,7 +480,7 @@ def _worker(args: argparse.Namespace) -> int:
     import asyncio
 
     from reward_server.logs import configure_logging
-    from reward_server.queue.worker import run_worker
+    from reward_server.services import run_worker
 
     settings = _checked_settings(args)
     configure_logging(settings.log_level, settings.log_format)
