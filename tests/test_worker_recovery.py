@@ -75,13 +75,11 @@ def test_a_sigkilled_workers_chunk_is_redelivered_and_every_item_gets_exactly_on
         assert caught, "the victim never held a chunk"
         victim.kill()  # SIGKILL, mid-chunk: no cleanup, no acknowledgement
         victim.wait()
-        killed_at = time.monotonic()
 
         job = wait_for_job(api, job_id)
         assert job["status"] == "done"
         assert job["progress"] == {"done": 64, "total": 64}
-        assert_math_results(job["results"], 64)
-        assert time.monotonic() - killed_at < 30
+        assert_math_results(job["results"], 64)  # in time: wait_for_job's own deadline bounds it
 
     fields = redis.hgetall(f"{prefix}:job:{job_id}")
     assert int(fields["redelivered"]) >= 1, "the killed worker's chunk was never redelivered"
