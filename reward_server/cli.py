@@ -192,7 +192,8 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
         dest="reward_models",
         metavar="[NAME=]PATH[,OPTION=VALUE...]",
         help="load a reward model (repeatable; needs the 'model' extra): e.g. "
-        "helpful=/models/rm,view=answer,max_length=4096 (default: none; env REWARD_SERVER_REWARD_MODELS "
+        f"helpful=/models/rm,view=answer,max_length=4096 (default: {_default('reward_models')}; "
+        "env REWARD_SERVER_REWARD_MODELS "
         "as a JSON list)",
     )
     parser.add_argument(
