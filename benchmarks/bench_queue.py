@@ -32,7 +32,7 @@ from benchmarks.math_workload import build_workload
 from reward_server.config import Settings
 from reward_server.queue.client import JobQueue
 from reward_server.schemas import ScoreItem, ScoreRequest
-from reward_server.services import Services
+from reward_server.services import Services, queue_config, start_services
 
 
 def free_port() -> int:
@@ -116,9 +116,8 @@ def math_items(n: int, *, hard_only: bool = False, seed: int = 7) -> ScoreReques
 
 
 async def timed_local(services: Services, request: ScoreRequest) -> float:
-    assert services.scorer is not None
     started = time.perf_counter()
-    await services.scorer.score(request)
+    await services.backend.score(request)
     return time.perf_counter() - started
 
 
@@ -144,9 +143,8 @@ async def overhead(url: str, batches: dict[str, Callable[[int], ScoreRequest]], 
     settings = Settings(
         redis_url=url, queue_prefix=prefix, cpu_workers=1, queue_chunk_items=64, sandbox="none"
     )
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     try:
         with workers(url, prefix, 1):
             for warm in (format_items(8), math_items(8)):  # warm both paths, imports included
@@ -171,7 +169,7 @@ async def scaling(url: str, n: int, repeats: int) -> None:
     for count in (1, 2):
         prefix = f"bench-{uuid.uuid4().hex[:6]}"
         settings = Settings(redis_url=url, queue_prefix=prefix, queue_chunk_items=8, sandbox="none")
-        queue = JobQueue(settings)
+        queue = JobQueue(queue_config(settings))
         try:
             with workers(url, prefix, count):
                 await timed_queue(queue, math_items(8 * count, hard_only=True))  # warm every worker

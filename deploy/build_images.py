@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sandboxes.build_images import BuildError, build_base, ensure_images  # noqa: E402
+from sandboxes.languages import image_tag  # noqa: E402
 
 DEPLOY = ROOT / "deploy"
 WHEELS = DEPLOY / "wheels"
@@ -105,7 +106,7 @@ def build_all(sandboxes: Sequence[str], log: Callable[[str], None] = print) -> d
         "REWARD_SERVER_IMAGE": SERVICE_TAG,
         "REDIS_IMAGE": REDIS_TAG,
         "GATEWAY_IMAGE": GATEWAY_TAG,
-        "SANDBOX_PYTHON_IMAGE": sandbox_tags.get("python", "reward-sandbox/python:latest"),
+        "SANDBOX_PYTHON_IMAGE": sandbox_tags.get("python", image_tag("python")),
     }
 
 

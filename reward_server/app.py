@@ -16,7 +16,7 @@ from reward_server.docs import create_documented_app
 from reward_server.errors import install_error_handlers
 from reward_server.request_context import RequestContextMiddleware
 from reward_server.routes import health, jobs, metrics, nemo_gym, openrlhf, rank, sandbox, score, slime
-from reward_server.services import Services
+from reward_server.services import start_services
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.api_keys and settings.host not in ("127.0.0.1", "localhost", "::1"):
             log.warning("serving on %s without API keys: anyone who can reach it can score", settings.host)
-        services = Services.create(settings)
-        await services.start()
-        if settings.redis_url:
-            await services.use_queue()
+        services = await start_services(settings, use_queue=bool(settings.redis_url))
         app.state.services = services
         try:
             yield

@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
+from trainer_client.weights import weights_argument
+
 
 def _k_values(text: str) -> list[int]:
     """`1,8,64`: the k values of pass@k, each a positive integer."""
@@ -21,19 +23,6 @@ def _k_values(text: str) -> list[int]:
     if not ks or ks[0] < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: give positive integers separated by commas, e.g. 1,8,64")
     return ks
-
-
-def _weights(text: str) -> dict[str, float]:
-    """`accuracy=1,format=0.5` or a JSON object."""
-    text = text.strip()
-    if text.startswith("{"):
-        value = json.loads(text)
-        return {str(k): float(v) for k, v in value.items()}
-    weights: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, _, weight = part.partition("=")
-        weights[name.strip()] = float(weight) if weight else 1.0
-    return weights
 
 
 def _reward_model(text: str) -> Any:
@@ -128,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help=_help("port", "port to bind"))
     serve.add_argument(
         "--rewards",
-        type=_weights,
+        type=weights_argument,
         dest="default_rewards",
         help=_help("default_rewards", "default weights, e.g. accuracy=1,format=1"),
     )
@@ -203,7 +192,8 @@ def _add_scoring_options(parser: argparse.ArgumentParser) -> None:
         dest="reward_models",
         metavar="[NAME=]PATH[,OPTION=VALUE...]",
         help="load a reward model (repeatable; needs the 'model' extra): e.g. "
-        "helpful=/models/rm,view=answer,max_length=4096 (default: none; env REWARD_SERVER_REWARD_MODELS "
+        f"helpful=/models/rm,view=answer,max_length=4096 (default: {_default('reward_models')}; "
+        "env REWARD_SERVER_REWARD_MODELS "
         "as a JSON list)",
     )
     parser.add_argument(
@@ -276,7 +266,7 @@ def _add_eval(commands: Any) -> None:
     )
     ev.add_argument(
         "--rewards",
-        type=_weights,
+        type=weights_argument,
         help="weights for every row, e.g. accuracy=1,format=0 (default: the service's, "
         f"{_default('default_rewards')})",
     )
@@ -480,7 +470,7 @@ def _worker(args: argparse.Namespace) -> int:
     import asyncio
 
     from reward_server.logs import configure_logging
-    from reward_server.queue.worker import run_worker
+    from reward_server.services import run_worker
 
     settings = _checked_settings(args)
     configure_logging(settings.log_level, settings.log_format)

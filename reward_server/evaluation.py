@@ -113,14 +113,12 @@ def _item(row: EvalRow) -> ScoreItem:
 async def in_process_scorer(settings: Any, rewards: Weights | None) -> AsyncIterator[ScoreBatch]:
     """Scores with this process's own services, exactly as the API's in-process backend does."""
     from reward_server.errors import RequestError
-    from reward_server.services import Services
+    from reward_server.services import start_services
 
-    services = Services.create(settings)
-    await services.start()
+    services = await start_services(settings)
     try:
 
         async def score(items: list[ScoreItem]) -> list[ScoreResult]:
-            assert services.backend is not None
             try:
                 return await services.backend.score(ScoreRequest(items=items, rewards=rewards))
             except RequestError as exc:

@@ -33,10 +33,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sandboxes.languages import TOOLCHAIN_LABEL, first_version_line
+from sandboxes.languages import IMAGE_PREFIX as PREFIX
+from sandboxes.languages import TOOLCHAIN_LABEL, first_version_line, image_tag
 
 IMAGES_DIR = Path(__file__).parent / "images"
-PREFIX = "reward-sandbox/"
 HASH_LABEL = "reward-sandbox.definition"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 DEFAULT_SUITE = "bookworm"  # the deploy images' base (the service runs on Debian 12's Python 3.11)
@@ -99,10 +99,6 @@ def _version_commands(image: str) -> dict[str, list[str]]:
         for name, lang in LANGUAGES.items()
         if lang.image == image and lang.version_command
     }
-
-
-def image_tag(image: str) -> str:
-    return f"{PREFIX}{image}:latest"
 
 
 def pinned_tag(image: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.docker_pool import BrokenContainer, ContainerPool, RunnerChannel
-from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language, resolve_language
+from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language, image_tag, resolve_language
 from sandboxes.models import Execution, Limits, RunResult, SandboxError, as_compile_error, classify
 from sandboxes.seccomp_filter import SeccompUnavailable, seccomp_program
 from sandboxes.verdicts import Verdict
@@ -34,7 +34,6 @@ from sandboxes.verdicts import Verdict
 log = logging.getLogger(__name__)
 
 RUNNER_SOURCE = (Path(__file__).parent / "runner.py").read_text()
-IMAGE_PREFIX = "reward-sandbox/"
 CONTAINER_LABEL = "reward-sandbox.pool"
 OWNER_LABEL = "reward-sandbox.owner-pid"  # which server process a container belongs to
 # The runner (≈10 MB) and the workspace files share the container's cgroup with the program.
@@ -60,7 +59,7 @@ class DockerConfig:
     memory_limit_mb: int = Limits().memory_limit_mb
 
     def image_tag(self, image: str) -> str:
-        return self.images.get(image, f"{IMAGE_PREFIX}{image}:latest")
+        return self.images.get(image, image_tag(image))
 
 
 class DockerSandbox(Sandbox):

@@ -8,6 +8,14 @@ from dataclasses import dataclass, field, replace
 TOOLCHAIN_LABEL = "reward-sandbox.toolchain"
 """The image label holding {language: toolchain version line}, written by `sandboxes.build_images`."""
 
+IMAGE_PREFIX = "reward-sandbox/"
+"""Every sandbox image's name starts with this: the builder tags them, the Docker backend runs them."""
+
+
+def image_tag(image: str) -> str:
+    """The tag of the image built from `sandboxes/images/<image>/` (what the Docker backend runs)."""
+    return f"{IMAGE_PREFIX}{image}:latest"
+
 
 def first_version_line(output: str) -> str:
     """The line of a `--version` output that names the version (the first non-empty one)."""

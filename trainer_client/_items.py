@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from trainer_client._verl_code import verl_code_task
+from trainer_client.labels import label_task
 
 Content = str | list[dict[str, Any]]
 
 
 def task_from_label(label: Any) -> dict[str, Any]:
-    """A task from a trainer's label: a task dict, a JSON task, a verl code ground truth
-    (``{"inputs": [...], "outputs": [...]}``, see `_verl_code`), or a bare gold answer (math).
-
-    >>> task_from_label("42")
-    {'type': 'math', 'answer': '42'}
-    >>> task_from_label('{"type": "none"}')
-    {'type': 'none'}
-
-    Raises ValueError for a dict that is neither a task nor a verl code ground truth.
-    """
-    if label is None:
-        return {"type": "none"}
-    if isinstance(label, Mapping):
-        if "type" in label:
-            return dict(label)
-        code = verl_code_task(label)
-        if code is not None:
-            return code
-        raise ValueError(
-            f"a task dict needs a 'type' field (or verl's 'inputs' and 'outputs'), got keys {sorted(label)}"
-        )
-    text = str(label)
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        try:
-            parsed = json.loads(stripped, strict=False)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            if "type" in parsed:
-                return parsed
-            code = verl_code_task(parsed)
-            if code is not None:
-                return code
-    return {"type": "math", "answer": text}
+    """The one task a trainer's label stands for: `labels.label_task` (the rule the server's protocol
+    routes use too). Raises `labels.LabelError` (a ValueError) for a label that names no task."""
+    return label_task(label)
 
 
 def as_messages_or_text(value: Any) -> Content:

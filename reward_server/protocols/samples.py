@@ -1,14 +1,14 @@
 """What the peer protocols share: labels → tasks, and samples that become one or more score items.
 
 A peer sends one label per sample: a gold answer (string or number), a list of gold answers (any of
-them is right), a task object or a JSON task. A sample with several gold answers is scored once per
-answer and keeps the best verdict, so `Candidate.sample` says which sample an item belongs to.
+them is right), a task object or a JSON task. Which task a label stands for is `trainer_client.labels`'
+rule (one rule for the trainer adapters and the protocol routes), re-exported here. A sample with
+several gold answers is scored once per answer and keeps the best verdict, so `Candidate.sample` says
+which sample an item belongs to.
 """
 
 from __future__ import annotations
 
-import json
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,13 +16,20 @@ from typing import Any
 from pydantic import StrictFloat, StrictInt, StrictStr, ValidationError
 
 from reward_server.schemas import ScoreItem, ScoreResult
+from trainer_client.labels import LabelError, label_tasks
+
+__all__ = [
+    "Answer",
+    "Candidate",
+    "Label",
+    "LabelError",
+    "best_per_sample",
+    "label_tasks",
+    "validate_candidates",
+]
 
 Answer = StrictStr | StrictInt | StrictFloat  # strict: a JSON `true` is no gold answer, not 1
 Label = Answer | list[Answer] | dict[str, Any] | None
-
-
-class LabelError(ValueError):
-    """A label that names no task this server knows; the message says what a label may be."""
 
 
 @dataclass(frozen=True)
@@ -31,57 +38,6 @@ class Candidate:
 
     sample: int
     item: dict[str, Any]
-
-
-def label_tasks(label: Label) -> list[dict[str, Any]]:
-    """The task(s) a label stands for: one per gold answer it lists.
-
-    >>> label_tasks("4"), label_tasks(4), label_tasks(["4", "four"])[1]
-    ([{'type': 'math', 'answer': '4'}], [{'type': 'math', 'answer': '4'}], {'type': 'math', 'answer': 'four'})
-    >>> label_tasks(None), label_tasks("")
-    ([{'type': 'none'}], [{'type': 'none'}])
-
-    None or an empty string (OpenRLHF's label when no `--data.label_key` is set) is "no task":
-    only components that need none (format, language, reward models) can score it.
-    Raises LabelError for a boolean, a non-finite number, an empty list or a dict without `type`.
-    """
-    if label is None:
-        return [{"type": "none"}]
-    if isinstance(label, list):
-        if not label:
-            raise LabelError("an empty list names no gold answer; give one or more answers")
-        return [task for answer in label for task in _answer_tasks(answer)]
-    if isinstance(label, dict):
-        if "type" not in label:
-            raise LabelError(f"a task object needs a 'type' field, got keys {sorted(label)}")
-        return [label]
-    return _answer_tasks(label)
-
-
-def _answer_tasks(label: str | int | float) -> list[dict[str, Any]]:
-    if isinstance(label, bool) or not isinstance(label, str | int | float):
-        raise LabelError(f"a gold answer is a string or a number, not {type(label).__name__}")
-    if isinstance(label, float) and not math.isfinite(label):
-        raise LabelError("a numeric gold answer must be finite")
-    if isinstance(label, int | float):
-        return [{"type": "math", "answer": _number_text(label)}]
-    stripped = label.strip()
-    if not stripped:
-        return [{"type": "none"}]
-    if stripped.startswith("{"):
-        try:
-            parsed = json.loads(stripped)
-        except ValueError:
-            parsed = None  # a LaTeX set such as {1, 2} is an answer, not JSON
-        if isinstance(parsed, dict) and "type" in parsed:
-            return [parsed]
-    return [{"type": "math", "answer": label}]
-
-
-def _number_text(value: int | float) -> str:
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return str(int(value))  # 42.0 from a float column is the answer 42
-    return repr(value)
 
 
 def validate_candidates(

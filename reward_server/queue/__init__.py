@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from reward_server.queue.backend import QueueBackend
 from reward_server.queue.client import JobQueue, QueueUnavailable
+from reward_server.queue.config import QueueConfig
 from reward_server.queue.jobs import JobCreated, JobInfo, JobProgress, JobStatus
-from reward_server.queue.worker import Worker, run_worker
+from reward_server.queue.worker import ScoreChunk, Worker
 
 __all__ = [
     "JobCreated",
@@ -14,7 +15,8 @@ __all__ = [
     "JobQueue",
     "JobStatus",
     "QueueBackend",
+    "QueueConfig",
     "QueueUnavailable",
+    "ScoreChunk",
     "Worker",
-    "run_worker",
 ]

@@ -23,16 +23,16 @@ class QueueBackend:
         self.queue = queue
 
     async def score(self, request: ScoreRequest) -> list[ScoreResult]:
-        settings = self.queue.settings
+        config = self.queue.config
         if await self.queue.live_workers() == 0:
             raise ServiceUnavailable(
                 f"no worker is reading the job queue at {self.queue.where}; start one with "
                 f"`reward-server worker --redis-url {self.queue.where}`",
-                retry_after_s=settings.queue_retry_after_s,
+                retry_after_s=config.retry_after_s,
             )
         job_id = await self.queue.enqueue(request)
         try:
-            info = await self.queue.wait(job_id, settings.job_wait_timeout_s)
+            info = await self.queue.wait(job_id, config.wait_timeout_s)
         except asyncio.CancelledError:  # the client left: its chunks need not be scored
             await asyncio.shield(self.queue.cancel(job_id))
             raise
@@ -40,9 +40,9 @@ class QueueBackend:
             await self.queue.cancel(job_id)
             raise ServiceUnavailable(
                 "the workers did not score this batch within "
-                f"job_wait_timeout_s={settings.job_wait_timeout_s:g} s "
+                f"job_wait_timeout_s={config.wait_timeout_s:g} s "
                 "(too few workers for the load?); the job was cancelled",
-                retry_after_s=settings.queue_retry_after_s,
+                retry_after_s=config.retry_after_s,
             ) from exc
         if info.status is JobStatus.done and info.results is not None:
             return info.results
@@ -54,5 +54,5 @@ class QueueBackend:
             raise JobFailed(f"job {job_id} failed: {info.error}")
         raise ServiceUnavailable(
             f"job {job_id} was {info.status.value} before it finished; resubmit the batch",
-            retry_after_s=settings.queue_retry_after_s,
+            retry_after_s=config.retry_after_s,
         )

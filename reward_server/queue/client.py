@@ -11,64 +11,24 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from reward_server.config import Settings
 from reward_server.errors import RequestError, ServiceUnavailable
 from reward_server.logs import request_id_var
-from reward_server.queue import scripts
+from reward_server.queue.config import QueueConfig
+from reward_server.queue.connections import OUTAGE_ERRORS, connect, redacted
+from reward_server.queue.job_scripts import JobScripts
 from reward_server.queue.jobs import CHUNK_RESULTS, JobInfo, JobProgress, JobStatus
 from reward_server.queue.keys import GROUP, Keys
 from reward_server.schemas import ScoreRequest, ScoreResult
 
 log = logging.getLogger(__name__)
 
-OUTAGE_ERRORS = (RedisConnectionError, RedisTimeoutError)
-
 
 class QueueUnavailable(ServiceUnavailable):
     """Redis cannot be reached (or lost the job): the call fails now instead of hanging."""
-
-
-def redacted(url: str) -> str:
-    """The Redis URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or "localhost"
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
-
-
-def connect(settings: Settings) -> aioredis.Redis:
-    """A client whose every call gives up after about `redis_timeout_s`, retrying a dropped connection."""
-    assert settings.redis_url is not None
-    timeout_s = settings.redis_timeout_s
-    return aioredis.Redis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        socket_timeout=timeout_s,
-        socket_connect_timeout=timeout_s,
-        retry=Retry(ExponentialBackoff(cap=timeout_s / 4, base=0.05), retries=3),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-    )
-
-
-async def ensure_group(redis: aioredis.Redis, keys: Keys) -> None:
-    """Create the consumer group (and stream); from id 0, so chunks enqueued before it are delivered too.
-
-    Workers call this when Redis answers NOGROUP: on first start, and after a restart that lost the data.
-    """
-    try:
-        await redis.xgroup_create(keys.chunks, GROUP, id="0", mkstream=True)
-    except ResponseError as exc:
-        if "BUSYGROUP" not in str(exc):
-            raise
 
 
 def _number(value: str | None) -> float | None:
@@ -97,14 +57,14 @@ def _job_info(job_id: str, fields: dict[str, str]) -> JobInfo | None:
 class JobQueue:
     """Jobs in Redis: a job is split into chunks on one stream that a consumer group of workers reads."""
 
-    def __init__(self, settings: Settings, redis: aioredis.Redis | None = None) -> None:
-        self.settings = settings
-        self.keys = Keys(settings.queue_prefix)
-        self.redis = redis if redis is not None else connect(settings)
-        self.where = redacted(settings.redis_url or "")
-        self._enqueue = self.redis.register_script(scripts.ENQUEUE)
-        self._cancel = self.redis.register_script(scripts.CANCEL)
-        self._live_workers = self.redis.register_script(scripts.LIVE_WORKERS)
+    def __init__(self, config: QueueConfig, redis: aioredis.Redis | None = None) -> None:
+        self.config = config
+        self.keys = Keys(config.prefix)
+        self.redis = (
+            redis if redis is not None else connect(config.redis_url, timeout_s=config.redis_timeout_s)
+        )
+        self.where = redacted(config.redis_url)
+        self.scripts = JobScripts(self.redis, self.keys)
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -117,52 +77,41 @@ class JobQueue:
         except OUTAGE_ERRORS as exc:
             raise QueueUnavailable(
                 f"the job queue at {self.where} is unreachable ({type(exc).__name__}: {exc}); retry shortly",
-                retry_after_s=self.settings.queue_retry_after_s,
+                retry_after_s=self.config.retry_after_s,
             ) from exc
 
     async def enqueue(self, request: ScoreRequest, *, idempotency_key: str | None = None) -> str:
         """Queue `request` in chunks; answer its job id (the first job's, for a reused idempotency key)."""
         body = request.model_dump_json()
         digest = hashlib.sha256(body.encode()).hexdigest()
-        size = self.settings.queue_chunk_items
+        config = self.config
+        size = config.chunk_items
         chunks = [
             ScoreRequest.model_construct(items=request.items[start : start + size], rewards=request.rewards)
             for start in range(0, len(request.items), size)
         ]
         job_id = uuid.uuid4().hex
-        keys = self.keys
-        settings = self.settings
         async with self.reachable():
-            reply = await self._enqueue(
-                keys=[
-                    keys.queued_items,
-                    keys.idempotency(idempotency_key) if idempotency_key else "",
-                    keys.job(job_id),
-                    keys.request(job_id),
-                    keys.chunks,
-                    keys.events(job_id),
-                ],
-                args=[
-                    job_id,
-                    len(request.items),
-                    settings.queue_max_items,
-                    int(settings.job_max_age_s * 1000),
-                    time.time(),
-                    digest,
-                    settings.queue_chunk_items,
-                    json.dumps(settings.default_rewards),
-                    keys.job(""),
-                    int(settings.job_result_ttl_s * 1000),
-                    request_id_var.get() or "",
-                    *(chunk.model_dump_json() for chunk in chunks),
-                ],
+            reply = await self.scripts.enqueue(
+                job_id,
+                idempotency_key=idempotency_key,
+                total=len(request.items),
+                max_items=config.max_items,
+                max_age_ms=int(config.max_age_s * 1000),
+                now=time.time(),
+                digest=digest,
+                chunk_items=size,
+                default_rewards_json=json.dumps(dict(config.default_rewards)),
+                result_ttl_ms=int(config.result_ttl_s * 1000),
+                request_id=request_id_var.get() or "",
+                chunks=[chunk.model_dump_json() for chunk in chunks],
             )
         outcome = reply[0]
         if outcome == "full":
             raise ServiceUnavailable(
-                f"the job queue is full ({reply[1]} items waiting, limit {settings.queue_max_items}); "
+                f"the job queue is full ({reply[1]} items waiting, limit {config.max_items}); "
                 "retry after the Retry-After delay",
-                retry_after_s=settings.queue_retry_after_s,
+                retry_after_s=config.retry_after_s,
                 status_code=429,
             )
         if outcome == "existing" and reply[2] != digest:
@@ -203,12 +152,8 @@ class JobQueue:
 
     async def cancel(self, job_id: str) -> JobStatus | None:
         """Cancel an unfinished job; answers its status afterwards, or None when there is no such job."""
-        keys = self.keys
         async with self.reachable():
-            status = await self._cancel(
-                keys=[keys.job(job_id), keys.request(job_id), keys.results(job_id), keys.events(job_id)],
-                args=[time.time()],
-            )
+            status = await self.scripts.cancel(job_id, now=time.time())
         return JobStatus(status) if status else None
 
     async def wait(self, job_id: str, timeout_s: float) -> JobInfo:
@@ -219,7 +164,7 @@ class JobQueue:
         """
         deadline = time.monotonic() + timeout_s
         # A blocking read must return before the socket timeout, or the client would take it for an outage.
-        block_s = max(0.05, self.settings.redis_timeout_s / 2)
+        block_s = max(0.05, self.config.redis_timeout_s / 2)
         last_id = "0-0"
         outage_since: float | None = None
         finished = False
@@ -230,7 +175,7 @@ class JobQueue:
                     raise QueueUnavailable(
                         f"job {job_id} vanished from the job queue at {self.where} "
                         "(Redis restarted without persistence, or the job expired); resubmit it",
-                        retry_after_s=self.settings.queue_retry_after_s,
+                        retry_after_s=self.config.retry_after_s,
                     )
                 finished = JobStatus(status).finished
                 remaining = deadline - time.monotonic()
@@ -248,14 +193,14 @@ class JobQueue:
             except OUTAGE_ERRORS as exc:
                 now = time.monotonic()
                 outage_since = outage_since or now
-                if now - outage_since > self.settings.redis_timeout_s or now > deadline:
+                if now - outage_since > self.config.redis_timeout_s or now > deadline:
                     raise QueueUnavailable(
                         f"lost the job queue at {self.where} while waiting for job {job_id} "
                         f"({type(exc).__name__}: {exc}); retry shortly",
-                        retry_after_s=self.settings.queue_retry_after_s,
+                        retry_after_s=self.config.retry_after_s,
                     ) from exc
                 # Back off before reconnecting; the outage budget above bounds how long this goes on.
-                await asyncio.sleep(min(0.2, self.settings.redis_timeout_s / 4))
+                await asyncio.sleep(min(0.2, self.config.redis_timeout_s / 4))
         info = await self.get(job_id)
         if info is None:
             raise QueueUnavailable(f"job {job_id} expired before its results were read; resubmit it")
@@ -264,7 +209,7 @@ class JobQueue:
     async def live_workers(self) -> int:
         """Workers whose heartbeat has not run out."""
         async with self.reachable():
-            return int(await self._live_workers(keys=[self.keys.workers]))
+            return await self.scripts.live_workers()
 
     async def busy_workers(self) -> int:
         """Workers holding a delivered, unacknowledged chunk (a dead one counts until it is reclaimed)."""

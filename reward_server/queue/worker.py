@@ -14,60 +14,77 @@ import contextlib
 import json
 import logging
 import os
-import signal
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from reward_server.config import Settings
 from reward_server.errors import RequestError
 from reward_server.logs import request_id_var
-from reward_server.pipeline import Scorer
-from reward_server.queue import scripts
-from reward_server.queue.client import OUTAGE_ERRORS, connect, ensure_group, redacted
+from reward_server.queue.config import QueueConfig
+from reward_server.queue.connections import OUTAGE_ERRORS, connect, ensure_group, redacted
 from reward_server.queue.consumers import ConsumerScripts
+from reward_server.queue.job_scripts import JobScripts
 from reward_server.queue.jobs import CHUNK_RESULTS, JobStatus
 from reward_server.queue.keys import GROUP, Keys
-from reward_server.schemas import ScoreRequest
-from reward_server.services import Services
+from reward_server.schemas import ScoreRequest, ScoreResult
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Entry = tuple[str, dict[str, str], int]  # stream entry id, fields, times delivered
 
+# What a worker scores with: a chunk's request and the default weights of the process that queued it.
+ScoreChunk = Callable[[ScoreRequest, Mapping[str, float]], Coroutine[Any, Any, list[ScoreResult]]]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One stream entry in hand: items `start`..`stop - 1` of a job."""
+
+    entry_id: str
+    job_id: str
+    index: int
+    start: int
+    stop: int
+    deliveries: int
+
+    @property
+    def n_items(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def span(self) -> str:
+        return f"items {self.start}..{self.stop - 1}"
+
 
 class Worker:
-    """Scores chunks with this process's `Services` until `stop` is set."""
+    """Scores chunks with `score` until `stop` is set."""
 
-    def __init__(self, settings: Settings, services: Services, redis: aioredis.Redis | None = None) -> None:
-        self.settings = settings
-        self.services = services
-        self.keys = Keys(settings.queue_prefix)
-        self.redis = redis if redis is not None else connect(settings)
-        self.where = redacted(settings.redis_url or "")
-        self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-        self.reclaim_ms = max(1, int(settings.queue_reclaim_after_s * 1000))
-        # Touch a chunk in progress well within the reclaim time, and wake up often enough to reclaim others'.
-        self.touch_interval_s = settings.queue_reclaim_after_s / 3
-        self.block_ms = max(
-            10, int(min(settings.queue_reclaim_after_s / 2, settings.redis_timeout_s / 2, 1.0) * 1000)
+    def __init__(self, config: QueueConfig, score: ScoreChunk, redis: aioredis.Redis | None = None) -> None:
+        self.config = config
+        self.score = score
+        self.keys = Keys(config.prefix)
+        self.redis = (
+            redis if redis is not None else connect(config.redis_url, timeout_s=config.redis_timeout_s)
         )
-        self.heartbeat_s = max(0.1, min(2.0, settings.queue_reclaim_after_s / 3))
-        self._start = self.redis.register_script(scripts.START)
-        self._record = self.redis.register_script(scripts.RECORD)
-        self._fail = self.redis.register_script(scripts.FAIL)
-        self._ack = self.redis.register_script(scripts.ACK)
-        self._touch = self.redis.register_script(scripts.TOUCH)
-        self._heartbeat_script = self.redis.register_script(scripts.HEARTBEAT)
+        self.where = redacted(config.redis_url)
+        self.consumer = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        reclaim_after_s = config.reclaim_after_s
+        self.reclaim_ms = max(1, int(reclaim_after_s * 1000))
+        # Touch a chunk in progress well within the reclaim time, and wake up often enough to reclaim others'.
+        self.touch_interval_s = reclaim_after_s / 3
+        self.block_ms = max(10, int(min(reclaim_after_s / 2, config.redis_timeout_s / 2, 1.0) * 1000))
+        self.heartbeat_s = max(0.1, min(2.0, reclaim_after_s / 3))
+        self.scripts = JobScripts(self.redis, self.keys)
         self.consumers = ConsumerScripts(self.redis, self.keys)
         # A consumer idle this long, with nothing pending and no live heartbeat, belongs to a dead worker.
-        self.reap_idle_ms = int(max(settings.queue_reclaim_after_s, self.heartbeat_s * 3) * 2000)
+        self.reap_idle_ms = int(max(reclaim_after_s, self.heartbeat_s * 3) * 2000)
         self._claim_cursor = "0-0"
 
     async def close(self) -> None:
@@ -79,7 +96,7 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Take chunks while a slot is free (`worker_concurrency`); finish those in hand when stopped."""
-        slots = asyncio.Semaphore(self.settings.worker_concurrency)
+        slots = asyncio.Semaphore(self.config.worker_concurrency)
         tasks: set[asyncio.Task[None]] = set()
         heartbeat = asyncio.create_task(self._heartbeat(stop))
         log.info("worker %s reading %s (prefix %s)", self.consumer, self.where, self.keys.prefix)
@@ -129,7 +146,7 @@ class Worker:
         next_reap = time.monotonic() + self.reap_idle_ms / 2000
         while not stop.is_set():
             with contextlib.suppress(*OUTAGE_ERRORS):
-                await self._heartbeat_script(keys=[self.keys.workers], args=[self.consumer, ttl_s])
+                await self.scripts.heartbeat(consumer=self.consumer, ttl_s=ttl_s)
                 if time.monotonic() >= next_reap:
                     next_reap = time.monotonic() + self.reap_idle_ms / 2000
                     reaped = await self.consumers.reap(idle_ms=self.reap_idle_ms)
@@ -160,130 +177,170 @@ class Worker:
 
     async def _process(self, entry_id: str, fields: dict[str, str], deliveries: int) -> None:
         try:
-            job_id, index = fields["job_id"], int(fields["index"])
-            start, stop = int(fields["start"]), int(fields["stop"])
+            chunk = Chunk(
+                entry_id,
+                fields["job_id"],
+                int(fields["index"]),
+                int(fields["start"]),
+                int(fields["stop"]),
+                deliveries,
+            )
         except (KeyError, ValueError):
             # Not a chunk this version can read (another version's, or written by hand): left pending it
             # would be reclaimed and crash a worker for ever; no job can be failed, so it is dropped.
             log.error("dropped stream entry %s: not a chunk of a job (fields %s)", entry_id, fields)
             with contextlib.suppress(*OUTAGE_ERRORS):
-                await self._ack(keys=[self.keys.chunks, self.keys.queued_items], args=[GROUP, entry_id, 0])
+                await self.scripts.ack(entry_id=entry_id, n_items=0)
             return
         try:
-            await self._score_chunk(entry_id, job_id, index, start, stop, deliveries)
+            await self._score_chunk(chunk)
         except OUTAGE_ERRORS as exc:
             # The entry stays pending: once Redis is back, a worker reclaims it after queue_reclaim_after_s.
-            log.warning("lost the job queue while on chunk %s of job %s: %s", index, job_id, exc)
+            log.warning("lost the job queue while on chunk %s of job %s: %s", chunk.index, chunk.job_id, exc)
         except Exception:
-            log.exception("chunk %s of job %s crashed its handler", index, job_id)
+            log.exception("chunk %s of job %s crashed its handler", chunk.index, chunk.job_id)
 
-    async def _score_chunk(
-        self, entry_id: str, job_id: str, index: int, start: int, stop: int, deliveries: int
-    ) -> None:
-        keys, n_items = self.keys, stop - start
-        job_keys = [keys.job(job_id), keys.request(job_id), keys.results(job_id), keys.events(job_id)]
-        queue_keys = [keys.chunks, keys.queued_items]
-        if deliveries > 1:
-            log.warning("reclaimed chunk %s of job %s (delivery %d)", index, job_id, deliveries)
-            if await self.consumers.mark_redelivered(job_id, entry_id=entry_id, n_items=n_items) is None:
-                log.info("dropped chunk %s of job %s: the job is gone", index, job_id)
-                return
-        if deliveries > self.settings.queue_max_deliveries:
-            message = (
-                f"items {start}..{stop - 1} were delivered {deliveries} times without a result: "
-                "the workers scoring them died or stalled"
-            )
-            await self._fail(
-                keys=job_keys + queue_keys, args=self._fail_args(entry_id, n_items, message, None)
-            )
+    async def _score_chunk(self, chunk: Chunk) -> None:
+        """Load the chunk, score it while keeping it claimed, and record its results (or fail its job)."""
+        if not await self._deliverable(chunk):
             return
+        loaded = await self._load(chunk)
+        if loaded is None:
+            return
+        started = time.perf_counter()
+        try:
+            results = await self._score_claimed(chunk, *loaded)
+        except RequestError as exc:
+            await self._fail_request(chunk, exc)
+            return
+        except Exception as exc:
+            log.exception("scoring chunk %s of job %s failed", chunk.index, chunk.job_id)
+            await self._fail(chunk, f"internal error scoring {chunk.span}: {type(exc).__name__}: {exc}")
+            return
+        if results is not None:
+            await self._record(chunk, results, started)
 
-        status = await self._start(keys=[keys.job(job_id), keys.events(job_id)], args=[time.time()])
-        raw = await self.redis.hget(keys.request(job_id), str(index)) if status == JobStatus.running else None
+    async def _deliverable(self, chunk: Chunk) -> bool:
+        """False for a redelivered chunk whose job is gone, or one delivered too often (its job fails)."""
+        if chunk.deliveries > 1:
+            log.warning(
+                "reclaimed chunk %s of job %s (delivery %d)", chunk.index, chunk.job_id, chunk.deliveries
+            )
+            redelivered = await self.consumers.mark_redelivered(
+                chunk.job_id, entry_id=chunk.entry_id, n_items=chunk.n_items
+            )
+            if redelivered is None:
+                log.info("dropped chunk %s of job %s: the job is gone", chunk.index, chunk.job_id)
+                return False
+        if chunk.deliveries > self.config.max_deliveries:
+            await self._fail(
+                chunk,
+                f"{chunk.span} were delivered {chunk.deliveries} times without a result: "
+                "the workers scoring them died or stalled",
+            )
+            return False
+        return True
+
+    async def _load(self, chunk: Chunk) -> tuple[ScoreRequest, dict[str, float]] | None:
+        """The chunk's request and its job's default weights; None (the chunk dropped, or its job
+        failed when the request is unreadable) when there is nothing to score."""
+        keys, job_id = self.keys, chunk.job_id
+        status = await self.scripts.start(job_id, now=time.time())
+        raw = (
+            await self.redis.hget(keys.request(job_id), str(chunk.index))
+            if status == JobStatus.running
+            else None
+        )
         defaults, request_id = (None, None)
         if raw is not None:
             defaults, request_id = await self.redis.hmget(keys.job(job_id), ["default_rewards", "request_id"])
         if raw is None or defaults is None:  # cancelled, failed, expired or lost: nothing to score
-            await self._ack(keys=queue_keys, args=[GROUP, entry_id, n_items])
-            return
+            await self.scripts.ack(entry_id=chunk.entry_id, n_items=chunk.n_items)
+            return None
         # Every line logged while scoring this chunk carries the id of the API request that queued it.
         request_id_var.set(str(request_id) if request_id else None)
-
         try:
-            chunk = ScoreRequest.model_validate_json(raw)
-            default_rewards = json.loads(defaults)
+            return ScoreRequest.model_validate_json(raw), json.loads(defaults)
         except ValueError as exc:  # pydantic's ValidationError and JSONDecodeError are ValueErrors
-            message = f"the queued request of items {start}..{stop - 1} is unreadable: {exc}"[:2000]
-            await self._fail(
-                keys=job_keys + queue_keys, args=self._fail_args(entry_id, n_items, message, None)
-            )
-            return
-        scorer = Scorer(self.services.components, default_rewards)
-        started = time.perf_counter()
-        scoring = asyncio.create_task(scorer.score(chunk))
+            await self._fail(chunk, f"the queued request of {chunk.span} is unreadable: {exc}"[:2000])
+            return None
+
+    async def _score_claimed(
+        self, chunk: Chunk, request: ScoreRequest, default_rewards: dict[str, float]
+    ) -> list[ScoreResult] | None:
+        """Score the chunk, touching its entry so nobody reclaims it; None (scoring stopped, the chunk
+        acknowledged) when its job finished meanwhile (cancelled)."""
+        scoring = asyncio.create_task(self.score(request, default_rewards))
         try:
             while not scoring.done():
                 await asyncio.wait({scoring}, timeout=self.touch_interval_s)
-                if scoring.done():
-                    break
-                try:
-                    status = await self._touch(
-                        keys=[keys.chunks, keys.job(job_id)], args=[GROUP, self.consumer, entry_id]
-                    )
-                except OUTAGE_ERRORS:
-                    continue
-                if status is None or JobStatus(status).finished:  # cancelled meanwhile: stop scoring
-                    scoring.cancel()
-                    await asyncio.gather(scoring, return_exceptions=True)
-                    await self._ack(keys=queue_keys, args=[GROUP, entry_id, n_items])
-                    return
+                if not scoring.done() and not await self._still_wanted(chunk):
+                    await _cancel(scoring)
+                    await self.scripts.ack(entry_id=chunk.entry_id, n_items=chunk.n_items)
+                    return None
         finally:
-            if not scoring.done():  # cancelled job, or this handler failed: the scoring goes too
-                scoring.cancel()
-                await asyncio.gather(scoring, return_exceptions=True)
+            await _cancel(scoring)  # this handler failed: the scoring goes too
+        return scoring.result()
 
+    async def _still_wanted(self, chunk: Chunk) -> bool:
+        """Touch the entry; False once its job is gone or finished. An outage is no answer: go on."""
         try:
-            results = scoring.result()
-        except RequestError as exc:
-            field = list(exc.field)
-            if field[:2] == ["body", "items"] and len(field) > 2 and isinstance(field[2], int):
-                field[2] += start  # the chunk's item index → the job's
-            cause = {"field": field, "message": exc.message}
-            await self._fail(
-                keys=job_keys + queue_keys,
-                args=self._fail_args(entry_id, n_items, str(RequestError(field, exc.message)), cause),
-            )
-            return
-        except Exception as exc:
-            log.exception("scoring chunk %s of job %s failed", index, job_id)
-            message = f"internal error scoring items {start}..{stop - 1}: {type(exc).__name__}: {exc}"
-            await self._fail(
-                keys=job_keys + queue_keys, args=self._fail_args(entry_id, n_items, message, None)
-            )
-            return
+            status = await self.scripts.touch(chunk.job_id, consumer=self.consumer, entry_id=chunk.entry_id)
+        except OUTAGE_ERRORS:
+            return True
+        return status is not None and not JobStatus(status).finished
 
+    async def _fail_request(self, chunk: Chunk, exc: RequestError) -> None:
+        """The request itself is at fault: fail the job naming the field, numbered within the job."""
+        field = list(exc.field)
+        if field[:2] == ["body", "items"] and len(field) > 2 and isinstance(field[2], int):
+            field[2] += chunk.start  # the chunk's item index → the job's
+        cause = {"field": field, "message": exc.message}
+        await self._fail(chunk, str(RequestError(field, exc.message)), cause)
+
+    async def _fail(self, chunk: Chunk, message: str, cause: dict[str, Any] | None = None) -> None:
+        await self.scripts.fail(
+            chunk.job_id,
+            entry_id=chunk.entry_id,
+            n_items=chunk.n_items,
+            message=message,
+            cause_json=json.dumps(cause) if cause else "",
+            now=time.time(),
+        )
+
+    async def _record(self, chunk: Chunk, results: list[ScoreResult], started: float) -> None:
+        """Write the results once (through a short outage) and log the chunk's time."""
         payload = CHUNK_RESULTS.dump_json(results).decode()
-        args: list[Any] = [GROUP, entry_id, index, n_items, payload, time.time(), self.consumer]
-        outcome = await self._retrying(lambda: self._record(keys=job_keys + queue_keys, args=args))
+        outcome = await self._retrying(
+            lambda: self.scripts.record(
+                chunk.job_id,
+                entry_id=chunk.entry_id,
+                index=chunk.index,
+                n_items=chunk.n_items,
+                results_json=payload,
+                now=time.time(),
+                consumer=self.consumer,
+            )
+        )
         seconds = time.perf_counter() - started
         log.info(
             "job %s chunk %s: %d items scored in %.3f s (%s)",
-            job_id,
-            index,
-            n_items,
+            chunk.job_id,
+            chunk.index,
+            chunk.n_items,
             seconds,
             outcome,
-            extra={"job_id": job_id, "chunk": index, "items": n_items, "seconds": round(seconds, 4)},
+            extra={
+                "job_id": chunk.job_id,
+                "chunk": chunk.index,
+                "items": chunk.n_items,
+                "seconds": round(seconds, 4),
+            },
         )
-
-    def _fail_args(
-        self, entry_id: str, n_items: int, message: str, cause: dict[str, Any] | None
-    ) -> list[Any]:
-        return [GROUP, entry_id, n_items, message, json.dumps(cause) if cause else "", time.time()]
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Retry a result write through a short outage rather than throw away the scoring work."""
-        deadline = time.monotonic() + max(self.settings.queue_reclaim_after_s, self.settings.redis_timeout_s)
+        deadline = time.monotonic() + max(self.config.reclaim_after_s, self.config.redis_timeout_s)
         while True:
             try:
                 return await call()
@@ -293,22 +350,12 @@ class Worker:
                 await asyncio.sleep(self.heartbeat_s)
 
 
+async def _cancel(task: asyncio.Task[Any]) -> None:
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
 async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-
-async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    """Build this process's scoring services and work until SIGTERM/SIGINT (or `stop`)."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    services = Services.create(settings)
-    await services.start()
-    worker = Worker(settings, services)
-    try:
-        await worker.run(stop)
-    finally:
-        await worker.close()
-        await services.close()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal, TypeGuard
 
-from reward_server.rewards.text import completion_text, tag_block
+from reward_server.text import completion_text, tag_block
 
 Prompt = str | Sequence[Any] | None  # a string, chat messages, or nothing
 

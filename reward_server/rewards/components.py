@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from reward_server.config import Settings
 from reward_server.cpu_pool import CpuPool
@@ -17,25 +17,7 @@ if TYPE_CHECKING:
     from reward_server.reward_model.engine import RewardModel
     from reward_server.sandbox_gate import SandboxGate
 
-__all__ = ["Component", "ComponentOutcome", "FormatComponent", "ScoringResources", "build_components"]
-
-
-class ScoringResources(Protocol):
-    """What building the components needs from a process (`Services` provides it): no import of
-    `services` here, so services -> components -> pipeline has no cycle."""
-
-    @property
-    def settings(self) -> Settings: ...
-    @property
-    def cpu_pool(self) -> CpuPool: ...
-    @property
-    def sandbox(self) -> Sandbox | None: ...
-    @property
-    def sandbox_gate(self) -> SandboxGate | None: ...
-    @property
-    def sandbox_limits(self) -> Limits: ...
-    @property
-    def reward_models(self) -> Mapping[str, RewardModel]: ...
+__all__ = ["Component", "ComponentOutcome", "FormatComponent", "build_components"]
 
 
 class FormatComponent:
@@ -61,25 +43,30 @@ class FormatComponent:
         return [self.check(item) for item in items]
 
 
-def build_components(services: ScoringResources) -> dict[str, Component]:
-    """Every component this process can compute, by reward name."""
+def build_components(
+    *,
+    settings: Settings,
+    cpu_pool: CpuPool,
+    sandbox: Sandbox | SandboxGate | None,
+    sandbox_limits: Limits,
+    reward_models: Mapping[str, RewardModel],
+) -> dict[str, Component]:
+    """Every component this process can compute, by reward name, over what the composition root
+    (`reward_server.services`) started: code rewards only with a `sandbox` (best its `SandboxGate`)."""
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
     from reward_server.rewards.language import LanguageComponent
     from reward_server.rewards.math import MathChecker
     from reward_server.rewards.model import reward_model_components
 
-    settings = services.settings
     checkers: dict[str, TaskChecker] = {
-        "math": MathChecker(
-            services.cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag
-        )
+        "math": MathChecker(cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag)
     }
-    if services.sandbox is not None:
+    if sandbox is not None:
         from reward_server.rewards.code import CodeChecker
 
         checkers["code"] = CodeChecker(
-            services.sandbox_gate or services.sandbox,
-            default_limits=services.sandbox_limits,
+            sandbox,
+            default_limits=sandbox_limits,
             answer_tag=settings.answer_tag,
         )
     components: dict[str, Component] = {
@@ -87,7 +74,7 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
         "format:r1": FormatComponent(settings.think_tag, settings.answer_tag, "r1", "format:r1"),
         "format:think": FormatComponent(settings.think_tag, settings.answer_tag, "think", "format:think"),
         "accuracy": AccuracyComponent(checkers),
-        "language": LanguageComponent(services.cpu_pool, settings.language_timeout_s, settings.think_tag),
+        "language": LanguageComponent(cpu_pool, settings.language_timeout_s, settings.think_tag),
     }
-    components.update(reward_model_components(services.reward_models))
+    components.update(reward_model_components(reward_models))
     return components

@@ -29,7 +29,6 @@ async def score_samples(
     all_errors = {**invalid, **errors}
     results: list[ScoreResult] = []
     if items:
-        assert services.backend is not None
         weights = dict(rewards) if rewards is not None else None
         results = await services.backend.score(ScoreRequest(items=items, rewards=weights))
     chosen = best_per_sample(count, kept, results, all_errors)

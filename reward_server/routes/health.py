@@ -32,7 +32,7 @@ async def healthz(services: Annotated[Services, Depends(get_services)]) -> JSONR
     With --redis-url that needs Redis to answer and at least one live `reward-server worker`.
     """
     reason = None
-    if services.backend is None or not services.cpu_pool.running:
+    if not services.cpu_pool.running:
         reason = "the scoring services are not running (starting or stopping)"
     body: dict[str, Any] = {**services.health}
     if services.sandbox is not None:  # live pool counts, not the snapshot taken at start

@@ -19,5 +19,4 @@ async def rank_completions(
 ) -> RankResponse:
     """Per group: completions that pass the filters (when the group has a task), ordered by the
     ranking reward (default `model`), with their scores, and the indices of the best `top_k`."""
-    assert services.backend is not None
     return await rank(request, services.backend, max_batch_items=services.settings.max_batch_items)

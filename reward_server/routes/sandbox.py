@@ -98,7 +98,7 @@ class RunCodeResponse(BaseModel):
 
 
 def _sandbox(services: Services) -> SandboxGate:
-    gate = getattr(services, "sandbox_gate", None)
+    gate = services.sandbox_gate
     if gate is None:
         raise ServiceUnavailable("code execution is not enabled on this server (start it with --sandbox)")
     return gate

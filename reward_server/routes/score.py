@@ -23,7 +23,6 @@ async def score(
     """Score every item; results come back in item order, each with its reward, scores, details and error.
     A client that disconnects has its batch cancelled (queued sandbox runs and queue jobs included)."""
     validate_batch_size(request.items, services.settings.max_batch_items)
-    assert services.backend is not None
     results = await cancel_on_disconnect(http, services.backend.score(request))
     metrics.record_results(results)
     return ScoreResponse(results=results)

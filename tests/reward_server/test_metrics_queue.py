@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from reward_server import metrics
 from reward_server.app import create_app
 from reward_server.config import Settings
-from reward_server.queue.client import ensure_group
+from reward_server.queue.connections import ensure_group
 from reward_server.queue.keys import GROUP
 from reward_server.schemas import ScoreRequest
 from tests.support.prometheus import sample

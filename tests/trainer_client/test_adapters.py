@@ -233,7 +233,7 @@ async def test_verl_async_keeps_its_keys_when_a_sample_cannot_be_scored(
         )
     for info in (good_shape, bad_label):
         assert info == {"score": 0.0, "reward_error": 1.0, "accuracy": 0.0}
-    assert "ground_truth: a task dict needs a 'type' field" in caplog.text
+    assert "ground_truth: a task object needs a 'type' field" in caplog.text
 
 
 VERL_STDIO = '{"inputs": ["1 2\\n", "5 7\\n"], "outputs": ["3\\n", "12\\n"]}'

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
+
+from trainer_client.weights import weights_argument
 
 
 class Overlap(StrEnum):
@@ -78,20 +80,6 @@ class GRPOConfig:
             raise ValueError("; ".join(problems))
 
 
-def _weights(text: str) -> dict[str, float]:
-    """``accuracy=1,format=0.2`` → {"accuracy": 1.0, "format": 0.2}."""
-    weights = {}
-    for part in filter(None, (p.strip() for p in text.split(","))):
-        name, sep, value = part.partition("=")
-        if not sep:
-            raise argparse.ArgumentTypeError(f"reward weight {part!r} is not NAME=WEIGHT")
-        try:
-            weights[name.strip()] = float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"weight of {name!r} is not a number: {value!r}") from None
-    return weights
-
-
 def parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
     p = argparse.ArgumentParser(
         prog="python -m trainer_client.grpo",
@@ -108,66 +96,55 @@ def parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
     )
     p.add_argument("--reward-url", required=True, help="reward-server base URL, e.g. http://host:8000")
     p.add_argument("--log", type=Path, required=True, help="JSONL file, one line per step")
-    p.add_argument("--steps", type=int, default=100, help="optimizer steps to run")
-    p.add_argument("--group-size", type=int, default=8, help="completions per prompt (G)")
-    p.add_argument("--prompts-per-step", type=int, default=4, help="prompts sampled per step")
-    p.add_argument("--seed", type=int, default=0, help="seeds sampling, prompt order and init")
+    p.add_argument("--steps", type=int, help="optimizer steps to run")
+    p.add_argument("--group-size", type=int, help="completions per prompt (G)")
+    p.add_argument("--prompts-per-step", type=int, help="prompts sampled per step")
+    p.add_argument("--seed", type=int, help="seeds sampling, prompt order and init")
     p.add_argument(
         "--max-new-tokens",
         type=int,
-        default=256,
         help="completion length cap; longest prompt + this must fit the model's context",
     )
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature")
-    p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling threshold")
-    p.add_argument("--lr", dest="learning_rate", type=float, default=1e-6, help="AdamW learning rate")
-    p.add_argument("--weight-decay", type=float, default=0.0, help="AdamW weight decay")
-    p.add_argument("--max-grad-norm", type=float, default=1.0, help="gradient clipping norm")
-    p.add_argument(
-        "--beta", type=float, default=0.04, help="KL penalty to the frozen reference (0: no reference)"
-    )
-    p.add_argument("--clip-eps", type=float, default=0.2, help="PPO-style ratio clipping epsilon")
-    p.add_argument("--updates-per-step", type=int, default=1, help="optimizer passes over each batch (mu)")
-    p.add_argument("--micro-batch-size", type=int, default=8, help="completions per forward/backward")
+    p.add_argument("--temperature", type=float, help="sampling temperature")
+    p.add_argument("--top-p", type=float, help="nucleus sampling threshold")
+    p.add_argument("--lr", dest="learning_rate", type=float, help="AdamW learning rate")
+    p.add_argument("--weight-decay", type=float, help="AdamW weight decay")
+    p.add_argument("--max-grad-norm", type=float, help="gradient clipping norm")
+    p.add_argument("--beta", type=float, help="KL penalty to the frozen reference (0: no reference)")
+    p.add_argument("--clip-eps", type=float, help="PPO-style ratio clipping epsilon")
+    p.add_argument("--updates-per-step", type=int, help="optimizer passes over each batch (mu)")
+    p.add_argument("--micro-batch-size", type=int, help="completions per forward/backward")
     p.add_argument(
         "--overlap",
         type=Overlap,
         choices=list(Overlap),
-        default=Overlap.CHUNKS,
         help="how scoring overlaps generation: none, chunks (on-policy) or next-step (one update behind)",
     )
-    p.add_argument("--generation-chunks", type=int, default=4, help="chunks per step with --overlap chunks")
-    p.add_argument("--rewards", type=_weights, default=None, help="component weights: accuracy=1,format=0.2")
-    p.add_argument(
-        "--api-key", default=None, help="bearer key for the service (prefer $REWARD_SERVER_API_KEY)"
-    )
+    p.add_argument("--generation-chunks", type=int, help="chunks per step with --overlap chunks")
+    p.add_argument("--rewards", type=weights_argument, help="component weights: accuracy=1,format=0.2")
+    p.add_argument("--api-key", help="bearer key for the service (prefer $REWARD_SERVER_API_KEY)")
     p.add_argument(
         "--reward-timeout",
         dest="reward_timeout_s",
         type=float,
-        default=600.0,
         help="seconds one scoring call may take before its unscored samples are reported",
     )
     p.add_argument(
         "--max-unscored-steps",
         type=int,
-        default=3,
         help="stop the run after this many steps in a row in which no sample got a reward",
     )
-    p.add_argument("--checkpoint-dir", type=Path, default=None, help="where checkpoints are written")
-    p.add_argument(
-        "--checkpoint-every", type=int, default=0, help="steps between checkpoints (0: only at the end)"
-    )
-    p.add_argument(
-        "--resume", default=None, help="'auto' (latest in --checkpoint-dir) or a checkpoint directory"
-    )
-    p.add_argument("--device", default=None, help="torch device (default: cuda when present, else cpu)")
+    p.add_argument("--checkpoint-dir", type=Path, help="where checkpoints are written")
+    p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (0: only at the end)")
+    p.add_argument("--resume", help="'auto' (latest in --checkpoint-dir) or a checkpoint directory")
+    p.add_argument("--device", help="torch device (default: cuda when present, else cpu)")
     p.add_argument(
         "--dtype",
         choices=["float32", "bfloat16", "float16"],
-        default=None,
         help="parameter dtype (default: float32; forward passes run in bfloat16 on cuda)",
     )
+    # One source for every default: GRPOConfig's fields (--help shows them through the formatter).
+    p.set_defaults(**{f.name: f.default for f in fields(GRPOConfig) if f.default is not MISSING})
     args = p.parse_args(argv)
     if args.api_key is None:
         args.api_key = os.environ.get("REWARD_SERVER_API_KEY")

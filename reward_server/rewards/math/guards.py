@@ -9,6 +9,8 @@ from typing import Any
 
 import sympy
 
+from reward_server.rewards.math.numbers import MAX_DIGITS
+
 __all__ = [
     "MAX_ANSWER_CHARS",
     "MAX_GOLD_CHARS",
@@ -23,12 +25,11 @@ MAX_GOLD_CHARS = 5_000
 MAX_BRACE_DEPTH = 30
 MAX_EXPONENT_DIGITS = 6  # 10^{999999} is fine for sympy; a 7-digit exponent is not worth the risk
 MAX_FACTORIAL_ARG = 10_000
-MAX_DIGITS = 2_000
 
 _EXPONENT = re.compile(r"\^\s*\{?\s*\(?\s*(\d+)")
 _TOWER = re.compile(r"(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)\s*\^\s*\{?\s*\(?\s*(\d+)")
 _FACTORIAL = re.compile(r"(\d+)\s*\}?\s*!|\\frac\{\s*\d+\s*\}\{\s*\d+\s*\}\s*!|!\s*\)?\s*!")
-_LONG_NUMBER = re.compile(r"\d{" + str(MAX_DIGITS) + ",}")
+_LONG_NUMBER = re.compile(r"\d{" + str(MAX_DIGITS + 1) + ",}")
 
 
 def guard_reason(text: str, *, limit: int = MAX_ANSWER_CHARS) -> str | None:

@@ -19,7 +19,10 @@ __all__ = ["PlainNumber", "decimal_close", "numbers_equal", "parse_plain_number"
 # it at d places, when it keeps at least this many significant digits (85.71 for 600/7, not 0.3 for 1/3).
 ROUNDING_MIN_SIGNIFICANT = 3
 
-MAX_DIGITS = 400  # longer literals are not "plain": they go to the general path under its budget
+# The one digit limit of the math reward: a number written with more digits is neither read exactly
+# here nor handed to the parser (`guards.guard_reason` refuses the answer). Exact rationals of this
+# size cost microseconds, and Python's int() reads them (its own limit is 4300 digits).
+MAX_DIGITS = 2_000
 MAX_POWER_EXPONENT = 400
 
 _NOISE = re.compile(

@@ -12,13 +12,14 @@ from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
 from reward_server.config import Settings
-from reward_server.queue.client import JobQueue, ensure_group
+from reward_server.queue.client import JobQueue
+from reward_server.queue.connections import ensure_group
 from reward_server.queue.consumers import ConsumerScripts
 from reward_server.queue.jobs import JobStatus
 from reward_server.queue.keys import GROUP
 from reward_server.queue.worker import Worker
 from reward_server.schemas import ScoreItem, ScoreRequest
-from reward_server.services import Services
+from reward_server.services import queue_config, start_services
 from tests.support.redis_fixtures import RedisServer, unique_prefix
 
 pytestmark = pytest.mark.redis
@@ -61,11 +62,10 @@ async def test_a_chunk_redelivered_after_its_job_expired_is_dropped_without_recr
     redis_server: RedisServer,
 ) -> None:
     settings = settings_for(redis_server)
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     keys = queue.keys
-    worker = Worker(settings, services)
+    worker = Worker(queue_config(settings), services.score_chunk)
     stop = asyncio.Event()
     try:
         await ensure_group(queue.redis, keys)
@@ -107,13 +107,12 @@ def test_a_partial_job_record_answers_404_never_500(redis_server: RedisServer) -
 
 async def test_a_worker_that_stops_cleanly_leaves_the_consumer_group(redis_server: RedisServer) -> None:
     settings = settings_for(redis_server)
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     try:
         await ensure_group(queue.redis, queue.keys)
         job_id = await queue.enqueue(request_of(4))
-        worker, stop = Worker(settings, services), asyncio.Event()
+        worker, stop = Worker(queue_config(settings), services.score_chunk), asyncio.Event()
         run = asyncio.create_task(worker.run(stop))
         info = await queue.wait(job_id, timeout_s=30)
         assert info.status is JobStatus.done
@@ -128,7 +127,7 @@ async def test_a_worker_that_stops_cleanly_leaves_the_consumer_group(redis_serve
 
 
 async def test_a_consumer_with_a_chunk_pending_is_never_deleted(redis_server: RedisServer) -> None:
-    queue = JobQueue(settings_for(redis_server))
+    queue = JobQueue(queue_config(settings_for(redis_server)))
     consumers = ConsumerScripts(queue.redis, queue.keys)
     try:
         await ensure_group(queue.redis, queue.keys)
@@ -145,7 +144,7 @@ async def test_a_consumer_with_a_chunk_pending_is_never_deleted(redis_server: Re
 
 async def test_dead_consumers_with_nothing_pending_are_reaped(redis_server: RedisServer) -> None:
     settings = settings_for(redis_server)
-    queue = JobQueue(settings)
+    queue = JobQueue(queue_config(settings))
     consumers = ConsumerScripts(queue.redis, queue.keys)
     try:
         await ensure_group(queue.redis, queue.keys)
@@ -161,9 +160,8 @@ async def test_dead_consumers_with_nothing_pending_are_reaped(redis_server: Redi
 
         # A running worker reaps on its own, from its heartbeat loop.
         await queue.redis.xgroup_createconsumer(queue.keys.chunks, GROUP, "dead-later")
-        services = Services.create(settings)
-        await services.start()
-        worker, stop = Worker(settings, services), asyncio.Event()
+        services = await start_services(settings)
+        worker, stop = Worker(queue_config(settings), services.score_chunk), asyncio.Event()
         run = asyncio.create_task(worker.run(stop))
         try:
 
@@ -186,14 +184,13 @@ async def test_a_stream_entry_that_is_no_chunk_is_dropped_not_redelivered_for_ev
     redis_server: RedisServer,
 ) -> None:
     settings = settings_for(redis_server)
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     try:
         await ensure_group(queue.redis, queue.keys)
         bad = await queue.redis.xadd(queue.keys.chunks, {"job": "x", "index": "not a number"})
         job_id = await queue.enqueue(request_of(2))
-        worker, stop = Worker(settings, services), asyncio.Event()
+        worker, stop = Worker(queue_config(settings), services.score_chunk), asyncio.Event()
         run = asyncio.create_task(worker.run(stop))
         assert (await queue.wait(job_id, timeout_s=30)).status is JobStatus.done
 
@@ -215,14 +212,13 @@ async def test_a_chunk_whose_queued_request_is_unreadable_fails_its_job_at_once(
     redis_server: RedisServer,
 ) -> None:
     settings = settings_for(redis_server, queue_max_deliveries=1000)
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     try:
         await ensure_group(queue.redis, queue.keys)
         job_id = await queue.enqueue(request_of(2))
         await queue.redis.hset(queue.keys.request(job_id), "0", "{not json")
-        worker, stop = Worker(settings, services), asyncio.Event()
+        worker, stop = Worker(queue_config(settings), services.score_chunk), asyncio.Event()
         run = asyncio.create_task(worker.run(stop))
         info = await queue.wait(job_id, timeout_s=30)
         assert info.status is JobStatus.failed

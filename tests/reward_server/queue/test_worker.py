@@ -11,14 +11,14 @@ import pytest
 
 from reward_server.cli import build_parser, settings_from_args
 from reward_server.config import Settings
-from reward_server.queue import scripts
-from reward_server.queue.client import JobQueue, ensure_group
+from reward_server.queue.client import JobQueue
+from reward_server.queue.connections import ensure_group
 from reward_server.queue.jobs import JobStatus
 from reward_server.queue.keys import GROUP
 from reward_server.queue.worker import Worker
 from reward_server.rewards.base import ComponentScore
 from reward_server.schemas import ScoreItem, ScoreRequest
-from reward_server.services import Services
+from reward_server.services import Services, queue_config, start_services
 from tests.support.redis_fixtures import RedisServer, unique_prefix
 
 pytestmark = pytest.mark.redis
@@ -46,7 +46,7 @@ def request_of(n: int) -> ScoreRequest:
 
 @pytest.fixture
 async def queue(redis_server: RedisServer) -> AsyncIterator[JobQueue]:
-    job_queue = JobQueue(settings_for(redis_server))
+    job_queue = JobQueue(queue_config(settings_for(redis_server)))
     await ensure_group(job_queue.redis, job_queue.keys)  # what a worker does when it starts
     yield job_queue
     await job_queue.close()
@@ -57,13 +57,18 @@ async def test_a_chunk_scored_twice_is_counted_once(queue: JobQueue) -> None:
     redis, keys = queue.redis, queue.keys
     [[_, [(entry_id, fields)]]] = await redis.xreadgroup(GROUP, "first", {keys.chunks: ">"}, count=1)
     await redis.xclaim(keys.chunks, GROUP, "second", 0, [entry_id])  # as XAUTOCLAIM does after a crash
-    record = redis.register_script(scripts.RECORD)
-    job_keys = [keys.job(job_id), keys.request(job_id), keys.results(job_id), keys.events(job_id)]
 
     async def record_as(consumer: str, reward: float) -> str:
         results = json.dumps([{"id": i, "reward": reward} for i in range(2)])
-        args = [GROUP, entry_id, fields["index"], 2, results, 0, consumer]
-        return str(await record(keys=[*job_keys, keys.chunks, keys.queued_items], args=args))
+        return await queue.scripts.record(
+            job_id,
+            entry_id=entry_id,
+            index=int(fields["index"]),
+            n_items=2,
+            results_json=results,
+            now=0,
+            consumer=consumer,
+        )
 
     assert await record_as("first", 1.0) == "recorded"
     assert await record_as("second", 2.0) == "duplicate"
@@ -98,7 +103,7 @@ async def run_workers(
     settings: Settings, services: Services, count: int, job_id: str, queue: JobQueue
 ) -> Any:
     stop = asyncio.Event()
-    workers = [Worker(settings, services) for _ in range(count)]
+    workers = [Worker(queue_config(settings), services.score_chunk) for _ in range(count)]
     runs = [asyncio.create_task(w.run(stop)) for w in workers]
     try:
         return await queue.wait(job_id, timeout_s=30)
@@ -113,9 +118,8 @@ async def test_a_live_worker_keeps_a_chunk_that_outlasts_the_reclaim_time(redis_
     # Touches every 1/3 s; the chunk takes 2.5 reclaim periods. A looser margin than needed: a busy CI box
     # can stall an event loop for a good fraction of a second.
     settings = settings_for(redis_server, queue_reclaim_after_s=1.0)
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     try:
         services.components["format"] = SlowFormat(seconds=2.5)
         job_id = await queue.enqueue(request_of(2))
@@ -129,9 +133,8 @@ async def test_a_live_worker_keeps_a_chunk_that_outlasts_the_reclaim_time(redis_
 
 async def test_a_chunk_that_keeps_losing_its_workers_fails_its_job(redis_server: RedisServer) -> None:
     settings = settings_for(redis_server, queue_reclaim_after_s=0.2, queue_max_deliveries=1)
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     try:
         await ensure_group(queue.redis, queue.keys)
         job_id = await queue.enqueue(request_of(2))
@@ -170,11 +173,21 @@ async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None
     request = request_of(3)
     job_id = await queue.enqueue(request)
     keys = queue.keys
-    enqueue = queue.redis.register_script(scripts.ENQUEUE)
     chunks_before = await queue.redis.xlen(keys.chunks)
-    args: list[Any] = [job_id, 3, 100, 60_000, 0, "digest", 2, "{}", keys.job(""), 60_000, "", "{}", "{}"]
-    job_keys = [keys.job(job_id), keys.request(job_id), keys.chunks, keys.events(job_id)]
-    reply = await enqueue(keys=[keys.queued_items, "", *job_keys], args=args)
+    reply = await queue.scripts.enqueue(
+        job_id,
+        idempotency_key=None,
+        total=3,
+        max_items=100,
+        max_age_ms=60_000,
+        now=0,
+        digest="digest",
+        chunk_items=2,
+        default_rewards_json="{}",
+        result_ttl_ms=60_000,
+        request_id="",
+        chunks=["{}", "{}"],
+    )
     assert reply == ["created", job_id]
     assert await queue.redis.xlen(keys.chunks) == chunks_before
     assert await queue.queued_items() == 3
@@ -182,11 +195,10 @@ async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None
 
 async def test_cancelling_a_running_job_stops_the_worker_scoring_it(redis_server: RedisServer) -> None:
     settings = settings_for(redis_server, queue_reclaim_after_s=0.3)
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     stop = asyncio.Event()
-    worker = Worker(settings, services)
+    worker = Worker(queue_config(settings), services.score_chunk)
     try:
         slow = SlowFormat(seconds=30)
         services.components["format"] = slow
