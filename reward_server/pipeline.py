@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from reward_server.errors import PayloadTooLarge, RequestError
-from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, ItemError
+from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, Failure, ItemError
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ class Scorer:
                 results = await self.components[name].score(subset)
             except Exception as exc:  # a bug in one component must not sink the batch
                 log.exception("component %s failed on %d items", name, len(subset))
-                results = [ItemError(f"internal error: {type(exc).__name__}: {exc}")] * len(subset)
+                error = ItemError(f"internal error: {type(exc).__name__}: {exc}", failure=Failure.INTERNAL_ERROR)
+                results = [error] * len(subset)
             outcomes[name] = dict(zip(indices, results, strict=True))
 
         await asyncio.gather(*(run(name, indices) for name, indices in needed.items()))
@@ -86,13 +87,13 @@ class Scorer:
         errors: list[str] = []
         for name in weights:
             outcome = outcomes[name][index]
+            if isinstance(outcome, ComponentScore) and not math.isfinite(outcome.score):
+                outcome = ItemError("produced a non-finite score", failure=Failure.INTERNAL_ERROR)
             if isinstance(outcome, ComponentScore):
-                if math.isfinite(outcome.score):
-                    scores[name] = outcome.score
-                    details[name] = outcome.details
-                else:
-                    errors.append(f"{name}: produced a non-finite score")
-            else:
+                scores[name] = outcome.score
+                details[name] = outcome.details
+            else:  # a non-verdict: no score, its failure class in the details (outcomes.py)
+                details[name] = outcome.as_details()
                 errors.append(f"{name}: {outcome.message}")
         reward = None if errors else sum(weights[name] * scores[name] for name in weights)
         return ScoreResult(

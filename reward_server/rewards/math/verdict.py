@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from reward_server.outcomes import UnusableGold
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math.comparison import NeedsParser, Verdict, compare_answer
 from reward_server.rewards.math.equivalence import interval_form
@@ -113,14 +114,14 @@ def _gold_answer(gold: str) -> str:
 
 @lru_cache(maxsize=2048)
 def clean_gold(gold: str) -> str:
-    """The gold answer stripped; ValueError (the item's error) when it is unusable."""
+    """The gold answer stripped; `UnusableGold` (the item's error) when it is unusable."""
     gold = _gold_answer(normalise_notation(gold.strip())).strip()
     if gold.endswith("."):
         gold = gold[:-1].rstrip()  # a sentence's full stop
     if not gold:
-        raise ValueError("the gold answer is empty")
+        raise UnusableGold("the gold answer is empty")
     if len(gold) > MAX_GOLD_CHARS:
-        raise ValueError(f"the gold answer is longer than {MAX_GOLD_CHARS} characters")
+        raise UnusableGold(f"the gold answer is longer than {MAX_GOLD_CHARS} characters")
     return gold
 
 
