@@ -74,7 +74,9 @@ class CpuPool:
             future.cancel()
             raise
 
-    async def run_item(self, fn: Callable[..., T], *args: Any, timeout_s: float | None, what: str) -> T | ItemError:
+    async def run_item(
+        self, fn: Callable[..., T], *args: Any, timeout_s: float | None, what: str
+    ) -> T | ItemError:
         """`run`, with every way it can fail turned into an `ItemError` of its `Failure` class.
 
         `what` names the work in the message (``"math check"``). An `ItemError` raised by `fn`

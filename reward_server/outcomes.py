@@ -28,7 +28,7 @@ class Failure(StrEnum):
     TIMEOUT = "timeout"  # the check overran its time budget (its worker was replaced)
     WORKER_CRASH = "worker_crash"  # the pool worker died (segfault, OOM kill)
     SANDBOX_ERROR = "sandbox_error"  # the sandbox failed on every attempt
-    UNUSABLE_GOLD = "unusable_gold"  # the task's gold side: a math answer, tests or a checker that cannot be used
+    UNUSABLE_GOLD = "unusable_gold"  # the gold side (math answer, tests, checker) cannot be used
     INVALID_ITEM = "invalid_item"  # the item asks for what cannot be done here (no task, unknown language)
     MODEL_ERROR = "model_error"  # the reward model failed or returned a non-finite score
     INTERNAL_ERROR = "internal_error"  # a bug (logged with its traceback)
@@ -47,9 +47,7 @@ class ItemError(Exception):
     details. Picklable with both, so a pool worker may raise it and the caller gets it back whole.
     """
 
-    def __init__(
-        self, message: str, *, failure: Failure, details: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, message: str, *, failure: Failure, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.failure = Failure(failure)

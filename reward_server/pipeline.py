@@ -71,7 +71,9 @@ class Scorer:
                 results = await self.components[name].score(subset)
             except Exception as exc:  # a bug in one component must not sink the batch
                 log.exception("component %s failed on %d items", name, len(subset))
-                error = ItemError(f"internal error: {type(exc).__name__}: {exc}", failure=Failure.INTERNAL_ERROR)
+                error = ItemError(
+                    f"internal error: {type(exc).__name__}: {exc}", failure=Failure.INTERNAL_ERROR
+                )
                 results = [error] * len(subset)
             outcomes[name] = dict(zip(indices, results, strict=True))
 

@@ -219,7 +219,9 @@ class RewardModel:
                     )
                 )
                 continue
-            out.append(encoded if encoded.ids else ItemError("model input is empty", failure=Failure.INVALID_ITEM))
+            out.append(
+                encoded if encoded.ids else ItemError("model input is empty", failure=Failure.INVALID_ITEM)
+            )
         return out
 
     # -- forward ----------------------------------------------------------------------------------
@@ -266,7 +268,8 @@ class RewardModel:
             except Exception as exc:
                 log.exception("reward model %s: forward pass failed", self.name)
                 error = ItemError(
-                    f"reward model {self.name} failed: {type(exc).__name__}: {exc}", failure=Failure.MODEL_ERROR
+                    f"reward model {self.name} failed: {type(exc).__name__}: {exc}",
+                    failure=Failure.MODEL_ERROR,
                 )
                 return [error if r is None else r for r in results]
             for (index, enc), raw in zip(ready, raws, strict=True):

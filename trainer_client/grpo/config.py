@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from trainer_client.outcomes import OnFailure
+
 
 class Overlap(StrEnum):
     """How reward scoring overlaps generation.
@@ -53,6 +55,7 @@ class GRPOConfig:
     api_key: str | None = None
     reward_timeout_s: float = 600.0
     max_unscored_steps: int = 3
+    on_failure: OnFailure = OnFailure.MASK  # a sample without a verdict: left out, or trained as a 0
     checkpoint_dir: Path | None = None
     checkpoint_every: int = 0
     resume: str | None = None  # "auto" (latest in checkpoint_dir) or a checkpoint directory
@@ -153,6 +156,14 @@ def parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
         type=int,
         default=3,
         help="stop the run after this many steps in a row in which no sample got a reward",
+    )
+    p.add_argument(
+        "--on-failure",
+        type=OnFailure,
+        choices=list(OnFailure),
+        default=OnFailure.MASK,
+        help="a sample the service gave no verdict (timeout, sandbox error, ...): 'mask' leaves it out "
+        "of its group's advantages, 'zero' trains it as a wrong answer (default: mask)",
     )
     p.add_argument("--checkpoint-dir", type=Path, default=None, help="where checkpoints are written")
     p.add_argument(

@@ -18,6 +18,7 @@ from reward_server.rewards.math.extraction import (
     split_alternatives,
 )
 from reward_server.rewards.math.guards import MAX_ANSWER_CHARS, MAX_GOLD_CHARS
+from reward_server.rewards.math.labels import DecidedBy, MathStatus
 from reward_server.rewards.math.notation import normalise_notation
 from reward_server.rewards.math.phrases import math_segments
 
@@ -52,7 +53,7 @@ def _verdict_details(verdict: Verdict) -> dict[str, Any]:
 
 
 def _score(equal: bool, details: dict[str, Any]) -> ComponentScore:
-    details["status"] = "correct" if equal else "wrong"
+    details["status"] = MathStatus.CORRECT if equal else MathStatus.WRONG
     return ComponentScore(1.0 if equal else 0.0, details)
 
 
@@ -143,8 +144,8 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     if extraction.notes:
         details["extraction_notes"] = list(extraction.notes)
     if not extraction.answers:
-        details["status"] = {"unfinished": "unfinished", "retracted": "retracted"}.get(
-            extraction.source, "no_answer"
+        details["status"] = {"unfinished": MathStatus.UNFINISHED, "retracted": MathStatus.RETRACTED}.get(
+            extraction.source, MathStatus.NO_ANSWER
         )
         if extraction.source == "none":
             details["rule"] = (
@@ -154,7 +155,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
 
     too_long = next((a for a in extraction.answers if len(a) > MAX_ANSWER_CHARS), None)
     if too_long is not None:
-        details.update(extracted=too_long[:200], decided_by="guard", status="wrong")
+        details.update(extracted=too_long[:200], decided_by=DecidedBy.GUARD, status=MathStatus.WRONG)
         details["refused"] = f"answer longer than {MAX_ANSWER_CHARS} characters"
         return ComponentScore(0.0, details)
     distinct: list[str] = []
@@ -179,8 +180,8 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
         return _score(verdict.equal, details)
     if len(distinct) > MAX_ALTERNATIVES:
         details["hedge"] = f"{len(distinct)} different answers offered at once"
-        details["decided_by"] = "hedge"
-        details["status"] = "wrong"
+        details["decided_by"] = DecidedBy.HEDGE
+        details["status"] = MathStatus.WRONG
         return ComponentScore(0.0, details)
     if len(distinct) == 1:
         verdict = compare_answer(distinct[0], gold, allow_parser=allow_parser)
@@ -190,7 +191,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     # A hedge scores 1 only when every alternative is correct: one wrong alternative decides, so the
     # cheap checks go first (the same order with or without the parser, so the details match).
     details["hedge"] = "several different answers offered at once: every one must be correct"
-    details["decided_by"] = "hedge"
+    details["decided_by"] = DecidedBy.HEDGE
     verdicts: dict[str, Verdict] = {}
     for allowed in (False, True) if allow_parser else (False,):
         for answer in distinct:
