@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from reward_server.errors import PayloadTooLarge, RequestError
+from reward_server.errors import BatchTooLarge, UnknownReward
 from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, Failure, ItemError
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
 
@@ -36,15 +36,13 @@ class Scorer:
         self.default_rewards = dict(default_rewards)
 
     def check_request(self, request: ScoreRequest) -> None:
-        """Refuse reward names this server cannot compute, naming the field."""
-        named: list[tuple[tuple[str | int, ...], str]] = [
-            (("body", "rewards", n), n) for n in request.rewards or {}
-        ]
+        """Raise `UnknownReward` for the first reward name this server cannot compute."""
+        named: list[tuple[int | None, str]] = [(None, n) for n in request.rewards or {}]
         for index, item in enumerate(request.items):
-            named += [(("body", "items", index, "rewards", n), n) for n in item.rewards or {}]
-        for field, name in named:
+            named += [(index, n) for n in item.rewards or {}]
+        for index, name in named:
             if name not in self.components:
-                raise RequestError(field, self._unavailable_reason(name))
+                raise UnknownReward(name, self._unavailable_reason(name), index)
 
     def _unavailable_reason(self, name: str) -> str:
         if name.startswith("model"):
@@ -103,10 +101,8 @@ class Scorer:
         )
 
 
-def validate_batch_size(
-    items: Sequence[object], limit: int, field: Sequence[str | int] = ("body", "items")
-) -> None:
-    """413 naming `field` when a request carries more items than this server takes at once."""
+def validate_batch_size(items: Sequence[object], limit: int, part: str | None = "items") -> None:
+    """`BatchTooLarge` (`part` names the request part holding them) when a request carries more
+    items than this server takes at once."""
     if len(items) > limit:
-        message = f"{len(items)} items exceed this server's limit of {limit}; split the batch"
-        raise PayloadTooLarge(field, message)
+        raise BatchTooLarge(len(items), limit, part)

@@ -21,9 +21,10 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from reward_server.config import Settings
-from reward_server.errors import RequestError, ServiceUnavailable
+from reward_server.errors import ServiceUnavailable
 from reward_server.logs import request_id_var
 from reward_server.queue import scripts
+from reward_server.queue.errors import IdempotencyConflict, QueueFull
 from reward_server.queue.jobs import CHUNK_RESULTS, JobInfo, JobProgress, JobStatus
 from reward_server.queue.keys import GROUP, Keys
 from reward_server.schemas import ScoreRequest, ScoreResult
@@ -159,17 +160,9 @@ class JobQueue:
             )
         outcome = reply[0]
         if outcome == "full":
-            raise ServiceUnavailable(
-                f"the job queue is full ({reply[1]} items waiting, limit {settings.queue_max_items}); "
-                "retry after the Retry-After delay",
-                retry_after_s=settings.queue_retry_after_s,
-                status_code=429,
-            )
+            raise QueueFull(int(reply[1]), settings.queue_max_items, settings.queue_retry_after_s)
         if outcome == "existing" and reply[2] != digest:
-            raise RequestError(
-                ("header", "Idempotency-Key"),
-                f"this key was already used for job {reply[1]} with a different body; use a new key",
-            )
+            raise IdempotencyConflict(str(reply[1]))
         return str(reply[1])
 
     async def get(self, job_id: str, *, with_results: bool = True) -> JobInfo | None:

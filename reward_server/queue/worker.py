@@ -25,7 +25,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
 from reward_server.config import Settings
-from reward_server.errors import RequestError
+from reward_server.errors import RequestError, UnknownReward, http_error
 from reward_server.logs import request_id_var
 from reward_server.pipeline import Scorer
 from reward_server.queue import scripts
@@ -245,14 +245,13 @@ class Worker:
 
         try:
             results = scoring.result()
-        except RequestError as exc:
-            field = list(exc.field)
-            if field[:2] == ["body", "items"] and len(field) > 2 and isinstance(field[2], int):
-                field[2] += start  # the chunk's item index → the job's
-            cause = {"field": field, "message": exc.message}
+        except (UnknownReward, RequestError) as exc:
+            # The chunk's item index is the job's less `start`; the API answers with the stored cause.
+            answer = http_error(exc.shifted(start) if isinstance(exc, UnknownReward) else exc)
+            assert isinstance(answer, RequestError)
+            cause = {"field": list(answer.field), "message": answer.message}
             await self._fail(
-                keys=job_keys + queue_keys,
-                args=self._fail_args(entry_id, n_items, str(RequestError(field, exc.message)), cause),
+                keys=job_keys + queue_keys, args=self._fail_args(entry_id, n_items, str(answer), cause)
             )
             return
         except Exception as exc:

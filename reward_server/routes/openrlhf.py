@@ -41,7 +41,7 @@ async def get_reward(
         errors,
         request.rewards,
         where=lambda sample: f"labels.{sample}",
-        field=("body", "query"),
+        part="query",
     )
     weights = request.rewards if request.rewards is not None else services.settings.default_rewards
     answer = openrlhf.openrlhf_response(results, weights, mask_failures=on_failure == "mask")
