@@ -98,10 +98,9 @@ def http_error(exc: Exception) -> RewardServerError:
     match exc:
         case BatchTooLarge():
             return PayloadTooLarge(("body",) if exc.part is None else ("body", exc.part), exc.message)
-        case UnknownReward(item=None):
-            return RequestError(("body", exc.part, exc.name), exc.message)
         case UnknownReward():
-            return RequestError(("body", "items", exc.item, exc.part, exc.name), exc.message)
+            where = ("body",) if exc.item is None else ("body", "items", exc.item)
+            return RequestError((*where, exc.part, exc.name), exc.message)
         case QueueFull():
             message = f"{exc.message}; retry after the Retry-After delay"
             return ServiceUnavailable(message, retry_after_s=exc.retry_after_s, status_code=429)

@@ -38,8 +38,8 @@ class Scorer:
     def check_request(self, request: ScoreRequest) -> None:
         """Raise `UnknownReward` for the first reward name this server cannot compute."""
         named: list[tuple[int | None, str]] = [(None, n) for n in request.rewards or {}]
-        for index, item in enumerate(request.items):
-            named += [(index, n) for n in item.rewards or {}]
+        for position, item in enumerate(request.items):
+            named += [(position, n) for n in item.rewards or {}]
         for index, name in named:
             if name not in self.components:
                 raise UnknownReward(name, self._unavailable_reason(name), index)
