@@ -22,8 +22,9 @@ from trainer_client.types import ScoreResult
 
 __all__ = ["CLIENT_FAILURE", "OnFailure", "failure_class", "on_failure_option", "reward_for"]
 
-# The class of a result the client made itself (no answer from the service in time).
-CLIENT_FAILURE = "no_answer"
+# The class of a result the client made itself: the service gave none for the sample (the deadline
+# passed, the connection failed, an HTTP error, or a 422 that refused the item).
+CLIENT_FAILURE = "unscored"
 
 
 class OnFailure(StrEnum):
@@ -46,7 +47,7 @@ def failure_class(result: ScoreResult) -> str | None:
     """The failure class of a sample without a verdict (the first component's), else None.
 
     A result without a reward whose details name no class is the client's own
-    (`CLIENT_FAILURE`): the service never answered for it.
+    (`CLIENT_FAILURE`): the service gave no result for that sample.
     """
     if result["reward"] is not None:
         return None

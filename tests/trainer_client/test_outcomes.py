@@ -61,7 +61,7 @@ def result(reward: float | None, details: dict[str, Any] | None = None) -> Score
 def test_the_failure_class_comes_from_the_details_or_is_the_clients_own() -> None:
     assert failure_class(result(0.0)) is None  # a real 0 is a verdict
     assert failure_class(result(None, {"accuracy": {"failure": "sandbox_error"}})) == "sandbox_error"
-    assert failure_class(result(None)) == "no_answer"  # the client made it: no answer in time
+    assert failure_class(result(None)) == "unscored"  # the client made it: no result from the service
     assert reward_for(result(None), OnFailure.MASK) is None
     assert reward_for(result(None), OnFailure.ZERO, error_score=-1.0) == -1.0
     assert reward_for(result(0.0), OnFailure.MASK) == 0.0
