@@ -43,11 +43,14 @@ def _rebuild(cls: type[ItemError], message: str, failure: Failure, details: dict
 class ItemError(Exception):
     """A problem with one item (not the batch): the item gets `message` as its `error`.
 
-    `failure` classifies it; `details` (JSON-serialisable) go next to the class in the component's
-    details. Picklable with both, so a pool worker may raise it and the caller gets it back whole.
+    `failure` classifies it (default `invalid_item`, the item's own problem: pass the class for
+    anything else); `details` (JSON-serialisable) go next to the class in the component's details.
+    Picklable with both, so a pool worker may raise it and the caller gets it back whole.
     """
 
-    def __init__(self, message: str, *, failure: Failure, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, failure: Failure = Failure.INVALID_ITEM, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.failure = Failure(failure)
