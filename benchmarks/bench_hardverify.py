@@ -107,7 +107,7 @@ def main() -> None:
     timeouts = [
         (row["id"], kind)
         for (row, kind, _), result in zip(cases, results, strict=True)
-        if (result["details"].get("accuracy") or {}).get("status") == "timeout"
+        if (result["details"].get("accuracy") or {}).get("failure") == "timeout"
     ]
     mv = [math_verify_verdict(gold, completion) for completion, gold in completions]
 
@@ -149,7 +149,7 @@ def main() -> None:
             + (f"; item errors: {len(s['errors'])}" if side == "reward-server" else "")
         )
     if timeouts:
-        print(f"reward-server items over their time budget (scored 0, status timeout): {timeouts}")
+        print(f"reward-server items over their time budget (no verdict, failure timeout): {timeouts}")
     ours = stats["reward-server"]
     for title, key in (
         ("false negatives", "fn"),

@@ -3,6 +3,10 @@
 SIGALRM-based timeouts (what math-verify uses) do nothing off the main thread, so the
 budget is enforced from outside: pebble kills the worker process that overran and
 starts a fresh one. The event loop only awaits futures.
+
+`run` raises; `run_item` is the one way rewards run an item's work here: it returns the
+result, or an `ItemError` classed by the outcome rule of `reward_server.outcomes` (timeout,
+worker crash, an `ItemError` the work raised itself, anything else an internal error).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any, TypeVar
 
 from pebble import ProcessPool
 from pebble.common import ProcessExpired
+
+from reward_server.outcomes import Failure, ItemError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -67,6 +73,32 @@ class CpuPool:
         except asyncio.CancelledError:
             future.cancel()
             raise
+
+    async def run_item(
+        self, fn: Callable[..., T], *args: Any, timeout_s: float | None, what: str
+    ) -> T | ItemError:
+        """`run`, with every way it can fail turned into an `ItemError` of its `Failure` class.
+
+        `what` names the work in the message (``"math check"``). An `ItemError` raised by `fn`
+        (e.g. `UnusableGold`) comes back as it was raised; any other exception, a `ValueError` from
+        sympy included, is a bug: logged with its traceback, class `internal_error`, never a verdict.
+        """
+        try:
+            return await self.run(fn, *args, timeout_s=timeout_s)
+        except TimeoutError:
+            return ItemError(
+                f"{what} exceeded its {timeout_s:g} s budget",
+                failure=Failure.TIMEOUT,
+                details={"budget_s": timeout_s},
+            )
+        except WorkerCrashed as exc:
+            log.warning("%s: %s", what, exc)
+            return ItemError(f"{what}: {exc}", failure=Failure.WORKER_CRASH)
+        except ItemError as exc:
+            return exc
+        except Exception as exc:  # noqa: BLE001 - one item's failure must not fail the batch
+            log.error("%s failed", what, exc_info=exc)
+            return ItemError(f"{what} failed: {type(exc).__name__}: {exc}", failure=Failure.INTERNAL_ERROR)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -1,4 +1,10 @@
-"""The service's exceptions and the one place they become HTTP answers."""
+"""The service's exceptions and the one place they become HTTP answers.
+
+Domain code raises errors that carry data and name no HTTP status, header or field path
+(`BatchTooLarge`, `UnknownReward` here; `queue.errors` for the queue; `sandboxes.SandboxError`
+for the sandbox); `http_error` maps each to the `RequestError` or `ServiceUnavailable` it is
+answered with, and the handlers installed by `install_error_handlers` send that answer.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import Send
+
+from sandboxes import SandboxError, UnsafeFileName, UnsupportedLanguage
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +65,60 @@ class ServiceUnavailable(RewardServerError):
         self.status_code = status_code
 
 
+class BatchTooLarge(RewardServerError):
+    """`count` items (samples, groups) in one request, over the server's `limit`; `part` names the
+    request part that holds them (``items``, ``query``, ``groups``; None: the whole body)."""
+
+    def __init__(self, count: int, limit: int, part: str | None = "items") -> None:
+        super().__init__(f"{count} items exceed this server's limit of {limit}; split the batch")
+        self.count, self.limit, self.part = count, limit, part
+
+
+class UnknownReward(RewardServerError):
+    """A weight names reward `name`, which this server cannot compute (`reason` says why); `item`
+    is the index of the item whose own weights name it, None for the batch's; `part` is the
+    request part holding those weights (``rewards``; /v1/rank also has ``filters``)."""
+
+    def __init__(self, name: str, reason: str, item: int | None = None, part: str = "rewards") -> None:
+        super().__init__(reason)
+        self.name, self.item, self.part = name, item, part
+
+    def shifted(self, offset: int) -> UnknownReward:
+        """The same error for a batch in which this one's items start at `offset` (a queue chunk)."""
+        item = None if self.item is None else self.item + offset
+        return UnknownReward(self.name, self.message, item, self.part)
+
+
+def http_error(exc: Exception) -> RewardServerError:
+    """The HTTP answer to a domain error: a `RequestError` (status, field) or a `ServiceUnavailable`
+    (status, Retry-After); any other `RewardServerError` as it is (its own status, no field)."""
+    # The queue imports this module: its errors are imported here, not at the top.
+    from reward_server.queue.errors import IdempotencyConflict, JobFinished, JobNotFound, QueueFull
+
+    match exc:
+        case BatchTooLarge():
+            return PayloadTooLarge(("body",) if exc.part is None else ("body", exc.part), exc.message)
+        case UnknownReward():
+            where = ("body",) if exc.item is None else ("body", "items", exc.item)
+            return RequestError((*where, exc.part, exc.name), exc.message)
+        case QueueFull():
+            message = f"{exc.message}; retry after the Retry-After delay"
+            return ServiceUnavailable(message, retry_after_s=exc.retry_after_s, status_code=429)
+        case IdempotencyConflict():
+            return RequestError(("header", "Idempotency-Key"), exc.message)
+        case JobNotFound():
+            return RequestError(("path", "job_id"), exc.message, status_code=404)
+        case JobFinished():
+            return RequestError(("path", "job_id"), exc.message, status_code=409)
+        case UnsupportedLanguage():
+            return RequestError(("body", "language"), str(exc))
+        case UnsafeFileName():
+            return RequestError(("body", exc.part), str(exc))
+        case RewardServerError():
+            return exc
+    return RewardServerError(f"internal error: {type(exc).__name__}: {exc}")
+
+
 def error_body(field: Sequence[str | int], message: str, kind: str) -> dict[str, object]:
     """FastAPI's validation-error shape, so clients parse every 4xx the same way."""
     return {"detail": [{"loc": list(field), "msg": message, "type": kind}]}
@@ -86,13 +148,11 @@ async def send_error(
     await send({"type": "http.response.body", "body": body})
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(RequestError)
-    async def _request_error(_: Request, exc: RequestError) -> JSONResponse:
+def _answer(request: Request, error: Exception) -> JSONResponse:
+    exc = http_error(error)
+    if isinstance(exc, RequestError):
         return JSONResponse(error_body(exc.field, exc.message, "request_error"), status_code=exc.status_code)
-
-    @app.exception_handler(ServiceUnavailable)
-    async def _unavailable(request: Request, exc: ServiceUnavailable) -> JSONResponse:
+    if isinstance(exc, ServiceUnavailable):
         # The caller sees the reason in the body; the operator sees it here.
         log.warning(
             "%s %s answers %d: %s",
@@ -107,10 +167,17 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers={"Retry-After": str(max(1, round(exc.retry_after_s)))},
         )
+    return JSONResponse(error_body([], exc.message, "server_error"), status_code=exc.status_code)
 
+
+def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RewardServerError)
-    async def _server_error(_: Request, exc: RewardServerError) -> JSONResponse:
-        return JSONResponse(error_body([], exc.message, "server_error"), status_code=exc.status_code)
+    async def _service_error(request: Request, exc: RewardServerError) -> JSONResponse:
+        return _answer(request, exc)
+
+    @app.exception_handler(SandboxError)
+    async def _sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
+        return _answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -142,10 +142,10 @@ def _extracted(row: Mapping[str, Any]) -> str | None:
 def _votes(rows: Sequence[Mapping[str, Any]]) -> bool:
     """Whether the group's check extracts answers to vote with (math does; code tests do not).
 
-    A math check that ran out of its budget reports `status: timeout` and no extraction: such a
-    sample offers no answer, and a group of them is a majority miss, not left out of maj@n.
+    Only graded rows vote: a math check that overran its budget is an error (`failure: timeout`),
+    not a miss, so it is counted in `errors` and left out of pass@k and maj@n like any error.
     """
-    return any("extracted_from" in _details(r) or _details(r).get("status") == "timeout" for r in rows)
+    return any("extracted_from" in _details(r) for r in rows)
 
 
 def group_summary(

@@ -112,7 +112,7 @@ def _item(row: EvalRow) -> ScoreItem:
 @asynccontextmanager
 async def in_process_scorer(settings: Any, rewards: Weights | None) -> AsyncIterator[ScoreBatch]:
     """Scores with this process's own services, exactly as the API's in-process backend does."""
-    from reward_server.errors import RequestError
+    from reward_server.errors import RequestError, UnknownReward, http_error
     from reward_server.services import start_services
 
     services = await start_services(settings)
@@ -121,8 +121,8 @@ async def in_process_scorer(settings: Any, rewards: Weights | None) -> AsyncIter
         async def score(items: list[ScoreItem]) -> list[ScoreResult]:
             try:
                 return await services.backend.score(ScoreRequest(items=items, rewards=rewards))
-            except RequestError as exc:
-                raise EvalError(f"refused: {exc}") from exc
+            except (RequestError, UnknownReward) as exc:
+                raise EvalError(f"refused: {http_error(exc)}") from exc
 
         yield score
     finally:

@@ -8,8 +8,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from reward_server.errors import PayloadTooLarge, RequestError
-from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, ItemError
+from reward_server.errors import BatchTooLarge, UnknownReward
+from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, Failure, ItemError
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
 
 log = logging.getLogger(__name__)
@@ -36,15 +36,13 @@ class Scorer:
         self.default_rewards = dict(default_rewards)
 
     def check_request(self, request: ScoreRequest) -> None:
-        """Refuse reward names this server cannot compute, naming the field."""
-        named: list[tuple[tuple[str | int, ...], str]] = [
-            (("body", "rewards", n), n) for n in request.rewards or {}
-        ]
-        for index, item in enumerate(request.items):
-            named += [(("body", "items", index, "rewards", n), n) for n in item.rewards or {}]
-        for field, name in named:
+        """Raise `UnknownReward` for the first reward name this server cannot compute."""
+        named: list[tuple[int | None, str]] = [(None, n) for n in request.rewards or {}]
+        for position, item in enumerate(request.items):
+            named += [(position, n) for n in item.rewards or {}]
+        for index, name in named:
             if name not in self.components:
-                raise RequestError(field, self._unavailable_reason(name))
+                raise UnknownReward(name, self._unavailable_reason(name), index)
 
     def _unavailable_reason(self, name: str) -> str:
         if name.startswith("model"):
@@ -71,7 +69,10 @@ class Scorer:
                 results = await self.components[name].score(subset)
             except Exception as exc:  # a bug in one component must not sink the batch
                 log.exception("component %s failed on %d items", name, len(subset))
-                results = [ItemError(f"internal error: {type(exc).__name__}: {exc}")] * len(subset)
+                error = ItemError(
+                    f"internal error: {type(exc).__name__}: {exc}", failure=Failure.INTERNAL_ERROR
+                )
+                results = [error] * len(subset)
             outcomes[name] = dict(zip(indices, results, strict=True))
 
         await asyncio.gather(*(run(name, indices) for name, indices in needed.items()))
@@ -86,13 +87,13 @@ class Scorer:
         errors: list[str] = []
         for name in weights:
             outcome = outcomes[name][index]
+            if isinstance(outcome, ComponentScore) and not math.isfinite(outcome.score):
+                outcome = ItemError("produced a non-finite score", failure=Failure.INTERNAL_ERROR)
             if isinstance(outcome, ComponentScore):
-                if math.isfinite(outcome.score):
-                    scores[name] = outcome.score
-                    details[name] = outcome.details
-                else:
-                    errors.append(f"{name}: produced a non-finite score")
-            else:
+                scores[name] = outcome.score
+                details[name] = outcome.details
+            else:  # a non-verdict: no score, its failure class in the details (outcomes.py)
+                details[name] = outcome.as_details()
                 errors.append(f"{name}: {outcome.message}")
         reward = None if errors else sum(weights[name] * scores[name] for name in weights)
         return ScoreResult(
@@ -100,10 +101,8 @@ class Scorer:
         )
 
 
-def validate_batch_size(
-    items: Sequence[object], limit: int, field: Sequence[str | int] = ("body", "items")
-) -> None:
-    """413 naming `field` when a request carries more items than this server takes at once."""
+def validate_batch_size(items: Sequence[object], limit: int, part: str | None = "items") -> None:
+    """`BatchTooLarge` (`part` names the request part holding them) when a request carries more
+    items than this server takes at once."""
     if len(items) > limit:
-        message = f"{len(items)} items exceed this server's limit of {limit}; split the batch"
-        raise PayloadTooLarge(field, message)
+        raise BatchTooLarge(len(items), limit, part)

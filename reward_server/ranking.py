@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from reward_server.errors import RequestError
+from reward_server.errors import RequestError, UnknownReward
 from reward_server.pipeline import ScoringBackend, validate_batch_size
 from reward_server.schemas import ChatMessage, ScoreItem, ScoreRequest, ScoreResult, Task, Weights, _Strict
 
@@ -93,7 +93,7 @@ def _items(request: RankRequest, keys: list[tuple[int, int]]) -> list[ScoreItem]
 async def rank(request: RankRequest, backend: ScoringBackend, *, max_batch_items: int) -> RankResponse:
     """Filter (groups with a task), score the survivors with the ranking reward, order, keep `top_k`."""
     keys = [(g, c) for g, group in enumerate(request.groups) for c in range(len(group.completions))]
-    validate_batch_size(keys, max_batch_items, field=("body", "groups"))
+    validate_batch_size(keys, max_batch_items, "groups")
     filters = DEFAULT_FILTERS if request.filters is None else request.filters
     rewards = request.rewards or DEFAULT_RANK_REWARDS
     verdicts: dict[tuple[int, int], RankedCompletion] = {(g, c): RankedCompletion(index=c) for g, c in keys}
@@ -101,9 +101,7 @@ async def rank(request: RankRequest, backend: ScoringBackend, *, max_batch_items
     # 1. Filters: scored with weight 0, so they are measured without entering the reward.
     to_filter = [k for k in keys if filters and _has_task(request.groups[k[0]])]
     if to_filter:
-        results = await _score(
-            backend, _items(request, to_filter), {n: 0.0 for n in filters}, field=("body", "filters")
-        )
+        results = await _score(backend, _items(request, to_filter), {n: 0.0 for n in filters}, part="filters")
         for key, result in zip(to_filter, results, strict=True):
             verdict = verdicts[key]
             verdict.scores.update(result.scores)
@@ -119,7 +117,7 @@ async def rank(request: RankRequest, backend: ScoringBackend, *, max_batch_items
     # 2. The ranking reward, only for what survived.
     to_rank = [k for k in keys if verdicts[k].passed_filters and verdicts[k].error is None]
     if to_rank:
-        results = await _score(backend, _items(request, to_rank), rewards, field=("body", "rewards"))
+        results = await _score(backend, _items(request, to_rank), rewards, part="rewards")
         for key, result in zip(to_rank, results, strict=True):
             verdict = verdicts[key]
             verdict.scores.update(result.scores)
@@ -148,11 +146,13 @@ async def rank(request: RankRequest, backend: ScoringBackend, *, max_batch_items
 
 
 async def _score(
-    backend: ScoringBackend, items: list[ScoreItem], weights: Weights, *, field: tuple[str, ...]
+    backend: ScoringBackend, items: list[ScoreItem], weights: Weights, *, part: str
 ) -> list[ScoreResult]:
     try:
         return await backend.score(ScoreRequest(items=items, rewards=weights))
-    except RequestError as exc:
-        # The scorer names `body.rewards.<name>`; point at the field of *this* request instead.
-        name = exc.field[-1] if exc.field else ""
-        raise RequestError((*field, name), exc.message, status_code=exc.status_code) from None
+    except (UnknownReward, RequestError) as exc:
+        # The weights are this request's `part` (the queue backend replays its worker's RequestError).
+        if isinstance(exc, RequestError) and exc.status_code != 422:
+            raise
+        name = exc.name if isinstance(exc, UnknownReward) else str(exc.field[-1] if exc.field else "")
+        raise UnknownReward(name, exc.message, part=part) from None

@@ -12,7 +12,7 @@ from sandboxes.base import Sandbox, StopRule
 from sandboxes.docker import DockerConfig, DockerSandbox
 from sandboxes.languages import LANGUAGES, Language, resolve_language
 from sandboxes.local import LocalConfig, LocalSandbox
-from sandboxes.models import Execution, Limits, RunResult, SandboxError, UnsupportedLanguage
+from sandboxes.models import Execution, Limits, RunResult, SandboxError, UnsafeFileName, UnsupportedLanguage
 from sandboxes.verdicts import Verdict
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "RunResult",
     "Sandbox",
     "SandboxError",
+    "UnsafeFileName",
     "StopRule",
     "UnsupportedLanguage",
     "Verdict",

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
 from sandboxes.languages import Language, resolve_language
-from sandboxes.models import Execution, Limits, RunResult, UnsupportedLanguage
+from sandboxes.models import Execution, Limits, RunResult, UnsafeFileName, UnsupportedLanguage
 
 StopRule = Callable[[int, RunResult], bool]
 """Called after run `index` with its result; returning True skips the remaining stdins."""
@@ -74,10 +74,10 @@ class Sandbox(ABC):
         lang = lang.for_source(code)  # Java: the file and class named after the public class
         all_files: dict[str, bytes] = {}
         for name, data in (files or {}).items():
-            _check_name(name)
+            _check_name(name, "files")
             all_files[name] = data.encode() if isinstance(data, str) else data
         for name in fetch_files:
-            _check_name(name)
+            _check_name(name, "fetch_files")
         all_files[lang.source_file] = code.encode()
         inputs = [s.encode() if isinstance(s, str) else s for s in stdins]
         execution = await self._execute(
@@ -101,7 +101,7 @@ FETCH_LIMIT_BYTES = 4 << 20
 """At most this much of each fetched file comes back."""
 
 
-def _check_name(name: str) -> None:
+def _check_name(name: str, part: str) -> None:
     parts = PurePosixPath(name).parts
     if not parts or name.startswith("/") or ".." in parts or "\0" in name:
-        raise ValueError(f"file name {name!r} must be a relative path inside the workspace")
+        raise UnsafeFileName(name, part)

@@ -102,6 +102,15 @@ class UnsupportedLanguage(SandboxError):
         self.available = available
 
 
+class UnsafeFileName(SandboxError, ValueError):
+    """File `name` (of the request's `part`: ``files`` or ``fetch_files``) is not a relative path
+    inside the workspace."""
+
+    def __init__(self, name: str, part: str = "files") -> None:
+        super().__init__(f"file name {name!r} must be a relative path inside the workspace")
+        self.name, self.part = name, part
+
+
 _MEMORY_MESSAGES = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 

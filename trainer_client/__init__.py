@@ -9,11 +9,13 @@ from __future__ import annotations
 from trainer_client._retry import RetryPolicy
 from trainer_client.client import RewardClient
 from trainer_client.errors import RewardClientError, RewardServiceUnavailable
+from trainer_client.outcomes import OnFailure
 from trainer_client.trl import make_trl_reward
 from trainer_client.types import ScoreResult
 from trainer_client.verl import compute_score, compute_score_async, compute_score_batch
 
 __all__ = [
+    "OnFailure",
     "RetryPolicy",
     "RewardClient",
     "RewardClientError",

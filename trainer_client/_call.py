@@ -62,69 +62,89 @@ class ScoreCall:
 
     async def send(self, chunk: Chunk) -> None:
         """Send one chunk until it is answered, refused for good, or out of time; fill `results`."""
-        loop = asyncio.get_running_loop()
         body: dict[str, Any] = {"items": chunk.items}
         if self.weights is not None:
             body["rewards"] = self.weights
         while True:
-            remaining = self.deadline - loop.time()
-            if remaining <= 0:
+            if self._attempt_timeout_s() is None:
                 return  # report_unanswered gives the items the chunk's last problem
             async with self.semaphore:
-                remaining = self.deadline - loop.time()
-                if remaining <= 0:
+                timeout_s = self._attempt_timeout_s()
+                if timeout_s is None:
                     return
-                timeout = (
-                    remaining if self.attempt_timeout_s is None else min(remaining, self.attempt_timeout_s)
-                )
-                chunk.attempts += 1
-                chunk.last_problem = f"attempt {chunk.attempts} was still waiting for the server's answer"
-                try:
-                    response = await self.http.post("/v1/score", json=body, timeout=timeout)
-                except httpx.TimeoutException:
-                    response = None
-                    chunk.last_problem = f"request timed out after {timeout:.3g} s"
-                except httpx.TransportError as error:
-                    response = None
-                    chunk.last_problem = f"{type(error).__name__}: {error}"
-            wait_s: float | None = None
+                response = await self._post(chunk, body, timeout_s)
+            hint_s: float | None = None
             if response is not None:
-                status = response.status_code
-                if status == 200:
-                    self._fill(chunk, response)
+                finished, hint_s = await self._handle(chunk, response)
+                if finished:
                     return
-                if status in _FATAL_STATUSES:
-                    raise RewardClientError(_error_text(response), status_code=status, url=str(response.url))
-                if status == 413 and len(chunk.items) > 1:
-                    await self._split(chunk)
-                    return
-                if status == 422 and len(chunk.items) > 1:
-                    await self._drop_invalid(chunk, response)
-                    return
-                if status not in _RETRY_STATUSES:
-                    self._fail(chunk, f"HTTP {status}: {_error_text(response)}")
-                    return
-                chunk.last_problem = f"HTTP {status}: {_error_text(response)}"
-                wait_s = parse_retry_after(response.headers.get("Retry-After"))
-            if chunk.attempts >= self.retry.max_attempts:
-                self._fail(
-                    chunk,
-                    f"reward client: gave up after {chunk.attempts} attempts; last: {chunk.last_problem}",
-                )
-                return
+            wait_s = self._retry_wait_s(chunk, hint_s)
             if wait_s is None:
-                wait_s = self.retry.backoff_s(chunk.attempts, self.rng)
-            else:
-                wait_s = self.retry.after_server_hint_s(wait_s, self.rng)
-            if loop.time() + wait_s >= self.deadline:
-                # Sleeping past the deadline cannot help; report now rather than at the deadline.
-                self._fail(
-                    chunk,
-                    f"reward client: next retry in {wait_s:.3g} s would pass the call's deadline; "
-                    f"{chunk.attempts} attempt(s), last: {chunk.last_problem}",
-                )
                 return
             await asyncio.sleep(wait_s)
+
+    def _attempt_timeout_s(self) -> float | None:
+        """How long the next attempt may take; None once the call's deadline has passed."""
+        remaining = self.deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            return None
+        return remaining if self.attempt_timeout_s is None else min(remaining, self.attempt_timeout_s)
+
+    async def _post(self, chunk: Chunk, body: dict[str, Any], timeout_s: float) -> httpx.Response | None:
+        """One attempt; None (and the reason in `chunk.last_problem`) when no answer came back."""
+        chunk.attempts += 1
+        chunk.last_problem = f"attempt {chunk.attempts} was still waiting for the server's answer"
+        try:
+            return await self.http.post("/v1/score", json=body, timeout=timeout_s)
+        except httpx.TimeoutException:
+            chunk.last_problem = f"request timed out after {timeout_s:.3g} s"
+        except httpx.TransportError as error:
+            chunk.last_problem = f"{type(error).__name__}: {error}"
+        return None
+
+    async def _handle(self, chunk: Chunk, response: httpx.Response) -> tuple[bool, float | None]:
+        """Act on the server's answer: (True, None) when the chunk is done with (filled, failed,
+        split or resent in parts), else (False, the server's Retry-After hint in seconds or None).
+        Raises `RewardClientError` for statuses every retry would get again (401/403/404/405)."""
+        status = response.status_code
+        if status == 200:
+            self._fill(chunk, response)
+            return True, None
+        if status in _FATAL_STATUSES:
+            raise RewardClientError(_error_text(response), status_code=status, url=str(response.url))
+        if status == 413 and len(chunk.items) > 1:
+            await self._split(chunk)
+            return True, None
+        if status == 422 and len(chunk.items) > 1:
+            await self._drop_invalid(chunk, response)
+            return True, None
+        if status not in _RETRY_STATUSES:
+            self._fail(chunk, f"HTTP {status}: {_error_text(response)}")
+            return True, None
+        chunk.last_problem = f"HTTP {status}: {_error_text(response)}"
+        return False, parse_retry_after(response.headers.get("Retry-After"))
+
+    def _retry_wait_s(self, chunk: Chunk, hint_s: float | None) -> float | None:
+        """Seconds to wait before the next attempt; None (the chunk failed) when none is left in time."""
+        if chunk.attempts >= self.retry.max_attempts:
+            self._fail(
+                chunk,
+                f"reward client: gave up after {chunk.attempts} attempts; last: {chunk.last_problem}",
+            )
+            return None
+        if hint_s is None:
+            wait_s = self.retry.backoff_s(chunk.attempts, self.rng)
+        else:
+            wait_s = self.retry.after_server_hint_s(hint_s, self.rng)
+        if asyncio.get_running_loop().time() + wait_s >= self.deadline:
+            # Sleeping past the deadline cannot help; report now rather than at the deadline.
+            self._fail(
+                chunk,
+                f"reward client: next retry in {wait_s:.3g} s would pass the call's deadline; "
+                f"{chunk.attempts} attempt(s), last: {chunk.last_problem}",
+            )
+            return None
+        return wait_s
 
     def _fill(self, chunk: Chunk, response: httpx.Response) -> None:
         try:

@@ -8,6 +8,15 @@ as a keyword (so a `task`, `answer`/`solution` or `language` column reaches us),
 versions, `trainer_state`, `log_metric` and `log_extra`. It expects `list[float | None]`; None
 leaves that sample out of this function's share of the reward. `async def` functions are awaited
 concurrently with the other reward functions (TRL >= 0.27).
+
+Masking (``on_failure="mask"``, the default) returns None for a sample without a verdict. What
+TRL 1.16.0 does with it (`trl/trainer/grpo_trainer.py`): `_calculate_rewards` turns None into NaN
+(``reward if reward is not None else torch.nan``); in `_generate_and_score_completions` a row
+whose every reward function gave NaN is "unscorable" (``torch.isnan(rewards_per_func).all(dim=1)``):
+its reward is set to NaN so the nan-aware group mean and std (``torch.nanmean``, ``nanstd``) leave
+it out, and ``torch.nan_to_num(advantages, nan=0.0)`` gives it advantage 0, so it moves nothing.
+With other reward functions beside this one, ``nansum`` drops only this function's share for that
+sample. ``on_failure="zero"`` returns `error_score` instead (trains the sample as a wrong answer).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from typing import Any
 
 from trainer_client._items import as_messages_or_text, task_from_label
 from trainer_client.client import RewardClient
+from trainer_client.outcomes import failure_class, on_failure_option, reward_for
 
 __all__ = ["make_trl_reward"]
 
@@ -34,6 +44,8 @@ def make_trl_reward(
     language_column: str = "language",
     language: str | None = None,
     name: str = "reward_server",
+    on_failure: str = "mask",
+    error_score: float = 0.0,
     **client_options: Any,
 ) -> TrlRewardFunc:
     """A GRPOTrainer reward function that scores through reward-server.
@@ -45,11 +57,14 @@ def make_trl_reward(
         answer_columns: columns holding a bare gold answer, scored as a math task.
         language_column / language: the target language per sample, or one for all.
         name: the function's ``__name__``, which TRL uses to label the reward in its logs.
+        on_failure: ``"mask"`` (None for a sample without a verdict: TRL leaves it out, see the
+            module docstring) or ``"zero"`` (`error_score` for it). ValueError for anything else.
         client_options: passed to `RewardClient` (timeout_s, chunk_size, ...).
 
     Component means are reported through TRL's ``log_metric`` as ``<name>/<component>`` and each
     sample's error through ``log_extra`` when TRL provides them.
     """
+    policy = on_failure_option(on_failure)
     reward_client = client or RewardClient(base_url, api_key, **client_options)
 
     async def reward_fn(
@@ -82,7 +97,8 @@ def make_trl_reward(
             )
         if callable(log_extra):
             log_extra(f"{name}/error", [r["error"] or "" for r in results])
-        return [r["reward"] for r in results]
+            log_extra(f"{name}/failure", [failure_class(r) or "" for r in results])
+        return [reward_for(r, policy, error_score) for r in results]
 
     reward_fn.__name__ = reward_fn.__qualname__ = name
     reward_fn.client = reward_client  # type: ignore[attr-defined]  # so callers can close it

@@ -20,6 +20,14 @@ code ground truth (``{"inputs": [...], "outputs": [...]}``, with ``fn_name`` for
 problems), which is run in the sandbox. `extra_info` may carry `prompt` (or `question`),
 `language`, `task` and per-item `rewards`. verl needs a number per sample, so an item the
 service could not score gets `error_score` and a logged warning (and ``reward_error`` 1.0).
+
+``on_failure`` takes only ``"zero"`` here: verl 0.9.1 gives a reward function no way to leave a
+sample out. Its reward loop (`verl/experimental/reward_loop/reward_manager/naive.py`) puts the
+returned ``score`` straight into ``rm_scores``, and the GRPO advantage
+(`compute_grpo_outcome_advantage` in `verl/trainer/ppo/core_algos.py`) takes ``torch.mean`` and
+``torch.std`` over every score of a prompt's group with no NaN handling, so a None or NaN score
+would make the whole group's advantages NaN. ``"mask"`` raises ValueError saying so; the
+``reward_error`` key (1.0 for a sample without a verdict) is there to filter or watch on.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from typing import Any
 from trainer_client._items import as_messages_or_text, task_from_label
 from trainer_client._verl_code import plain
 from trainer_client.client import RewardClient
+from trainer_client.outcomes import OnFailure, on_failure_option
 from trainer_client.types import ScoreResult
 
 __all__ = ["compute_score", "compute_score_async", "compute_score_batch"]
@@ -56,6 +65,7 @@ def compute_score(
     rewards: Mapping[str, float] | None = None,
     timeout_s: float = 300.0,
     error_score: float = 0.0,
+    on_failure: str = "zero",
     **kwargs: Any,
 ) -> float:
     """verl's per-sample signature; one HTTP call per sample (prefer `compute_score_async`).
@@ -73,6 +83,7 @@ def compute_score(
         rewards=rewards,
         timeout_s=timeout_s,
         error_score=error_score,
+        on_failure=on_failure,
     )[0]
 
 
@@ -87,6 +98,7 @@ def compute_score_batch(
     rewards: Mapping[str, float] | None = None,
     timeout_s: float = 300.0,
     error_score: float = 0.0,
+    on_failure: str = "zero",
     **kwargs: Any,
 ) -> list[float]:
     """verl's batched signature (BatchRewardManager, verl < 0.6): one score per solution, in order.
@@ -94,6 +106,7 @@ def compute_score_batch(
     `base_url` and `api_key` default to the ``REWARD_SERVER_URL`` and ``REWARD_SERVER_API_KEY``
     environment variables, so Ray workers can be configured without touching the trainer config.
     """
+    _check_on_failure(on_failure)
     if not (len(data_sources) == len(solution_strs) == len(ground_truths)):
         raise ValueError(
             f"data_sources, solution_strs and ground_truths differ in length: "
@@ -123,6 +136,7 @@ async def compute_score_async(
     rewards: Mapping[str, float] | None = None,
     timeout_s: float = 300.0,
     error_score: float = 0.0,
+    on_failure: str = "zero",
     batch_window_s: float = 0.05,
     max_batch_size: int = 1024,
     **kwargs: Any,
@@ -134,6 +148,7 @@ async def compute_score_async(
     scored in one call. Component keys are those of `rewards`; without `rewards` (the server's
     default weights) the dict holds only ``score`` and ``reward_error``.
     """
+    _check_on_failure(on_failure)
     item = _item(solution_str, ground_truth, extra_info or {})
     if isinstance(item, str):
         result = _failed(item)
@@ -215,6 +230,16 @@ def _batcher(
     if batcher is None:
         batcher = by_key[key] = _Batcher(client, rewards, window_s, max_size)
     return batcher
+
+
+def _check_on_failure(on_failure: str) -> None:
+    if on_failure_option(on_failure) is OnFailure.MASK:
+        raise ValueError(
+            "on_failure='mask' is not possible with verl 0.9.1: a reward function cannot leave a sample "
+            "out, and a None or NaN score turns its whole group's GRPO advantages into NaN "
+            "(compute_grpo_outcome_advantage averages every score of the group); use on_failure='zero' "
+            "and watch the reward_error key"
+        )
 
 
 def _item(solution: str, ground_truth: Any, info: Mapping[str, Any]) -> dict[str, Any] | str:

@@ -11,10 +11,22 @@ The query is decoded with special tokens, and OpenRLHF cuts a prompt longer than
 end of its prompt. `response_text` finds the response without ever scoring prompt text: after the
 whole prompt, else after the longest end of the prompt the query starts with, else after the
 last assistant header of the prompt's chat template; failing all three the sample is an error.
+
+A sample without a verdict (its error set: a timeout, a sandbox error, an unusable label, ...)
+gets reward 0.0 by default. ``/get_reward?on_failure=mask`` (put it in ``--reward.remote_url``;
+OpenRLHF 0.11.2 posts to that URL as given, `openrlhf/utils/agent.py` `_post_request`) masks it
+instead, the one way OpenRLHF offers: its score is NaN (the body is JSON with a ``NaN`` token,
+which the aiohttp ``response.json()`` OpenRLHF reads with accepts), and with
+``--algo.dynamic_filtering_enable`` OpenRLHF drops the prompt's whole group and draws a new prompt
+(`openrlhf/trainer/ppo_utils/samples_generator.py`: ``not (min_r < avg_reward < max_r)`` holds
+for a NaN average). `scores` feed only that filter, so without it the mask does nothing and the
+sample trains on its reward 0.0.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -151,13 +163,16 @@ def candidates(request: OpenRLHFRequest) -> tuple[list[Candidate], dict[int, str
     return found, errors
 
 
-def openrlhf_response(results: Sequence[ScoreResult], weights: Mapping[str, float]) -> OpenRLHFResponse:
+def openrlhf_response(
+    results: Sequence[ScoreResult], weights: Mapping[str, float], *, mask_failures: bool = False
+) -> OpenRLHFResponse:
     """Per-sample rewards (0.0 where a sample failed: OpenRLHF needs a number), 0–1 scores, logs.
 
     `weights` are the weights the request was scored with (its own, else the server's defaults):
     `extra_logs` has exactly one list per weighted component plus `reward_error` (1.0 = failed),
     0.0 where a value was not computed, so answers to separate requests batch together.
-    `scores` is the accuracy where it was computed, else the reward.
+    `scores` is the accuracy where it was computed, else the reward; with `mask_failures` a
+    failed sample's score is NaN (see `on_failure` in the module docstring), its reward still 0.0.
     """
     components = sorted(weights)
     logs: dict[str, list[float]] = {name: [] for name in [*components, "reward_error"]}
@@ -165,8 +180,16 @@ def openrlhf_response(results: Sequence[ScoreResult], weights: Mapping[str, floa
     for result in results:
         reward = result.reward if result.reward is not None else 0.0
         rewards.append(float(reward))
-        scores.append(float(result.scores.get("accuracy", reward)))
+        if mask_failures and result.reward is None:
+            scores.append(math.nan)
+        else:
+            scores.append(float(result.scores.get("accuracy", reward)))
         for name in components:
             logs[name].append(float(result.scores.get(name, 0.0)))
         logs["reward_error"].append(0.0 if result.error is None else 1.0)
     return OpenRLHFResponse(rewards=rewards, scores=scores, extra_logs=logs)
+
+
+def render(response: OpenRLHFResponse) -> bytes:
+    """The JSON body, NaN scores written as ``NaN`` (what Python's and aiohttp's json readers accept)."""
+    return json.dumps(response.model_dump(), allow_nan=True, separators=(",", ":")).encode()

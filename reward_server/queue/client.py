@@ -15,10 +15,11 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
 
-from reward_server.errors import RequestError, ServiceUnavailable
+from reward_server.errors import ServiceUnavailable
 from reward_server.logs import request_id_var
 from reward_server.queue.config import QueueConfig
 from reward_server.queue.connections import OUTAGE_ERRORS, connect, redacted
+from reward_server.queue.errors import IdempotencyConflict, QueueFull
 from reward_server.queue.job_scripts import JobScripts
 from reward_server.queue.jobs import CHUNK_RESULTS, JobInfo, JobProgress, JobStatus
 from reward_server.queue.keys import GROUP, Keys
@@ -108,17 +109,9 @@ class JobQueue:
             )
         outcome = reply[0]
         if outcome == "full":
-            raise ServiceUnavailable(
-                f"the job queue is full ({reply[1]} items waiting, limit {config.max_items}); "
-                "retry after the Retry-After delay",
-                retry_after_s=config.retry_after_s,
-                status_code=429,
-            )
+            raise QueueFull(int(reply[1]), config.max_items, config.retry_after_s)
         if outcome == "existing" and reply[2] != digest:
-            raise RequestError(
-                ("header", "Idempotency-Key"),
-                f"this key was already used for job {reply[1]} with a different body; use a new key",
-            )
+            raise IdempotencyConflict(str(reply[1]))
         return str(reply[1])
 
     async def get(self, job_id: str, *, with_results: bool = True) -> JobInfo | None:

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import redis.asyncio as aioredis
 from redis.exceptions import ResponseError
 
-from reward_server.errors import RequestError
+from reward_server.errors import RequestError, UnknownReward, http_error
 from reward_server.logs import request_id_var
 from reward_server.queue.config import QueueConfig
 from reward_server.queue.connections import OUTAGE_ERRORS, connect, ensure_group, redacted
@@ -210,7 +210,7 @@ class Worker:
         started = time.perf_counter()
         try:
             results = await self._score_claimed(chunk, *loaded)
-        except RequestError as exc:
+        except (UnknownReward, RequestError) as exc:
             await self._fail_request(chunk, exc)
             return
         except Exception as exc:
@@ -290,13 +290,18 @@ class Worker:
             return True
         return status is not None and not JobStatus(status).finished
 
-    async def _fail_request(self, chunk: Chunk, exc: RequestError) -> None:
+    async def _fail_request(self, chunk: Chunk, exc: UnknownReward | RequestError) -> None:
         """The request itself is at fault: fail the job naming the field, numbered within the job."""
-        field = list(exc.field)
-        if field[:2] == ["body", "items"] and len(field) > 2 and isinstance(field[2], int):
-            field[2] += chunk.start  # the chunk's item index → the job's
-        cause = {"field": field, "message": exc.message}
-        await self._fail(chunk, str(RequestError(field, exc.message)), cause)
+        if isinstance(exc, UnknownReward):
+            answer = http_error(exc.shifted(chunk.start))  # the chunk's item index → the job's
+            assert isinstance(answer, RequestError)
+            field, message = list(answer.field), answer.message
+        else:
+            field, message = list(exc.field), exc.message
+            if field[:2] == ["body", "items"] and len(field) > 2 and isinstance(field[2], int):
+                field[2] += chunk.start
+        cause = {"field": field, "message": message}
+        await self._fail(chunk, str(RequestError(field, message)), cause)
 
     async def _fail(self, chunk: Chunk, message: str, cause: dict[str, Any] | None = None) -> None:
         await self.scripts.fail(

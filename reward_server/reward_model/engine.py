@@ -41,7 +41,7 @@ from reward_server.reward_model.inputs import (
     view_completion,
 )
 from reward_server.reward_model.spec import RewardModelSpec
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.base import ComponentScore, Failure, ItemError
 
 log = logging.getLogger(__name__)
 
@@ -213,9 +213,15 @@ class RewardModel:
             try:
                 encoded = self.encode(item)
             except Exception as exc:  # a template that rejects this conversation fails this item only
-                out.append(ItemError(f"cannot build model input: {type(exc).__name__}: {exc}"))
+                out.append(
+                    ItemError(
+                        f"cannot build model input: {type(exc).__name__}: {exc}", failure=Failure.INVALID_ITEM
+                    )
+                )
                 continue
-            out.append(encoded if encoded.ids else ItemError("model input is empty"))
+            out.append(
+                encoded if encoded.ids else ItemError("model input is empty", failure=Failure.INVALID_ITEM)
+            )
         return out
 
     # -- forward ----------------------------------------------------------------------------------
@@ -261,15 +267,22 @@ class RewardModel:
                 raws = await self.batcher.submit([e.ids for _, e in ready])
             except Exception as exc:
                 log.exception("reward model %s: forward pass failed", self.name)
-                error = ItemError(f"reward model {self.name} failed: {type(exc).__name__}: {exc}")
+                error = ItemError(
+                    f"reward model {self.name} failed: {type(exc).__name__}: {exc}",
+                    failure=Failure.MODEL_ERROR,
+                )
                 return [error if r is None else r for r in results]
             for (index, enc), raw in zip(ready, raws, strict=True):
                 results[index] = self._finish(raw, enc.details)
-        return [r if r is not None else ItemError("not scored") for r in results]
+        return [
+            r if r is not None else ItemError("not scored", failure=Failure.INTERNAL_ERROR) for r in results
+        ]
 
     def _finish(self, raw: float, details: dict[str, Any]) -> ComponentScore | ItemError:
         if not math.isfinite(raw):
-            return ItemError(f"reward model {self.name} returned a non-finite score ({raw})")
+            return ItemError(
+                f"reward model {self.name} returned a non-finite score ({raw})", failure=Failure.MODEL_ERROR
+            )
         if self.spec.mean is None or self.spec.std is None:
             return ComponentScore(raw, details)
         return ComponentScore((raw - self.spec.mean) / self.spec.std, {**details, "raw_score": raw})

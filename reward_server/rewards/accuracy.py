@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.schemas import ScoreItem
 
 Outcome = ComponentScore | ItemError
@@ -32,10 +32,13 @@ class AccuracyComponent:
             if task_type == "none":
                 results[index] = ItemError(
                     "accuracy needs a task: give the item a task such as "
-                    '{"type": "math", "answer": "..."}, or drop the accuracy weight'
+                    '{"type": "math", "answer": "..."}, or drop the accuracy weight',
+                    failure=Failure.INVALID_ITEM,
                 )
             elif task_type not in self.checkers:
-                results[index] = ItemError(f"task type {task_type!r} is not enabled on this server")
+                results[index] = ItemError(
+                    f"task type {task_type!r} is not enabled on this server", failure=Failure.INVALID_ITEM
+                )
             else:
                 groups.setdefault(task_type, []).append(index)
 
@@ -45,4 +48,7 @@ class AccuracyComponent:
                 results[i] = outcome
 
         await asyncio.gather(*(run(t, idx) for t, idx in groups.items()))
-        return [r if r is not None else ItemError("internal error: no verdict") for r in results]
+        return [
+            r if r is not None else ItemError("internal error: no verdict", failure=Failure.INTERNAL_ERROR)
+            for r in results
+        ]

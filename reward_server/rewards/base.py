@@ -1,10 +1,18 @@
-"""What every reward component returns, the error an item can fail with, and the component protocol."""
+"""What every reward component returns, the error an item can fail with, and the component protocol.
+
+`ItemError` and its `Failure` classes live in `reward_server.outcomes` (the pool uses them too);
+they are re-exported here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from reward_server.outcomes import Failure, ItemError
+
+__all__ = ["Component", "ComponentOutcome", "ComponentScore", "Failure", "ItemError"]
 
 if TYPE_CHECKING:
     from reward_server.schemas import ScoreItem
@@ -20,17 +28,6 @@ class ComponentScore:
 
     score: float
     details: dict[str, Any] = field(default_factory=dict)
-
-
-class ItemError(Exception):
-    """A problem with one item (not the batch): the item gets this message as its `error`."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 ComponentOutcome = ComponentScore | ItemError

@@ -18,13 +18,13 @@ async def score_samples(
     errors: Mapping[int, str],
     rewards: Mapping[str, float] | None,
     where: Callable[[int], str],
-    field: Sequence[str | int],
+    part: str | None,
 ) -> list[ScoreResult]:
     """One result per sample (best of its candidates); a sample that cannot be scored gets its error.
 
-    413 naming `field` when the candidates exceed the server's batch limit.
+    `BatchTooLarge` naming `part` (None: the whole body) when the candidates exceed the batch limit.
     """
-    validate_batch_size(candidates, services.settings.max_batch_items, field=field)
+    validate_batch_size(candidates, services.settings.max_batch_items, part)
     items, kept, invalid = validate_candidates(candidates, where)
     all_errors = {**invalid, **errors}
     results: list[ScoreResult] = []

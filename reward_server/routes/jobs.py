@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path
 from reward_server.errors import RequestError
 from reward_server.pipeline import validate_batch_size
 from reward_server.queue.client import JobQueue
+from reward_server.queue.errors import JobFinished, JobNotFound
 from reward_server.queue.jobs import JobCreated, JobInfo, JobStatus
 from reward_server.routes.deps import get_services
 from reward_server.schemas import ScoreRequest
@@ -31,12 +32,6 @@ def get_queue(services: Annotated[Services, Depends(get_services)]) -> JobQueue:
 
 
 Queue = Annotated[JobQueue, Depends(get_queue)]
-
-
-def _unknown(job_id: str) -> RequestError:
-    return RequestError(
-        ("path", "job_id"), f"no job {job_id!r}: it never existed or its results expired", status_code=404
-    )
 
 
 @router.post("", status_code=202, response_model=JobCreated)
@@ -64,7 +59,7 @@ async def get_job(job_id: JobId, queue: Queue) -> JobInfo:
     """Status and progress; the results, in item order, once the status is `done`."""
     info = await queue.get(job_id)
     if info is None:
-        raise _unknown(job_id)
+        raise JobNotFound(job_id)
     return info
 
 
@@ -73,10 +68,10 @@ async def cancel_job(job_id: JobId, queue: Queue) -> JobInfo:
     """Cancel a queued or running job: workers drop its chunks. A finished job answers 409."""
     status = await queue.cancel(job_id)
     if status is None:
-        raise _unknown(job_id)
+        raise JobNotFound(job_id)
     if status in (JobStatus.done, JobStatus.failed):
-        raise RequestError(("path", "job_id"), f"job {job_id} is already {status.value}", status_code=409)
+        raise JobFinished(job_id, status.value)
     info = await queue.get(job_id, with_results=False)
     if info is None:
-        raise _unknown(job_id)
+        raise JobNotFound(job_id)
     return info

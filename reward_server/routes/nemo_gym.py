@@ -21,7 +21,7 @@ async def verify(
     """The request back with `reward` (and `reward_components`, `reward_error`)."""
     candidates, errors = nemo_gym.candidates(request)
     [result] = await score_samples(
-        services, 1, candidates, errors, request.rewards, where=lambda _: "body", field=("body",)
+        services, 1, candidates, errors, request.rewards, where=lambda _: "body", part=None
     )
     weights = request.rewards if request.rewards is not None else services.settings.default_rewards
     return nemo_gym.verify_response(request, result, weights)

@@ -25,7 +25,7 @@ from reward_server.errors import RequestError, ServiceUnavailable
 from reward_server.routes.deps import get_services
 from reward_server.sandbox_gate import SandboxGate
 from reward_server.services import Services
-from sandboxes import Execution, Limits, RunResult, UnsupportedLanguage, Verdict
+from sandboxes import Execution, Limits, RunResult, Verdict
 
 router = APIRouter(tags=["sandbox"])
 
@@ -124,25 +124,22 @@ async def _execute(
     fetch_files: list[str] | None = None,
 ) -> Execution:
     """Run through the sandbox's line: a disconnected client leaves it (499, nothing runs), and one
-    that waited longer than `sandbox_queue_timeout_s` gets a 504 to retry, not a late answer."""
+    that waited longer than `sandbox_queue_timeout_s` gets a 504 to retry, not a late answer. A
+    language the sandbox lacks or an unsafe file name raises the sandbox's own error (422 naming
+    the field, `reward_server.errors.http_error`)."""
     gate = _sandbox(services)
-    try:
-        return await cancel_on_disconnect(
-            http,
-            gate.execute(
-                language,
-                code,
-                [stdin],
-                files=files,
-                limits=limits,
-                fetch_files=fetch_files or (),
-                queue_timeout_s=services.settings.sandbox_queue_timeout_s,
-            ),
-        )
-    except UnsupportedLanguage as exc:
-        raise RequestError(["body", "language"], str(exc)) from exc
-    except ValueError as exc:  # a file name that leaves the workspace
-        raise RequestError(["body", "files"], str(exc)) from exc
+    return await cancel_on_disconnect(
+        http,
+        gate.execute(
+            language,
+            code,
+            [stdin],
+            files=files,
+            limits=limits,
+            fetch_files=fetch_files or (),
+            queue_timeout_s=services.settings.sandbox_queue_timeout_s,
+        ),
+    )
 
 
 @router.post("/v1/sandbox/run", response_model=SandboxRunResponse)

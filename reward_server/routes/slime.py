@@ -18,9 +18,7 @@ router = APIRouter(tags=["slime"])
 
 async def _score(request: slime.SlimeRewardRequest, services: Services) -> ScoreResult:
     candidates, errors = slime.candidates(request)
-    [result] = await score_samples(
-        services, 1, candidates, errors, None, where=lambda _: "body", field=("body",)
-    )
+    [result] = await score_samples(services, 1, candidates, errors, None, where=lambda _: "body", part=None)
     return result
 
 

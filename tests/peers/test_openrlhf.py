@@ -3,6 +3,8 @@ remote-reward client, its experience batching, all against a live reward-server.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from tests.peers.docs import command_words, doc_block
@@ -35,3 +37,10 @@ def test_openrlhf_parses_the_documented_command_and_batches_the_rewards(reward_s
     assert batch["rewards"] == [0.0, 1.0, 2.0, 0.0]
     assert {"accuracy", "format", "reward_error"} <= set(batch["info_keys"])
     assert batch["info"]["accuracy"] == [0.0, 1.0, 1.0, 0.0]
+
+    # ?on_failure=mask: OpenRLHF's own client reads the NaN score, and the Experience its dynamic
+    # filtering averages holds it (samples_generator.py: `not (min_r < avg_reward < max_r)` drops
+    # a group whose mean is NaN); the reward stays a number for a run without that filter.
+    masked = result["masked"]
+    assert masked["reward"] == [0.0] and masked["reward_error"] == [1.0]
+    assert [math.isnan(s) for s in [*masked["scores"], *masked["experience_scores"]]] == [True, True]

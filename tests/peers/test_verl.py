@@ -9,6 +9,7 @@ import pytest
 
 from tests.peers.docs import command_words, doc_block
 from tests.peers.harness import REPO, run_driver
+from trainer_client import compute_score_batch
 
 pytestmark = [pytest.mark.peers, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -43,3 +44,14 @@ def test_verl_reward_loop_scores_through_reward_server_in_batches(reward_server_
     assert set(extra) == {"score", "reward_error", "accuracy", "format"}
     assert 1 <= requests < len(result["expected"]), f"{requests} /v1/score requests for one batch"
     assert result["sandbox_fusion_scores"] == [1.0, 0.0]
+
+
+def test_verl_grpo_cannot_mask_one_sample_so_the_adapter_refuses_mask() -> None:
+    # verl 0.9.1's GRPO advantage averages every score of a group: one NaN makes the whole group
+    # NaN, so a reward function has no way to leave one sample out.
+    result = run_driver("verl", "verl_grpo_nan.py")
+    assert result["verl"] == "0.9.1"
+    assert result["nan_rows"] == [True, True, True, True]
+    assert result["clean"][0] > 0 > result["clean"][1]
+    with pytest.raises(ValueError, match="not possible with verl 0.9.1"):
+        compute_score_batch(["d"], ["x"], ["1"], base_url="http://127.0.0.1:9", on_failure="mask")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from reward_server.cpu_pool import CpuPool, WorkerCrashed
+from reward_server.outcomes import Failure, ItemError, UnusableGold
 
 
 def spin_forever() -> None:
@@ -71,3 +72,29 @@ async def test_crashed_worker_is_reported_and_replaced(pool: CpuPool) -> None:
     with pytest.raises(WorkerCrashed):
         await pool.run(die, timeout_s=5)
     assert await pool.run(double, 1, timeout_s=5) == 2
+
+
+def raise_item_error() -> None:
+    raise UnusableGold("the gold answer is empty", details={"gold_chars": 0})
+
+
+def raise_sympy_like() -> None:
+    raise ValueError("Cannot convert complex to float")
+
+
+async def test_run_item_classes_every_failure_by_the_outcome_rule(pool: CpuPool) -> None:
+    assert await pool.run_item(double, 4, timeout_s=5, what="doubling") == 8
+    slow = await pool.run_item(spin_forever, timeout_s=0.3, what="math check")
+    assert isinstance(slow, ItemError) and slow.failure is Failure.TIMEOUT
+    assert slow.message == "math check exceeded its 0.3 s budget"
+    assert slow.as_details() == {"failure": "timeout", "budget_s": 0.3}
+    crashed = await pool.run_item(die, timeout_s=5, what="math check")
+    assert isinstance(crashed, ItemError) and crashed.failure is Failure.WORKER_CRASH
+    assert "exit code 3" in crashed.message
+    raised = await pool.run_item(raise_item_error, timeout_s=5, what="math check")
+    assert type(raised) is UnusableGold  # crossed the process boundary whole
+    assert raised.as_details() == {"failure": "unusable_gold", "gold_chars": 0}
+    bug = await pool.run_item(raise_sympy_like, timeout_s=5, what="math check")
+    assert isinstance(bug, ItemError) and bug.failure is Failure.INTERNAL_ERROR
+    assert bug.message == "math check failed: ValueError: Cannot convert complex to float"
+    assert await pool.run_item(double, 5, timeout_s=5, what="doubling") == 10  # the pool carries on

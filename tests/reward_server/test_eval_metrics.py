@@ -170,16 +170,19 @@ def test_a_pathological_answer_cannot_hang_the_vote() -> None:
     assert majority_correct(halves)
 
 
-def test_a_group_whose_math_checks_all_timed_out_is_a_majority_miss() -> None:
+def test_math_checks_that_timed_out_are_errors_not_misses() -> None:
+    # A timeout is no verdict (reward_server.outcomes): it is counted as an error and left out of
+    # pass@k and maj@n instead of lowering them as a made-up wrong answer.
     timed_out = {
         "group": "b",
-        "reward": 0.0,
-        "scores": {"accuracy": 0.0},
-        "details": {"accuracy": {"status": "timeout", "budget_s": 10.0}},
-        "error": None,
+        "reward": None,
+        "scores": {},
+        "details": {"accuracy": {"failure": "timeout", "budget_s": 10.0}},
+        "error": "accuracy: math check exceeded its 10 s budget",
     }
     rows = [row("a", 1.0, "1"), row("a", 1.0, "1"), timed_out, dict(timed_out)]
     summary = summarize(rows)
-    assert summary["maj_groups"] == 2
-    assert summary["maj_at_n"] == pytest.approx(0.5)  # not 1.0 over group a alone
-    assert summary["maj_at_n"] <= summary["pass_at_k"]["2"]
+    assert summary["errors"] == 2
+    assert summary["maj_groups"] == 1
+    assert summary["maj_at_n"] == pytest.approx(1.0)
+    assert summary["pass_at_k_groups"]["2"] == 1

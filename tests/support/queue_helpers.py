@@ -54,6 +54,6 @@ def warm_up(client: TestClient, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         results = client.post("/v1/score", json={"items": math_items(4)}).json()["results"]
-        if all(r["details"]["accuracy"].get("status") != "timeout" for r in results):
+        if all(r["details"]["accuracy"].get("failure") != "timeout" for r in results):
             return
     raise TimeoutError("the in-process scorer still times out after warming up")

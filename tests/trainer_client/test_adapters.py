@@ -72,7 +72,7 @@ async def test_trl_standard_format_sends_columns_as_tasks_and_languages(fake_ser
     assert server.headers[0]["authorization"] == "Bearer k"
     assert ("reward_server/length", pytest.approx(7 / 3)) in metrics
     assert ("reward_server/error_rate", 0.0) in metrics
-    assert extras == {"reward_server/error": ["", "", ""]}
+    assert extras == {"reward_server/error": ["", "", ""], "reward_server/failure": ["", "", ""]}
     await reward.client.aclose()  # type: ignore[attr-defined]
 
 

@@ -9,6 +9,7 @@ from dataclasses import MISSING, dataclass, fields
 from enum import StrEnum
 from pathlib import Path
 
+from trainer_client.outcomes import OnFailure
 from trainer_client.weights import weights_argument
 
 
@@ -55,6 +56,7 @@ class GRPOConfig:
     api_key: str | None = None
     reward_timeout_s: float = 600.0
     max_unscored_steps: int = 3
+    on_failure: OnFailure = OnFailure.MASK  # a sample without a verdict: left out, or trained as a 0
     checkpoint_dir: Path | None = None
     checkpoint_every: int = 0
     resume: str | None = None  # "auto" (latest in checkpoint_dir) or a checkpoint directory
@@ -133,6 +135,13 @@ def parse_args(argv: Sequence[str] | None = None) -> GRPOConfig:
         "--max-unscored-steps",
         type=int,
         help="stop the run after this many steps in a row in which no sample got a reward",
+    )
+    p.add_argument(
+        "--on-failure",
+        type=OnFailure,
+        choices=list(OnFailure),
+        help="a sample the service gave no verdict (timeout, sandbox error, ...): 'mask' leaves it out "
+        "of its group's advantages, 'zero' trains it as a wrong answer (default: %(default)s)",
     )
     p.add_argument("--checkpoint-dir", type=Path, help="where checkpoints are written")
     p.add_argument("--checkpoint-every", type=int, help="steps between checkpoints (0: only at the end)")

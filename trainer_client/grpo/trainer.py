@@ -29,6 +29,7 @@ from trainer_client.grpo.config import GRPOConfig, Overlap
 from trainer_client.grpo.data import PromptRow, PromptSampler, load_prompts
 from trainer_client.grpo.rollout import Rollout, concat_rollouts, generate, prompt_text
 from trainer_client.grpo.update import PolicyUpdater
+from trainer_client.outcomes import reward_for
 from trainer_client.types import ScoreResult
 
 progress = logging.getLogger("trainer_client.grpo")
@@ -145,7 +146,9 @@ class GRPOTrainer:
                     generate_s += pending.generate_s
                 results, wait_s = self._collect(batch)
                 update_started = time.monotonic()
-                metrics = self.updater.step(batch.rollout, [r["reward"] for r in results])
+                metrics = self.updater.step(
+                    batch.rollout, [reward_for(r, self.config.on_failure) for r in results]
+                )
                 latency_s = max(batch.finished_at, default=batch.submitted_at) - batch.submitted_at
                 row = {
                     "step": step + 1,

@@ -9,7 +9,9 @@ Two task styles:
   compared as `compare` says (see `compare.py`), or by the task's checker program.
 
 Score = fraction of tests accepted. `details["verdicts"]` lists one verdict per test run. Only
-`sandbox_error` is retried; if it persists the item gets an error (no made-up 0).
+`sandbox_error` is retried; if it persists the item gets an error of class `sandbox_error` (no
+made-up 0). Tests or a checker that cannot run are `unusable_gold`; a language the sandbox does not
+have is `invalid_item`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from dataclasses import replace
 from typing import Any
 
 from reward_server import metrics
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.outcomes import Failure, ItemError, UnusableGold
+from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.code.compare import outputs_match
 from reward_server.rewards.code.extract import extract_code
 from reward_server.rewards.code.harness import judge_program, read_verdict
@@ -77,7 +80,7 @@ class CodeChecker:
         try:
             return await self.check(completion_text(item.completion), task)
         except UnsupportedLanguage as exc:
-            return ItemError(str(exc))
+            return ItemError(str(exc), failure=Failure.INVALID_ITEM)
 
     def _limits(self, task: CodeTask) -> Limits:
         limits = self.default_limits
@@ -125,7 +128,7 @@ class CodeChecker:
         verdict = read_verdict(run.stdout, nonce)
         outcome = verdict.get("status") if verdict else None
         if outcome in ("unsupported", "error"):
-            return ItemError(f"the task's tests cannot be run: {verdict and verdict.get('reason')}")
+            return UnusableGold(f"the task's tests cannot be run: {verdict and verdict.get('reason')}")
         if outcome == "passed" and run.status is Verdict.OK:
             status = Verdict.ACCEPTED
         elif run.status is not Verdict.OK:
@@ -221,4 +224,8 @@ class CodeChecker:
             # Verdicts of finished runs are counted from the results by /v1/score; failed attempts only here.
             metrics.record_sandbox_verdict("sandbox_error")
             log.warning("sandbox error (attempt %d of %d): %s", attempt + 1, self.retries + 1, problem)
-        return ItemError(f"sandbox error after {self.retries + 1} attempts: {problem}")
+        return ItemError(
+            f"sandbox error after {self.retries + 1} attempts: {problem}",
+            failure=Failure.SANDBOX_ERROR,
+            details={"attempts": self.retries + 1},
+        )

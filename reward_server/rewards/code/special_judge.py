@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reward_server.rewards.base import ItemError
+from reward_server.outcomes import ItemError, UnusableGold
 from reward_server.schemas import CheckerProgram, CodeTest
 from sandboxes import Limits, RunResult, Verdict
 from sandboxes.languages import resolve_language
@@ -93,7 +93,7 @@ async def run_checker(
         return execution
     if execution.compile is not None and execution.compile.status is not Verdict.OK:
         compiled = execution.compile
-        return ItemError(
+        return UnusableGold(
             f"the task's checker does not compile ({compiled.status.value}, exit status "
             f"{compiled.exit_code}, {compiled.wall_time_s:.1f} s): {compiled.stderr[-500:]}"
         )
@@ -106,5 +106,5 @@ async def run_checker(
             final[i] = Verdict.WRONG_ANSWER
         else:
             reason = f"exit status {code}" if code is not None else result.status.value
-            return ItemError(f"the task's checker failed on test {i} ({reason}): {result.stderr[-500:]}")
+            return UnusableGold(f"the task's checker failed on test {i} ({reason}): {result.stderr[-500:]}")
     return final

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from reward_server.cpu_pool import CpuPool, WorkerCrashed
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.cpu_pool import CpuPool
+from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.language.identify import candidates, load_detectors
 from reward_server.rewards.language.reward import normalize_language, score_language
 from reward_server.rewards.text import completion_text, prompt_text, with_prefilled_think
@@ -45,8 +45,9 @@ class LanguageComponent:
     ends with the opening think tag, the completion is judged as the inside of that block.
 
     The time budget stays per item: a chunk gets one item's budget (a healthy chunk of 64 takes
-    well under a tenth of it); a chunk that overruns is scored again item by item, each with the
-    full budget, so only the item that really overran gets the timeout error.
+    well under a tenth of it); a chunk that overruns (or whose worker dies) is scored again item by
+    item, each with the full budget, so only the item that really overran gets the `timeout`
+    failure (`cpu_pool.CpuPool.run_item` classes every failure).
     """
 
     name = "language"
@@ -100,15 +101,14 @@ class LanguageComponent:
         return [result for chunk_results in scored for result in chunk_results]
 
     async def _chunk(self, chunk: list[Request]) -> list[ComponentScore | ItemError]:
-        try:
-            return await self.pool.run(score_language_batch, chunk, self.think_tag, timeout_s=self.timeout_s)
-        except TimeoutError:
+        scored = await self.pool.run_item(
+            score_language_batch, chunk, self.think_tag, timeout_s=self.timeout_s, what="language check"
+        )
+        if not isinstance(scored, ItemError):
+            return scored
+        if scored.failure in (Failure.TIMEOUT, Failure.WORKER_CRASH):
             self._forget_loaded()
-            if len(chunk) == 1:
-                return [ItemError(f"exceeded the {self.timeout_s} s budget")]
-        except WorkerCrashed as exc:
-            self._forget_loaded()
-            if len(chunk) == 1:
-                return [ItemError(str(exc))]
+        if len(chunk) == 1:
+            return [scored]
         retried = await asyncio.gather(*(self._chunk([request]) for request in chunk))
         return [result for results in retried for result in results]

@@ -47,7 +47,7 @@ from typing import Any
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.language import han
 from reward_server.rewards.language.identify import (
     _CODE_OF,
@@ -87,7 +87,8 @@ def normalize_language(code: str) -> str:
     if primary not in SUPPORTED_LANGUAGES:
         raise ItemError(
             f"unsupported `language` code {code!r}: expected an ISO 639-1 code such as "
-            f"'en' or 'zh' (supported: {', '.join(sorted(SUPPORTED_LANGUAGES))})"
+            f"'en' or 'zh' (supported: {', '.join(sorted(SUPPORTED_LANGUAGES))})",
+            failure=Failure.INVALID_ITEM,
         )
     return primary
 
@@ -173,7 +174,8 @@ def detect_prompt_language(prompt: str) -> str:
     if not weight:
         raise ItemError(
             "no target language: the item has no `language` and its prompt has no prose to "
-            "detect one from; set `language` to an ISO 639-1 code such as 'en'"
+            "detect one from; set `language` to an ISO 639-1 code such as 'en'",
+            failure=Failure.INVALID_ITEM,
         )
     script = max(weight, key=weight.__getitem__)
     of_script = languages_of_script(script, SUPPORTED_LANGUAGES)
@@ -197,7 +199,8 @@ def detect_prompt_language(prompt: str) -> str:
     if found is None:
         raise ItemError(
             "no target language: the item has no `language` and its prompt's language could "
-            "not be detected; set `language` to an ISO 639-1 code such as 'en'"
+            "not be detected; set `language` to an ISO 639-1 code such as 'en'",
+            failure=Failure.INVALID_ITEM,
         )
     return _CODE_OF[found]
 
@@ -219,7 +222,8 @@ def score_language(
     else:
         raise ItemError(
             "no target language: set the item's `language` (ISO 639-1, e.g. 'en') "
-            "or send a prompt to detect it from"
+            "or send a prompt to detect it from",
+            failure=Failure.INVALID_ITEM,
         )
     block = tag_block(completion, think_tag)
     measure = measure_language(completion if block is None else block, language)

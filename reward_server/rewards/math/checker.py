@@ -8,8 +8,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from reward_server.cpu_pool import CpuPool, WorkerCrashed
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.cpu_pool import CpuPool
+from reward_server.outcomes import Failure, ItemError, UnusableGold
+from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math.extraction import Extraction, extract_answer
 from reward_server.rewards.math.verdict import QUICK_MAX_CHARS, check_math, clean_gold, judge, judge_quick
 from reward_server.rewards.text import completion_text
@@ -35,8 +36,10 @@ class MathChecker:
       numbers, identical strings, hedges of those, refused inputs) are decided right there: a pool
       round trip costs more than the check;
     - items with the same extracted answer and gold (GRPO groups repeat answers) are judged once;
-    - every remaining distinct (answer, gold) is one pool task with its own `timeout_s`: a
-      pathological answer costs its budget and scores 0 with `status: timeout`, the rest come back.
+    - every remaining distinct (answer, gold) is one pool task with its own `timeout_s`: one that
+      overruns costs its budget and is an `ItemError` of class `timeout` (not a 0: the budget cannot
+      tell a pathological answer from a loaded host; answers the guards see are too costly are
+      refused as a 0 before any parser runs), the rest come back.
     """
 
     def __init__(
@@ -54,8 +57,8 @@ class MathChecker:
             assert isinstance(item.task, MathTask)
             try:
                 gold = clean_gold(item.task.answer)
-            except ValueError as exc:
-                results[index] = ItemError(str(exc))
+            except UnusableGold as exc:
+                results[index] = exc
                 continue
             text = completion_text(item.completion)
             if len(text) > QUICK_MAX_CHARS:  # even extraction goes to a worker, under the budget
@@ -83,21 +86,14 @@ class MathChecker:
                 results[index] = outcome
 
         await asyncio.gather(*(run(key) for key in jobs))
-        return [r if r is not None else ItemError("internal error: no verdict") for r in results]
+        return [
+            r if r is not None else ItemError("internal error: no verdict", failure=Failure.INTERNAL_ERROR)
+            for r in results
+        ]
 
     async def _run(self, fn: Any, *args: Any) -> Outcome:
-        try:
-            return await self.pool.run(fn, *args, timeout_s=self.timeout_s)  # type: ignore[no-any-return]
-        except TimeoutError:
-            return ComponentScore(0.0, {"status": "timeout", "budget_s": self.timeout_s})
-        except WorkerCrashed as exc:
-            log.warning("math worker crashed: %s", exc)
-            return ItemError(f"math verifier crashed: {exc}")
-        except ValueError as exc:
-            return ItemError(str(exc))
-        except Exception as exc:  # noqa: BLE001 - one item's failure must not fail the batch
-            log.exception("math check failed")
-            return ItemError(f"math verifier failed: {type(exc).__name__}: {exc}")
+        outcome: Outcome = await self.pool.run_item(fn, *args, timeout_s=self.timeout_s, what="math check")
+        return outcome
 
 
 def _judge_inline(extraction: Extraction, gold: str) -> ComponentScore | None:

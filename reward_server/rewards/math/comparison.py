@@ -51,6 +51,7 @@ from reward_server.rewards.math.guards import (
     partial_gold,
     same_numbers,
 )
+from reward_server.rewards.math.labels import DecidedBy
 from reward_server.rewards.math.numbers import PlainNumber, numbers_equal, parse_plain_number
 from reward_server.rewards.math.numeric_check import MAX_NODES, Numeric, compare_numeric
 
@@ -76,7 +77,7 @@ class NeedsParser(Exception):
 @dataclass(frozen=True, slots=True)
 class Verdict:
     equal: bool
-    decided_by: str  # "exact" | "math_verify" | "both" | "second_check" | "string" | "guard"
+    decided_by: DecidedBy
     details: dict[str, Any]
 
 
@@ -142,7 +143,9 @@ def compare_exact_forms(answer: str, gold: str) -> Verdict | None:
         return None
     (gold_kind, gold_value), (answer_kind, answer_value) = gold_form, answer_form
     if {gold_kind, answer_kind} == {"list", "expr"}:
-        return Verdict(False, "exact", {"rule": "a single value against a bracketed list (or the reverse)"})
+        return Verdict(
+            False, DecidedBy.EXACT, {"rule": "a single value against a bracketed list (or the reverse)"}
+        )
     if gold_kind != answer_kind:
         return None
     if gold_kind == "list":
@@ -154,7 +157,7 @@ def compare_exact_forms(answer: str, gold: str) -> Verdict | None:
     else:
         equal = forms_equal(gold_value, answer_value)
         rule = "exact canonical form (rational function with square roots and pi)"
-    return None if equal is None else Verdict(equal, "exact", {"rule": rule})
+    return None if equal is None else Verdict(equal, DecidedBy.EXACT, {"rule": rule})
 
 
 @lru_cache(maxsize=1024)
@@ -205,7 +208,7 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     """
     disowned = disowning(answer, gold)
     if disowned:
-        return Verdict(False, "guard", {"refused": disowned})
+        return Verdict(False, DecidedBy.GUARD, {"refused": disowned})
     both_lists = has_list_separator(gold) and has_list_separator(answer)
     gold_items, answer_items = (list_items(gold), list_items(answer)) if both_lists else ([], [])
     try:
@@ -215,7 +218,9 @@ def compare_answer(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     if _bare(gold) and _bare(answer) and len(gold_items) >= 2 and len(answer_items) >= 2 and numbers_only:
         # two unbracketed lists of numbers: the same values, counted (a parser reads both as sets)
         listed = _unordered_lists(answer, gold, allow_parser)
-        return listed or Verdict(False, "exact", {"rule": "the lists hold different values or counts"})
+        return listed or Verdict(
+            False, DecidedBy.EXACT, {"rule": "the lists hold different values or counts"}
+        )
     verdict = _compare_safely(answer, gold, allow_parser)
     if verdict.equal:
         return verdict
@@ -277,7 +282,7 @@ def _unordered_lists(answer: str, gold: str, allow_parser: bool) -> Verdict | No
             return None
         remaining.remove(match)
     return Verdict(
-        True, "exact", {"rule": "the same values as the gold's list, labelled or in another order"}
+        True, DecidedBy.EXACT, {"rule": "the same values as the gold's list, labelled or in another order"}
     )
 
 
@@ -287,7 +292,7 @@ def _compare_safely(answer: str, gold: str, allow_parser: bool) -> Verdict:
     except NeedsParser:
         raise
     except Exception as exc:  # noqa: BLE001 - a crash means "this check does not apply", never a verdict
-        return Verdict(False, "error", {"rule": f"no check applies ({type(exc).__name__})"})
+        return Verdict(False, DecidedBy.ERROR, {"rule": f"no check applies ({type(exc).__name__})"})
 
 
 def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verdict:
@@ -298,10 +303,12 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     """
     info: dict[str, Any] = {}
     if normalise_answer(answer) == normalise_answer(gold) and normalise_answer(gold):
-        return Verdict(True, "string", {"rule": "identical after normalising spacing and \\left/\\right"})
+        return Verdict(
+            True, DecidedBy.STRING, {"rule": "identical after normalising spacing and \\left/\\right"}
+        )
     refused = guard_reason(answer)
     if refused:
-        return Verdict(False, "guard", {"refused": refused})
+        return Verdict(False, DecidedBy.GUARD, {"refused": refused})
     rhs = last_right_hand_side(answer, gold)
     if rhs is not None:
         verdict = _compare_plain(rhs, gold, allow_parser=allow_parser)
@@ -317,7 +324,7 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
             equal, rule = numbers_equal(gold_number, answer_number)
             return Verdict(
                 equal,
-                "exact",
+                DecidedBy.EXACT,
                 {
                     "gold_value": gold_number.describe(),
                     "answer_value": answer_number.describe(),
@@ -334,11 +341,11 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     info["parsed_gold"] = describe(_shown(gold_parsed))
     info["parsed_answer"] = describe(_shown(answer_parsed))
     if not answer_parsed:
-        return Verdict(False, "math_verify", {**info, "rule": "answer could not be parsed"})
+        return Verdict(False, DecidedBy.MATH_VERIFY, {**info, "rule": "answer could not be parsed"})
     g, a = first_sympy(gold_parsed), first_sympy(answer_parsed)
     rounded = _rounded_constant(answer, gold, a, g)
     if rounded is not None:
-        return Verdict(True, "exact", {**info, "rule": rounded})
+        return Verdict(True, DecidedBy.EXACT, {**info, "rule": rounded})
     numeric, why = (Numeric.UNKNOWN, "no sympy form") if g is None or a is None else compare_numeric(g, a)
     info["second_check"] = numeric.value
     info["second_check_reason"] = why
@@ -346,7 +353,9 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
         # The rule below would overrule an "equal" from math-verify anyway: don't pay for simplify().
         info["math_verify"] = "not run"
         return Verdict(
-            False, "second_check", {**info, "rule": "counterexample: not equal whatever math-verify says"}
+            False,
+            DecidedBy.SECOND_CHECK,
+            {**info, "rule": "counterexample: not equal whatever math-verify says"},
         )
     mv_equal = bool(verify(list(gold_parsed), list(answer_parsed), timeout_seconds=None))
     info["math_verify"] = mv_equal
@@ -356,15 +365,17 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
         and not same_numbers(answer, gold)
     ):
         info["rule"] = "the gold was read only in part: its numbers and the answer's differ, so no credit"
-        return Verdict(False, "guard", info)
+        return Verdict(False, DecidedBy.GUARD, info)
     if numeric is Numeric.UNKNOWN:
         return Verdict(
-            mv_equal, "math_verify", {**info, "rule": "second check not applicable: math-verify decides"}
+            mv_equal,
+            DecidedBy.MATH_VERIFY,
+            {**info, "rule": "second check not applicable: math-verify decides"},
         )
     if mv_equal:
-        return Verdict(True, "both", {**info, "rule": "checks agree"})
+        return Verdict(True, DecidedBy.BOTH, {**info, "rule": "checks agree"})
     rule = "disagreement: numeric identity on the real domain beats math-verify's inequality"
-    return Verdict(True, "second_check", {**info, "disagreement": True, "rule": rule})
+    return Verdict(True, DecidedBy.SECOND_CHECK, {**info, "disagreement": True, "rule": rule})
 
 
 def answers_equivalent(first: str, second: str, *, allow_parser: bool = True) -> bool:

@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from reward_server.outcomes import UnusableGold
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math.comparison import NeedsParser, Verdict, compare_answer
 from reward_server.rewards.math.equivalence import interval_form
@@ -17,6 +18,7 @@ from reward_server.rewards.math.extraction import (
     split_alternatives,
 )
 from reward_server.rewards.math.guards import MAX_ANSWER_CHARS, MAX_GOLD_CHARS
+from reward_server.rewards.math.labels import DecidedBy, MathStatus
 from reward_server.rewards.math.notation import normalise_notation
 from reward_server.rewards.math.phrases import math_segments
 
@@ -51,7 +53,7 @@ def _verdict_details(verdict: Verdict) -> dict[str, Any]:
 
 
 def _score(equal: bool, details: dict[str, Any]) -> ComponentScore:
-    details["status"] = "correct" if equal else "wrong"
+    details["status"] = MathStatus.CORRECT if equal else MathStatus.WRONG
     return ComponentScore(1.0 if equal else 0.0, details)
 
 
@@ -113,14 +115,14 @@ def _gold_answer(gold: str) -> str:
 
 @lru_cache(maxsize=2048)
 def clean_gold(gold: str) -> str:
-    """The gold answer stripped; ValueError (the item's error) when it is unusable."""
+    """The gold answer stripped; `UnusableGold` (the item's error) when it is unusable."""
     gold = _gold_answer(normalise_notation(gold.strip())).strip()
     if gold.endswith("."):
         gold = gold[:-1].rstrip()  # a sentence's full stop
     if not gold:
-        raise ValueError("the gold answer is empty")
+        raise UnusableGold("the gold answer is empty")
     if len(gold) > MAX_GOLD_CHARS:
-        raise ValueError(f"the gold answer is longer than {MAX_GOLD_CHARS} characters")
+        raise UnusableGold(f"the gold answer is longer than {MAX_GOLD_CHARS} characters")
     return gold
 
 
@@ -142,8 +144,8 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     if extraction.notes:
         details["extraction_notes"] = list(extraction.notes)
     if not extraction.answers:
-        details["status"] = {"unfinished": "unfinished", "retracted": "retracted"}.get(
-            extraction.source, "no_answer"
+        details["status"] = {"unfinished": MathStatus.UNFINISHED, "retracted": MathStatus.RETRACTED}.get(
+            extraction.source, MathStatus.NO_ANSWER
         )
         if extraction.source == "none":
             details["rule"] = (
@@ -153,7 +155,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
 
     too_long = next((a for a in extraction.answers if len(a) > MAX_ANSWER_CHARS), None)
     if too_long is not None:
-        details.update(extracted=too_long[:200], decided_by="guard", status="wrong")
+        details.update(extracted=too_long[:200], decided_by=DecidedBy.GUARD, status=MathStatus.WRONG)
         details["refused"] = f"answer longer than {MAX_ANSWER_CHARS} characters"
         return ComponentScore(0.0, details)
     distinct: list[str] = []
@@ -178,8 +180,8 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
         return _score(verdict.equal, details)
     if len(distinct) > MAX_ALTERNATIVES:
         details["hedge"] = f"{len(distinct)} different answers offered at once"
-        details["decided_by"] = "hedge"
-        details["status"] = "wrong"
+        details["decided_by"] = DecidedBy.HEDGE
+        details["status"] = MathStatus.WRONG
         return ComponentScore(0.0, details)
     if len(distinct) == 1:
         verdict = compare_answer(distinct[0], gold, allow_parser=allow_parser)
@@ -189,7 +191,7 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     # A hedge scores 1 only when every alternative is correct: one wrong alternative decides, so the
     # cheap checks go first (the same order with or without the parser, so the details match).
     details["hedge"] = "several different answers offered at once: every one must be correct"
-    details["decided_by"] = "hedge"
+    details["decided_by"] = DecidedBy.HEDGE
     verdicts: dict[str, Verdict] = {}
     for allowed in (False, True) if allow_parser else (False,):
         for answer in distinct:

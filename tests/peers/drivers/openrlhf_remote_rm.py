@@ -12,6 +12,8 @@
    and batches them as its trainer does (`concat_experiences`, `split_experience_batch`,
    `make_experience_batch`). Its module imports vLLM names it does not use on this path, so
    `vllm` and `openrlhf.trainer.ray.vllm_engine` are given as empty modules.
+4. Runs the unlabelled sample again through `/get_reward?on_failure=mask`: what OpenRLHF's client
+   reads (a NaN score) and the `Experience.scores` its dynamic filtering averages.
 Prints one JSON line.
 """
 
@@ -116,23 +118,36 @@ async def rollouts(url: str, tokenizer: Any) -> tuple[list[dict[str, Any]], list
     return outputs, prompt_lengths, kept_prompts
 
 
-def batch(outputs: list[dict[str, Any]], tokenizer: Any) -> dict[str, Any]:
+async def masked_rollout(url: str, tokenizer: Any) -> dict[str, Any]:
+    from openrlhf.utils.agent import SingleTurnAgentExecutor
+
+    executor = SingleTurnAgentExecutor(remote_rm_url=f"{url}/get_reward?on_failure=mask")
+    prompt, label, response = SAMPLES[3]  # no label: accuracy has no task, a sample without a verdict
+    params = SimpleNamespace(max_tokens=MAX_NEW_TOKENS, logprobs=None)
+    return await executor.execute(
+        prompt, label, params, MAX_LEN, tokenizer, ScriptedEngine(tokenizer, response)
+    )
+
+
+def experiences(outputs: list[dict[str, Any]]) -> list[Any]:
     sys.modules.setdefault("vllm", types.SimpleNamespace(SamplingParams=object))  # type: ignore[arg-type]
     sys.modules.setdefault(
         "openrlhf.trainer.ray.vllm_engine",
         types.SimpleNamespace(batch_vllm_engine_call=None),  # type: ignore[arg-type]
     )
+    from openrlhf.trainer.ppo_utils.samples_generator import SamplesGenerator
+
+    return [SamplesGenerator._process_response_into_experience(None, o, max_len=MAX_LEN) for o in outputs]
+
+
+def batch(outputs: list[dict[str, Any]], tokenizer: Any) -> dict[str, Any]:
     from openrlhf.trainer.ppo_utils.experience import (
         Experience,
         make_experience_batch,
         split_experience_batch,
     )
-    from openrlhf.trainer.ppo_utils.samples_generator import SamplesGenerator
 
-    experiences = [
-        SamplesGenerator._process_response_into_experience(None, o, max_len=MAX_LEN) for o in outputs
-    ]
-    merged = Experience.concat_experiences(experiences, tokenizer.pad_token_id)
+    merged = Experience.concat_experiences(experiences(outputs), tokenizer.pad_token_id)
     items = split_experience_batch(merged)
     rebatched = make_experience_batch(items)
     return {
@@ -150,6 +165,8 @@ def main() -> None:
         tokenizer = byte_tokenizer(Path(tmp) / "tok")
         outputs, prompt_lengths, kept_prompts = asyncio.run(rollouts(url, tokenizer))
         batched = batch(outputs, tokenizer)
+        masked = asyncio.run(masked_rollout(url, tokenizer))
+        [masked_experience] = experiences([masked])
     print(
         json.dumps(
             {
@@ -163,6 +180,12 @@ def main() -> None:
                 "rewards": [o["reward"] for o in outputs],
                 "extra_logs": [o["extra_logs"] for o in outputs],
                 "batch": batched,
+                "masked": {
+                    "reward": masked["reward"],
+                    "scores": masked["scores"],
+                    "experience_scores": masked_experience.scores.flatten().tolist(),
+                    "reward_error": masked["extra_logs"]["reward_error"],
+                },
             },
             default=str,
         )

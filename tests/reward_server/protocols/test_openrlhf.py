@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 
 import httpx
 import pytest
@@ -110,7 +111,30 @@ def test_a_bad_label_fails_only_its_sample(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     answer = response.json()
     assert answer["rewards"] == [0.0, 1.0]
+    assert answer["scores"] == [0.0, 1.0]
     assert answer["extra_logs"]["reward_error"] == [1.0, 0.0]
+
+
+def test_on_failure_mask_gives_a_failed_sample_a_nan_score_and_still_a_numeric_reward(
+    client: TestClient,
+) -> None:
+    # OpenRLHF 0.11.2 drops a prompt group whose mean score is outside its dynamic-filtering range,
+    # which a NaN mean always is; its aiohttp client reads the NaN token with json.loads.
+    body = {
+        "query": [PROMPT + RIGHT, PROMPT + RIGHT],
+        "prompts": [PROMPT, PROMPT],
+        "labels": ['{"type": "chess", "answer": "e4"}', "4"],
+        "rewards": {"accuracy": 1.0},
+    }
+    response = client.post("/get_reward?on_failure=mask", json=body)
+    assert response.status_code == 200, response.text
+    assert b"NaN" in response.content
+    answer = json.loads(response.content)
+    assert answer["rewards"] == [0.0, 1.0]
+    assert math.isnan(answer["scores"][0]) and answer["scores"][1] == 1.0
+    assert answer["extra_logs"]["reward_error"] == [1.0, 0.0]
+    refused = client.post("/get_reward?on_failure=skip", json=body)
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "on_failure"]
 
 
 def test_mismatched_lists_are_refused_naming_the_field(client: TestClient) -> None:

@@ -246,6 +246,7 @@ async def test_one_bad_item_fails_alone(load: LoadFn) -> None:
         [RewardInput([{"role": "system", "content": "hi"}], "4"), RewardInput(PROMPT, "4")]
     )
     assert isinstance(results[0], ItemError) and "cannot build model input" in results[0].message
+    assert results[0].failure == "invalid_item"
     assert isinstance(results[1], ComponentScore)
     assert isinstance((await model.score([RewardInput(PROMPT, "4")]))[0], ComponentScore)
 
@@ -262,6 +263,7 @@ async def test_forward_failure_is_an_item_error_naming_the_model(load: LoadFn) -
     assert all(
         isinstance(r, ItemError) and "llama" in r.message and "out of memory" in r.message for r in results
     )
+    assert {r.failure for r in results if isinstance(r, ItemError)} == {"model_error"}
 
 
 def test_cpu_uses_fp32_and_cuda_bf16(load: LoadFn) -> None:

@@ -79,6 +79,7 @@ def test_run_output_over_the_cap_is_truncated(client: TestClient) -> None:
     [
         ({"language": "cobol", "code": "x"}, ["body", "language"]),
         ({"language": "python", "code": "x", "files": {"../escape": "x"}}, ["body", "files"]),
+        ({"language": "python", "code": "x", "fetch_files": ["/etc/passwd"]}, ["body", "fetch_files"]),
         ({"language": "python", "code": "x", "time_limit_s": -1}, ["body", "time_limit_s"]),
         ({"language": "python"}, ["body", "code"]),
     ],

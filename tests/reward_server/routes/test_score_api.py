@@ -107,7 +107,10 @@ def test_accuracy_without_a_task_fails_that_item_only(client: TestClient) -> Non
         assert failed["reward"] is None
         assert "accuracy" in failed["error"] and "task" in failed["error"]
         assert failed["scores"]["format"] == 1.0
+        assert "accuracy" not in failed["scores"]  # a non-verdict is never a made-up 0
+        assert failed["details"]["accuracy"] == {"failure": "invalid_item"}
     assert ok["error"] is None and ok["reward"] == 2.0
+    assert "failure" not in ok["details"]["accuracy"]
 
 
 def test_format_only_needs_no_task(client: TestClient) -> None:

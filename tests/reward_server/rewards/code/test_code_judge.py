@@ -134,6 +134,7 @@ async def test_a_checker_that_fails_is_an_item_error_not_a_verdict(local: Sandbo
     failing = split_task({"language": "python", "code": "import sys\nsys.exit(3)\n"})
     outcome = await CodeChecker(local).check("```python\nprint(1, 1)\n```", failing)
     assert isinstance(outcome, ItemError) and "checker failed on test 0 (exit status 3)" in outcome.message
+    assert outcome.failure == "unusable_gold"  # the task's checker, not the completion, failed
     broken = split_task({"language": "python", "code": "this is not python"})
     outcome = await CodeChecker(local).check("```python\nprint(1, 1)\n```", broken)
     assert isinstance(outcome, ItemError) and "checker failed" in outcome.message

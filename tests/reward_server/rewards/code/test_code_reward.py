@@ -201,6 +201,7 @@ async def test_sandbox_errors_are_retried_then_become_an_item_error() -> None:
     broken = FlakySandbox(failures=10)
     outcome = await CodeChecker(broken, retries=2).check(good, humaneval_task())
     assert isinstance(outcome, ItemError) and "container vanished" in outcome.message and broken.calls == 3
+    assert outcome.as_details() == {"failure": "sandbox_error", "attempts": 3}
 
 
 class PythonOnlySandbox(LocalSandbox):
@@ -215,6 +216,7 @@ async def test_a_language_the_sandbox_lacks_is_an_item_error() -> None:
     task = CodeTask.model_validate({"type": "code", "language": "rust", "tests": [{"expected_stdout": "1"}]})
     [outcome] = await CodeChecker(sandbox).score([_item(fenced("fn main(){}", "rust"), task)])
     assert isinstance(outcome, ItemError) and "'rust' is not available" in outcome.message
+    assert outcome.failure == "invalid_item"
 
 
 async def test_no_code_scores_zero_without_running_anything() -> None:

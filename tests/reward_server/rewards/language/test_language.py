@@ -181,6 +181,7 @@ def test_unknown_language_code_is_an_item_error_naming_the_field(code: str) -> N
     with pytest.raises(ItemError, match=r"^unsupported `language` code") as error:
         score_language(think(ENGLISH), target=code, prompt=None)
     assert repr(code) in str(error.value)
+    assert error.value.failure == "invalid_item"
 
 
 @pytest.mark.parametrize(("code", "expected"), [("EN", "en"), ("zh-CN", "zh"), ("pt_BR", "pt"), ("no", "nb")])
@@ -286,6 +287,7 @@ async def test_only_the_item_that_overruns_its_budget_fails() -> None:
         pool.close()
     assert isinstance(results[5], ItemError)
     assert "budget" in results[5].message
+    assert results[5].as_details() == {"failure": "timeout", "budget_s": 0.5}
     others = [result for index, result in enumerate(results) if index != 5]
     assert all(isinstance(result, ComponentScore) and result.score == 1.0 for result in others)
 

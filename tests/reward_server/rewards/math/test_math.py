@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reward_server.outcomes import UnusableGold
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math import check_math, check_math_quick
 from reward_server.rewards.math.extraction import extract_answer, find_boxed, split_alternatives
@@ -196,9 +197,10 @@ def test_a_boxed_gold_is_unwrapped() -> None:
     assert score(boxed("0.5"), "$\\boxed{\\frac{1}{2}}$") == 1.0
 
 
-def test_empty_gold_is_an_error() -> None:
-    with pytest.raises(ValueError, match="gold"):
+def test_empty_gold_is_an_unusable_gold_error() -> None:
+    with pytest.raises(UnusableGold, match="gold") as error:
         check_math("\\boxed{1}", "  ")
+    assert error.value.failure == "unusable_gold"
 
 
 def test_result_is_picklable_and_json_serialisable() -> None:

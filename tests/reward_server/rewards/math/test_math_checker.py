@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from reward_server.cpu_pool import CpuPool
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.outcomes import Failure, ItemError, UnusableGold
+from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math import MathChecker, check_math
 from reward_server.schemas import ScoreItem
 
@@ -76,21 +77,46 @@ async def test_conversational_completions_use_the_last_assistant_message(pool: C
     assert isinstance(result, ComponentScore) and result.score == 1.0
 
 
-async def test_an_overrun_scores_zero_with_timeout_and_the_rest_come_back(pool: CountingPool) -> None:
-    # within every guard (under 1,000 characters), but seconds of LaTeX parsing and sympy work
+async def test_an_overrun_is_a_timeout_failure_not_a_zero_and_the_rest_come_back(pool: CountingPool) -> None:
+    # within every guard (under 1,000 characters), but seconds of LaTeX parsing and sympy work:
+    # the budget cannot tell this from a loaded host, so it is no verdict (outcomes.py)
     heavy = "+".join(f"\\sin(x^{{{k}}})" for k in range(1, 75))
     items = [item(f"\\boxed{{{heavy}}}", "x^2+\\sin(x)"), item("\\boxed{3}", "3")]
     slow, fast = await MathChecker(pool, timeout_s=0.5).score(items)
-    assert isinstance(slow, ComponentScore) and slow.score == 0.0
-    assert slow.details["status"] == "timeout"
+    assert isinstance(slow, ItemError) and slow.failure is Failure.TIMEOUT
+    assert slow.as_details() == {"failure": "timeout", "budget_s": 0.5}
+    assert "0.5 s budget" in slow.message
     assert isinstance(fast, ComponentScore) and fast.score == 1.0
+
+
+async def test_an_exception_in_the_pool_is_an_internal_error_not_the_items_verdict() -> None:
+    # A bare ValueError (sympy raises them) is a bug, never a verdict and never "the item's fault".
+    pool = CpuPool(workers=1)
+    try:
+        outcome = await pool.run_item(_raise_value_error, "sympy said no", timeout_s=10, what="math check")
+        assert isinstance(outcome, ItemError) and outcome.failure is Failure.INTERNAL_ERROR
+        assert outcome.message == "math check failed: ValueError: sympy said no"
+        gold = await pool.run_item(_raise_unusable_gold, timeout_s=10, what="math check")
+        assert isinstance(gold, UnusableGold) and gold.failure is Failure.UNUSABLE_GOLD
+        assert gold.as_details() == {"failure": "unusable_gold", "gold_chars": 0}
+    finally:
+        pool.close()
+
+
+def _raise_value_error(message: str) -> None:
+    raise ValueError(message)
+
+
+def _raise_unusable_gold() -> None:
+    raise UnusableGold("the gold answer is empty", details={"gold_chars": 0})
 
 
 async def test_an_unusable_gold_is_that_items_error(pool: CountingPool) -> None:
     bad, good = await MathChecker(pool, timeout_s=10).score(
         [item("\\boxed{1}", "   "), item("\\boxed{1}", "1")]
     )
-    assert isinstance(bad, ItemError) and "gold" in bad.message
+    assert isinstance(bad, UnusableGold) and "gold" in bad.message
+    assert bad.as_details() == {"failure": "unusable_gold"}
     assert isinstance(good, ComponentScore) and good.score == 1.0
 
 
