@@ -28,6 +28,7 @@ from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.docker_pool import BrokenContainer, ContainerPool, RunnerChannel
 from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language, resolve_language
 from sandboxes.models import Execution, Limits, RunResult, SandboxError, as_compile_error, classify
+from sandboxes.runner import decode_result
 from sandboxes.seccomp_filter import SeccompUnavailable, seccomp_program
 from sandboxes.verdicts import Verdict
 
@@ -425,9 +426,7 @@ class DockerSandbox(Sandbox):
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(steps):
             raise BrokenContainer("runner answered with the wrong number of results")
-        for raw in results:
-            raw["stdout"] = base64.b64decode(raw["stdout"])
-            raw["stderr"] = base64.b64decode(raw["stderr"])
+        answer["results"] = [decode_result(raw) for raw in results]
         return answer
 
 
