@@ -295,7 +295,6 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     With `allow_parser=False` only the cheap, bounded checks run (string, guards, exact numbers) and
     `NeedsParser` is raised when they cannot decide.
     """
-    info: dict[str, Any] = {}
     if normalise_answer(answer) == normalise_answer(gold) and normalise_answer(gold):
         return Verdict(True, "string", {"rule": "identical after normalising spacing and \\left/\\right"})
     refused = guard_reason(answer)
@@ -309,25 +308,39 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
             verdict.decided_by,
             {**verdict.details, "compared": f"right-hand side {rhs[:100]!r}"},
         )
-    gold_number = parse_gold_number(gold)
-    if gold_number is not None:
-        answer_number = parse_plain_number(answer)
-        if answer_number is not None:
-            equal, rule = numbers_equal(gold_number, answer_number)
-            return Verdict(
-                equal,
-                "exact",
-                {
-                    "gold_value": gold_number.describe(),
-                    "answer_value": answer_number.describe(),
-                    "rule": rule,
-                },
-            )
-    exact = compare_exact_forms(answer, gold)
+    exact = _compare_numbers(answer, gold)
+    if exact is None:
+        exact = compare_exact_forms(answer, gold)
     if exact is not None:
         return exact
     if not allow_parser:
         raise NeedsParser
+    return _compare_parsed(answer, gold)
+
+
+def _compare_numbers(answer: str, gold: str) -> Verdict | None:
+    """The exact verdict when both are plain numbers, else None."""
+    gold_number = parse_gold_number(gold)
+    if gold_number is None:
+        return None
+    answer_number = parse_plain_number(answer)
+    if answer_number is None:
+        return None
+    equal, rule = numbers_equal(gold_number, answer_number)
+    return Verdict(
+        equal,
+        "exact",
+        {
+            "gold_value": gold_number.describe(),
+            "answer_value": answer_number.describe(),
+            "rule": rule,
+        },
+    )
+
+
+def _compare_parsed(answer: str, gold: str) -> Verdict:
+    """The checks on the parsed forms: math-verify, the numeric second check and the guards."""
+    info: dict[str, Any] = {}
     gold_parsed = parse_gold_latex(gold)
     answer_parsed = parse_latex(answer)
     info["parsed_gold"] = describe(_shown(gold_parsed))
