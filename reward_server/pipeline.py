@@ -10,7 +10,8 @@ from typing import Protocol
 
 from reward_server.errors import PayloadTooLarge, RequestError
 from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, ItemError
-from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
+from reward_server.rewards.names import Weights
+from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult
 
 log = logging.getLogger(__name__)
 

@@ -125,7 +125,7 @@ def _label(tag: str, label: str = HASH_LABEL) -> str | None:
     if proc.returncode != 0:
         return None
     labels = json.loads(proc.stdout or "null") or {}
-    return labels.get(label)  # type: ignore[no-any-return]
+    return labels.get(label)
 
 
 def toolchain_versions(tag: str) -> dict[str, str]:

@@ -693,7 +693,7 @@ def _remove_sysv_ipc() -> bool:
 
     libc = ctypes.CDLL(None, use_errno=True)
     ipc_rmid = 0
-    removers = {
+    removers: dict[str, Callable[[int], int]] = {
         "shm": lambda ident: libc.shmctl(ident, ipc_rmid, None),
         "msg": lambda ident: libc.msgctl(ident, ipc_rmid, None),
         "sem": lambda ident: libc.semctl(ident, 0, ipc_rmid),

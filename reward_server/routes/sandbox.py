@@ -98,7 +98,7 @@ class RunCodeResponse(BaseModel):
 
 
 def _sandbox(services: Services) -> SandboxGate:
-    gate = getattr(services, "sandbox_gate", None)
+    gate: SandboxGate | None = getattr(services, "sandbox_gate", None)
     if gate is None:
         raise ServiceUnavailable("code execution is not enabled on this server (start it with --sandbox)")
     return gate

@@ -17,11 +17,10 @@ Modules, in the order a chain of thought goes through them:
 from __future__ import annotations
 
 from reward_server.rewards.language.component import LanguageComponent, score_language_batch
+from reward_server.rewards.language.identify import _CODE_OF, _label_clauses
 from reward_server.rewards.language.reward import (
-    _CODE_OF,
     DRIFT_LANGUAGES,
     SUPPORTED_LANGUAGES,
-    _label_clauses,
     detect_prompt_language,
     measure_language,
     normalize_language,

@@ -87,7 +87,7 @@ class MathChecker:
 
     async def _run(self, fn: Any, *args: Any) -> Outcome:
         try:
-            return await self.pool.run(fn, *args, timeout_s=self.timeout_s)  # type: ignore[no-any-return]
+            return await self.pool.run(fn, *args, timeout_s=self.timeout_s)
         except TimeoutError:
             return ComponentScore(0.0, {"status": "timeout", "budget_s": self.timeout_s})
         except WorkerCrashed as exc:

@@ -83,7 +83,7 @@ class Verdict:
 def parse_latex(text: str) -> tuple[Any, ...]:
     """math-verify's parse of one answer string, read as LaTeX (cached per worker process)."""
     wrapped = text if "\\boxed" in text else "\\boxed{" + text + "}"
-    return tuple(parse(wrapped, extraction_config=_LATEX, parsing_timeout=None))  # type: ignore[arg-type]
+    return tuple(parse(wrapped, extraction_config=_LATEX, parsing_timeout=None))
 
 
 @lru_cache(maxsize=1024)
@@ -161,7 +161,7 @@ def parse_gold_latex(gold: str) -> tuple[Any, ...]:
     parsed = parse_latex(gold)
     if not parsed:
         # gold given as free text ("The answer is 5"): math-verify's general extraction
-        parsed = tuple(parse(gold, parsing_timeout=None))  # type: ignore[arg-type]
+        parsed = tuple(parse(gold, parsing_timeout=None))
     return parsed
 
 

@@ -150,7 +150,7 @@ class _Evaluator:
             return mpmath.binomial(self(e.args[0]), self(e.args[1]))
         for func, impl in _FUNCS.items():
             if isinstance(e, func):
-                return impl(*(self(a) for a in e.args))  # type: ignore[attr-defined]
+                return impl(*(self(a) for a in e.args))
         raise _Unsupported(type(e).__name__)
 
 
@@ -175,7 +175,7 @@ def _real(value: Any) -> Any | None:
 
 
 def _close(a: Any, b: Any, tol: Any) -> bool:
-    return abs(a - b) <= tol * max(abs(a), abs(b))
+    return bool(abs(a - b) <= tol * max(abs(a), abs(b)))
 
 
 def _points(symbols: list[sympy.Symbol]) -> list[dict[sympy.Symbol, Any]]:
