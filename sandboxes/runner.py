@@ -192,6 +192,18 @@ class WireResult(_Outcome):
     stderr: str
 
 
+class RunStep(TypedDict):
+    """One STEP of a "run" request (see the protocol above); stdin in base64."""
+
+    argv: list[str]
+    stdin: str
+    time_limit_s: float  # CPU seconds
+    wall_limit_s: float  # the runner also takes null: wall_limit_for(time_limit_s)
+    output_limit_bytes: int
+    env: dict[str, str]
+    stop_on_failure: bool
+
+
 def encode_result(result: ExecResult) -> WireResult:
     """The JSON-ready form of a run's result (the runner's side of the protocol)."""
     return {
