@@ -79,21 +79,7 @@ async def score_all(completions: list[tuple[str, str]], timeout_s: float | None)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("data", type=Path, nargs="?", default=DEFAULT_DATA)
-    parser.add_argument("--mislabelled", type=int, nargs="*", default=[52])
-    parser.add_argument(
-        "--timeout-s", type=float, default=None, help="per-item math budget (default: the server's setting)"
-    )
-    parser.add_argument(
-        "--no-rounding",
-        action="store_true",
-        help="score with the rounding policy off (only math-verify's 6-place tolerance), for comparison",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="print every miss with its details")
-    args = parser.parse_args()
+    args = _parse_args()
     logging.disable(logging.WARNING)
     if args.no_rounding:  # the pool's workers are forked after this, so they see it too
         numbers.ROUNDING_MIN_SIGNIFICANT = 10**6
@@ -110,7 +96,39 @@ def main() -> None:
         if (result["details"].get("accuracy") or {}).get("failure") == "timeout"
     ]
     mv = [math_verify_verdict(gold, completion) for completion, gold in completions]
+    stats = _tally(cases, results, mv, args.mislabelled)
+    _print_summary(rows, stats, args)
+    if timeouts:
+        print(f"reward-server items over their time budget (no verdict, failure timeout): {timeouts}")
+    _print_misses(stats["reward-server"], verbose=args.verbose)
 
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("data", type=Path, nargs="?", default=DEFAULT_DATA)
+    parser.add_argument("--mislabelled", type=int, nargs="*", default=[52])
+    parser.add_argument(
+        "--timeout-s", type=float, default=None, help="per-item math budget (default: the server's setting)"
+    )
+    parser.add_argument(
+        "--no-rounding",
+        action="store_true",
+        help="score with the rounding policy off (only math-verify's 6-place tolerance), for comparison",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="print every miss with its details")
+    return parser.parse_args()
+
+
+def _tally(
+    cases: list[tuple[dict[str, Any], str, str]],
+    results: list[dict[str, Any]],
+    mv: list[bool],
+    mislabelled: list[int],
+) -> dict[str, dict[str, list[Any]]]:
+    """Each side's false negatives (rounded answers apart), false positives, errors and accepted
+    answers on mislabelled rows."""
     stats: dict[str, dict[str, list[Any]]] = {
         side: {"fn": [], "fn_rounded": [], "fp": [], "errors": [], "mislabelled": []}
         for side in ("reward-server", "math-verify")
@@ -128,8 +146,13 @@ def main() -> None:
                 key = "fn_rounded" if is_rounded(answer, row["ground_truth"]) else "fn"
                 stats[side][key].append(entry)
             elif kind == "wrong" and accepted:
-                stats[side]["mislabelled" if row["id"] in args.mislabelled else "fp"].append(entry)
+                stats[side]["mislabelled" if row["id"] in mislabelled else "fp"].append(entry)
+    return stats
 
+
+def _print_summary(
+    rows: list[dict[str, Any]], stats: dict[str, dict[str, list[Any]]], args: argparse.Namespace
+) -> None:
     n = len(rows)
     rounded = sum(1 for row in rows if is_rounded(row["correct_answer"], row["ground_truth"]))
     n_wrong = n - len([r for r in rows if r["id"] in args.mislabelled])
@@ -148,9 +171,9 @@ def main() -> None:
             )
             + (f"; item errors: {len(s['errors'])}" if side == "reward-server" else "")
         )
-    if timeouts:
-        print(f"reward-server items over their time budget (no verdict, failure timeout): {timeouts}")
-    ours = stats["reward-server"]
+
+
+def _print_misses(ours: dict[str, list[Any]], *, verbose: bool) -> None:
     for title, key in (
         ("false negatives", "fn"),
         ("rounded answers rejected", "fn_rounded"),
@@ -165,7 +188,7 @@ def main() -> None:
                 continue
             row_id, gold, answer, details = entry
             print(f"  id {row_id}: gold {gold!r} answer {answer!r}")
-            if args.verbose:
+            if verbose:
                 print(f"      {json.dumps(details)[:400]}")
 
 

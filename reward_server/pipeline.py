@@ -10,7 +10,8 @@ from typing import Protocol
 
 from reward_server.errors import BatchTooLarge, UnknownReward
 from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, Failure, ItemError
-from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
+from reward_server.rewards.names import Weights
+from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult
 
 log = logging.getLogger(__name__)
 

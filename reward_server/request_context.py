@@ -20,7 +20,8 @@ _ACCEPTABLE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 def incoming_request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])  # ASGI: (lower-case name, value)
+    for name, value in headers:
         if name == REQUEST_ID_HEADER and _ACCEPTABLE_ID.fullmatch(value):
             return value.decode()
     return uuid.uuid4().hex

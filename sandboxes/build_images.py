@@ -117,7 +117,7 @@ def _label(tag: str, label: str = HASH_LABEL) -> str | None:
     if proc.returncode != 0:
         return None
     labels = json.loads(proc.stdout or "null") or {}
-    return labels.get(label)  # type: ignore[no-any-return]
+    return labels.get(label)
 
 
 def _probe_versions(image: str, tag: str, log: Callable[[str], None]) -> dict[str, str]:

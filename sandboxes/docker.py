@@ -28,6 +28,7 @@ from sandboxes.base import FETCH_LIMIT_BYTES, Sandbox, StopRule
 from sandboxes.docker_pool import BrokenContainer, ContainerPool, RunnerChannel
 from sandboxes.languages import LANGUAGES, TOOLCHAIN_LABEL, Language, image_tag, resolve_language
 from sandboxes.models import Execution, Limits, RunResult, SandboxError, as_compile_error, classify
+from sandboxes.runner import RunStep, decode_result
 from sandboxes.seccomp_filter import SeccompUnavailable, seccomp_program
 from sandboxes.verdicts import Verdict
 
@@ -404,7 +405,7 @@ class DockerSandbox(Sandbox):
         time_limit_s: float,
         wall_limit_s: float,
         limits: Limits,
-    ) -> dict[str, Any]:
+    ) -> RunStep:
         return {
             "argv": list(argv),
             "stdin": base64.b64encode(stdin).decode(),
@@ -416,17 +417,13 @@ class DockerSandbox(Sandbox):
         }
 
     @staticmethod
-    async def _send(
-        worker: RunnerChannel, payload: dict[str, Any], steps: list[dict[str, Any]]
-    ) -> dict[str, Any]:
+    async def _send(worker: RunnerChannel, payload: dict[str, Any], steps: list[RunStep]) -> dict[str, Any]:
         timeout = sum(s["wall_limit_s"] + 1.0 for s in steps) + _REQUEST_MARGIN_S
         answer = await worker.request(payload, timeout_s=timeout)
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(steps):
             raise BrokenContainer("runner answered with the wrong number of results")
-        for raw in results:
-            raw["stdout"] = base64.b64decode(raw["stdout"])
-            raw["stderr"] = base64.b64decode(raw["stderr"])
+        answer["results"] = [decode_result(raw) for raw in results]
         return answer
 
 

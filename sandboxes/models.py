@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import signal as _signal
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sandboxes.verdicts import Verdict
+
+if TYPE_CHECKING:
+    from sandboxes.runner import ExecResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,14 +117,14 @@ class UnsafeFileName(SandboxError, ValueError):
 _MEMORY_MESSAGES = ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "out of memory")
 
 
-def classify(raw: dict[str, Any], *, time_limit_s: float, memory_hint_from_stderr: bool = False) -> RunResult:
+def classify(raw: ExecResult, *, time_limit_s: float, memory_hint_from_stderr: bool = False) -> RunResult:
     """Turn a runner result (see `sandboxes.runner.execute`) into a `RunResult` with its verdict.
 
     `memory_hint_from_stderr` is for backends without a cgroup OOM counter (the local one
     enforces memory with RLIMIT_AS, so a memory bomb dies with an allocation error instead).
     """
-    stdout = bytes(raw["stdout"]).decode("utf-8", "replace")
-    stderr = bytes(raw["stderr"]).decode("utf-8", "replace")
+    stdout = raw["stdout"].decode("utf-8", "replace")
+    stderr = raw["stderr"].decode("utf-8", "replace")
     exit_code = raw["exit_code"]
     sig = raw["signal"]
     cpu = float(raw["cpu_time_s"])

@@ -36,7 +36,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 WORKSPACE = "/workspace"
 WIPED_DIRS = ("/workspace", "/tmp", "/dev/shm", "/dev/mqueue")
@@ -162,6 +162,75 @@ def stdin_file(data: bytes) -> int:
     return readonly
 
 
+class _Outcome(TypedDict):
+    exit_code: int | None  # None when a signal ended the program, or it never started
+    signal: int | None
+    timed_out: bool  # stopped at the wall-clock limit
+    oom_killed: bool  # the kernel OOM-killed a process where the program runs
+    output_limited: bool  # stdout + stderr passed the output limit (both are cut to it)
+    wall_time_s: float
+    cpu_time_s: float
+    spawn_error: str | None  # why the program could not be started
+
+
+class ExecResult(_Outcome):
+    """One program run, as `execute` returns it: stdout and stderr as bytes."""
+
+    stdout: bytes
+    stderr: bytes
+
+
+class WireResult(_Outcome):
+    """An `ExecResult` on the container protocol (RESULT above): stdout and stderr in base64."""
+
+    stdout: str
+    stderr: str
+
+
+class RunStep(TypedDict):
+    """One STEP of a "run" request (see the protocol above); stdin in base64."""
+
+    argv: list[str]
+    stdin: str
+    time_limit_s: float  # CPU seconds
+    wall_limit_s: float  # the runner also takes null: wall_limit_for(time_limit_s)
+    output_limit_bytes: int
+    env: dict[str, str]
+    stop_on_failure: bool
+
+
+def encode_result(result: ExecResult) -> WireResult:
+    """The JSON-ready form of a run's result (the runner's side of the protocol)."""
+    return {
+        "exit_code": result["exit_code"],
+        "signal": result["signal"],
+        "timed_out": result["timed_out"],
+        "oom_killed": result["oom_killed"],
+        "output_limited": result["output_limited"],
+        "stdout": base64.b64encode(result["stdout"]).decode(),
+        "stderr": base64.b64encode(result["stderr"]).decode(),
+        "wall_time_s": result["wall_time_s"],
+        "cpu_time_s": result["cpu_time_s"],
+        "spawn_error": result["spawn_error"],
+    }
+
+
+def decode_result(wire: WireResult) -> ExecResult:
+    """A result read back from the protocol (the host's side). Raises KeyError on a missing field."""
+    return {
+        "exit_code": wire["exit_code"],
+        "signal": wire["signal"],
+        "timed_out": wire["timed_out"],
+        "oom_killed": wire["oom_killed"],
+        "output_limited": wire["output_limited"],
+        "stdout": base64.b64decode(wire["stdout"]),
+        "stderr": base64.b64decode(wire["stderr"]),
+        "wall_time_s": wire["wall_time_s"],
+        "cpu_time_s": wire["cpu_time_s"],
+        "spawn_error": wire["spawn_error"],
+    }
+
+
 def execute(
     argv: Sequence[str],
     stdin: bytes = b"",
@@ -181,7 +250,7 @@ def execute(
     before_exec: Callable[[], None] | None = None,
     pass_fds: Sequence[int] = (),
     seccomp_filter: bytes | None = None,
-) -> dict[str, Any]:
+) -> ExecResult:
     """Run `argv` to completion or to a limit; stdout/stderr are read while it runs and capped.
 
     `time_limit_s` limits CPU time (RLIMIT_CPU, and the measured time afterwards); `wall_limit_s`
@@ -197,18 +266,6 @@ def execute(
     `kill_tree(pid)` must kill the program and everything it started; it is called once the
     direct child has ended (or must be stopped), so detached children never outlive a step.
     """
-    result: dict[str, Any] = {
-        "exit_code": None,
-        "signal": None,
-        "timed_out": False,
-        "oom_killed": False,
-        "output_limited": False,
-        "stdout": b"",
-        "stderr": b"",
-        "wall_time_s": 0.0,
-        "cpu_time_s": 0.0,
-        "spawn_error": None,
-    }
     oom_before = oom_kills()
     cpu_before = cpu_usage() if cpu_usage else None
     start = time.monotonic()
@@ -221,9 +278,67 @@ def execute(
         before_exec,
         seccomp_filter,
     )
+    proc = _spawn(argv, stdin, cwd=cwd, env=env, pass_fds=pass_fds, prepare=prepare)
+    if isinstance(proc, str):
+        return _not_started(proc)
+    deadline = start + (wall_limit_s if wall_limit_s is not None else wall_limit_for(time_limit_s))
+    capture = _Capture(proc)
+    capture.watch(deadline, output_limit_bytes)
+    _, code, usage = capture.stop()
+    end = time.monotonic()
+    cpu_after = cpu_usage() if cpu_usage and cpu_before is not None else None
+    kill_tree(proc.pid)
+    capture.drain(output_limit_bytes)  # every writer is gone now
+    capture.close()
+    proc.returncode = -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)  # reaped by us
+    stdout, stderr = capture.output(output_limit_bytes)
+    cpu = usage.ru_utime + usage.ru_stime
+    if cpu_before is not None and cpu_after is not None:
+        cpu = max(cpu, cpu_after - cpu_before)
+    oom_after = oom_kills()
+    signaled = os.WIFSIGNALED(code)
+    return {
+        "exit_code": None if signaled else os.WEXITSTATUS(code),
+        "signal": os.WTERMSIG(code) if signaled else None,
+        "timed_out": capture.timed_out,
+        "oom_killed": oom_before is not None and oom_after is not None and oom_after > oom_before,
+        "output_limited": capture.total > output_limit_bytes,
+        "stdout": stdout,
+        "stderr": stderr,
+        "wall_time_s": round(end - start, 6),
+        "cpu_time_s": round(max(cpu, 0.0), 6),
+        "spawn_error": None,
+    }
+
+
+def _not_started(spawn_error: str) -> ExecResult:
+    return {
+        "exit_code": None,
+        "signal": None,
+        "timed_out": False,
+        "oom_killed": False,
+        "output_limited": False,
+        "stdout": b"",
+        "stderr": b"",
+        "wall_time_s": 0.0,
+        "cpu_time_s": 0.0,
+        "spawn_error": spawn_error,
+    }
+
+
+def _spawn(
+    argv: Sequence[str],
+    stdin: bytes,
+    *,
+    cwd: str,
+    env: dict[str, str],
+    pass_fds: Sequence[int],
+    prepare: Callable[[], None],
+) -> subprocess.Popen[bytes] | str:
+    """The started program (stdout and stderr piped, stdin a sealed file), or why it did not start."""
     stdin_fd = stdin_file(stdin)
     try:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             list(argv),
             stdin=stdin_fd,
             stdout=subprocess.PIPE,
@@ -235,112 +350,104 @@ def execute(
             preexec_fn=prepare,
         )
     except (OSError, subprocess.SubprocessError) as exc:
-        result["spawn_error"] = f"{type(exc).__name__}: {exc}"
-        return result
+        return f"{type(exc).__name__}: {exc}"
     finally:
         os.close(stdin_fd)
-    assert proc.stdout is not None and proc.stderr is not None
-    deadline = start + (wall_limit_s if wall_limit_s is not None else wall_limit_for(time_limit_s))
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    outputs = {out_fd: bytearray(), err_fd: bytearray()}
-    sel = selectors.DefaultSelector()
-    for fd in outputs:
-        os.set_blocking(fd, False)
-        sel.register(fd, selectors.EVENT_READ)
-    pidfd = -1
-    try:
-        pidfd = os.pidfd_open(proc.pid)
-        sel.register(pidfd, selectors.EVENT_READ)
-    except (AttributeError, OSError):
-        pidfd = -1
-    total = 0
-    status: tuple[int, int, resource.struct_rusage] | None = None
 
-    def reap(block: bool) -> None:
-        nonlocal status
-        if status is None:
-            pid, code, usage = os.wait4(proc.pid, 0 if block else os.WNOHANG)
+
+class _Capture:
+    """A running program's stdout and stderr, read as they come, and its exit status once reaped
+    (woken by a pidfd where the kernel has them, else by polling every 50 ms)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None and proc.stderr is not None
+        self.proc = proc
+        self.streams = (proc.stdout, proc.stderr)
+        self.out_fd, self.err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+        self.outputs = {self.out_fd: bytearray(), self.err_fd: bytearray()}
+        self.total = 0
+        self.timed_out = False
+        self.status: tuple[int, int, resource.struct_rusage] | None = None
+        self.sel = selectors.DefaultSelector()
+        for fd in self.outputs:
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ)
+        self.pidfd = -1
+        try:
+            self.pidfd = os.pidfd_open(proc.pid)
+            self.sel.register(self.pidfd, selectors.EVENT_READ)
+        except (AttributeError, OSError):
+            self.pidfd = -1
+
+    def reap(self, block: bool) -> None:
+        if self.status is None:
+            pid, code, usage = os.wait4(self.proc.pid, 0 if block else os.WNOHANG)
             if pid:
-                status = (pid, code, usage)
+                self.status = (pid, code, usage)
 
-    while status is None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            result["timed_out"] = True
-            break
-        events = sel.select(min(remaining, 0.05 if pidfd < 0 else remaining))
-        for key, _ in events:
-            fd = key.fd
-            if fd == pidfd:
-                reap(block=False)
-            elif fd in outputs:
-                chunk = os.read(fd, _CHUNK)
-                if not chunk:
-                    sel.unregister(fd)
-                    continue
-                outputs[fd] += chunk
-                total += len(chunk)
-        if total > output_limit_bytes:
-            result["output_limited"] = True
-            break
-        if pidfd < 0:
-            reap(block=False)
-    if status is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGKILL)
-        reap(block=True)
-    end = time.monotonic()
-    cpu_after = cpu_usage() if cpu_usage and cpu_before is not None else None
-    kill_tree(proc.pid)
-    for key in list(sel.get_map().values()):  # the pidfd would wake select() forever
-        if key.fd not in outputs:
-            sel.unregister(key.fd)
-    # Every writer is gone now; take what is left in the pipes, still capped.
-    drain_deadline = time.monotonic() + 0.5
-    while total <= output_limit_bytes and time.monotonic() < drain_deadline:
-        live = [k.fd for k in sel.get_map().values() if k.fd in outputs]
-        if not live:
-            break
-        for key, _ in sel.select(max(0.0, drain_deadline - time.monotonic())):
-            if key.fd in outputs:
-                chunk = os.read(key.fd, _CHUNK)
-                if not chunk:
-                    sel.unregister(key.fd)
-                else:
-                    outputs[key.fd] += chunk
-                    total += len(chunk)
-    if total > output_limit_bytes:
-        result["output_limited"] = True
-    sel.close()
-    for stream in (proc.stdout, proc.stderr):
-        with contextlib.suppress(OSError):
-            stream.close()
-    if pidfd >= 0:
-        os.close(pidfd)
-    assert status is not None
-    _, code, usage = status
-    proc.returncode = -os.WTERMSIG(code) if os.WIFSIGNALED(code) else os.WEXITSTATUS(code)  # reaped by us
-    stdout, stderr = bytes(outputs[out_fd]), bytes(outputs[err_fd])
-    if result["output_limited"]:  # keep exactly the first `output_limit_bytes` of the combined output
-        stdout = stdout[:output_limit_bytes]
-        stderr = stderr[: max(0, output_limit_bytes - len(stdout))]
-    cpu = usage.ru_utime + usage.ru_stime
-    if cpu_before is not None and cpu_after is not None:
-        cpu = max(cpu, cpu_after - cpu_before)
-    result.update(
-        stdout=stdout,
-        stderr=stderr,
-        wall_time_s=round(end - start, 6),
-        cpu_time_s=round(max(cpu, 0.0), 6),
-    )
-    if os.WIFSIGNALED(code):
-        result["signal"] = os.WTERMSIG(code)
-    else:
-        result["exit_code"] = os.WEXITSTATUS(code)
-    oom_after = oom_kills()
-    if oom_before is not None and oom_after is not None and oom_after > oom_before:
-        result["oom_killed"] = True
-    return result
+    def _read(self, fd: int) -> None:
+        chunk = os.read(fd, _CHUNK)
+        if not chunk:
+            self.sel.unregister(fd)
+            return
+        self.outputs[fd] += chunk
+        self.total += len(chunk)
+
+    def watch(self, deadline: float, limit_bytes: int) -> None:
+        """Read output until the program ends, the deadline passes (`timed_out`) or the output
+        passes `limit_bytes`."""
+        while self.status is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                return
+            for key, _ in self.sel.select(min(remaining, 0.05 if self.pidfd < 0 else remaining)):
+                if key.fd == self.pidfd:
+                    self.reap(block=False)
+                elif key.fd in self.outputs:
+                    self._read(key.fd)
+            if self.total > limit_bytes:
+                return
+            if self.pidfd < 0:
+                self.reap(block=False)
+
+    def stop(self) -> tuple[int, int, resource.struct_rusage]:
+        """Kill the program if it still runs; its reaped status (pid, wait status, rusage)."""
+        if self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.proc.pid, signal.SIGKILL)
+            self.reap(block=True)
+        assert self.status is not None
+        return self.status
+
+    def drain(self, limit_bytes: int) -> None:
+        """Take what is left in the pipes, still capped, for at most 0.5 s."""
+        for key in list(self.sel.get_map().values()):  # the pidfd would wake select() forever
+            if key.fd not in self.outputs:
+                self.sel.unregister(key.fd)
+        drain_deadline = time.monotonic() + 0.5
+        while self.total <= limit_bytes and time.monotonic() < drain_deadline:
+            if not any(k.fd in self.outputs for k in self.sel.get_map().values()):
+                break
+            for key, _ in self.sel.select(max(0.0, drain_deadline - time.monotonic())):
+                if key.fd in self.outputs:
+                    self._read(key.fd)
+
+    def close(self) -> None:
+        self.sel.close()
+        for stream in self.streams:
+            with contextlib.suppress(OSError):
+                stream.close()
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+
+    def output(self, limit_bytes: int) -> tuple[bytes, bytes]:
+        """stdout and stderr; past the limit, exactly the first `limit_bytes` of the two together."""
+        stdout, stderr = bytes(self.outputs[self.out_fd]), bytes(self.outputs[self.err_fd])
+        if self.total > limit_bytes:
+            stdout = stdout[:limit_bytes]
+            stderr = stderr[: max(0, limit_bytes - len(stdout))]
+        return stdout, stderr
 
 
 # ---- workspace files --------------------------------------------------------------------------
@@ -593,7 +700,7 @@ def _remove_sysv_ipc() -> bool:
 
     libc = ctypes.CDLL(None, use_errno=True)
     ipc_rmid = 0
-    removers = {
+    removers: dict[str, Callable[[int], int]] = {
         "shm": lambda ident: libc.shmctl(ident, ipc_rmid, None),
         "msg": lambda ident: libc.msgctl(ident, ipc_rmid, None),
         "sem": lambda ident: libc.semctl(ident, 0, ipc_rmid),
@@ -684,13 +791,7 @@ def _write_files(files: dict[str, str]) -> None:
             os.close(fd)
 
 
-def _encode(result: dict[str, Any]) -> dict[str, Any]:
-    for key in ("stdout", "stderr"):
-        result[key] = base64.b64encode(result[key]).decode()
-    return result
-
-
-def _failed(result: dict[str, Any]) -> bool:
+def _failed(result: ExecResult) -> bool:
     return bool(
         result["spawn_error"]
         or result["timed_out"]
@@ -728,7 +829,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     cpu_usage = _program_cpu_seconds if cgroup_cpu_seconds() is not None else None
     if op == "run":
         _write_files(request.get("files") or {})
-        results = []
+        results: list[WireResult] = []
         for step in request.get("steps") or []:
             env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": WORKSPACE, "LANG": "C.UTF-8"}
             env.update(step.get("env") or {})
@@ -748,7 +849,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
                 seccomp_filter=_PROGRAM_FILTER[0] if _PROGRAM_FILTER else None,
             )
             failed = _failed(result)
-            results.append(_encode(result))
+            results.append(encode_result(result))
             if failed and step.get("stop_on_failure"):
                 break
         answer["results"] = results

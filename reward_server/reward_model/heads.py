@@ -101,7 +101,7 @@ def checkpoint_tensors(
     source: str, names: set[str], hub_kwargs: Mapping[str, Any]
 ) -> dict[str, torch.Tensor]:
     """The named tensors read from the checkpoint's weight files (safetensors or `.bin`)."""
-    from transformers.utils import cached_file  # noqa: PLC0415 (heavy import, only when a head is remapped)
+    from transformers.utils.hub import cached_file  # noqa: PLC0415 (heavy import, only when a head is remapped)
 
     def locate(filename: str) -> Path | None:
         local = Path(source) / filename

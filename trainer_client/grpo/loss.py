@@ -96,7 +96,9 @@ def token_logprobs(
     positions in training as they had during generation.
     """
     position_ids = (attention_mask.long().cumsum(dim=1) - 1).clamp(min=0)
-    logits = model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids).logits
+    logits: torch.Tensor = model(
+        input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids
+    ).logits
     logits = logits[:, -completion_len - 1 : -1, :].float() / temperature
     targets = input_ids[:, -completion_len:]
     # gather − logsumexp instead of log_softmax: one vocabulary-sized tensor fewer in memory.

@@ -34,6 +34,7 @@ from reward_server.rewards.text import completion_text
 from reward_server.sandbox_gate import SandboxGate
 from reward_server.schemas import CodeTask, ScoreItem
 from sandboxes import Execution, Limits, RunResult, Sandbox, UnsupportedLanguage, Verdict
+from sandboxes.base import StopRule
 from sandboxes.languages import resolve_language
 
 __all__ = ["CodeChecker", "extract_code", "humaneval_program", "outputs_match"]
@@ -210,7 +211,7 @@ class CodeChecker:
         code: str,
         stdins: list[str],
         limits: Limits,
-        should_stop: Any,
+        should_stop: StopRule | None,
         *,
         files: Mapping[str, str | bytes] | None = None,
     ) -> Execution | ItemError:

@@ -100,29 +100,13 @@ def read_prose(text: str) -> Prose:
     prose = Prose(excluded=excluded)
     kinds: Counter[str] = Counter()
     ascii_text = stripped.isascii()
-    by_sentence = False
-    if not ascii_text:
-        for script, pattern in _CHARACTER_RUNS.items():
-            count = sum(map(len, pattern.findall(stripped)))
-            if count:
-                prose.characters[script] = count
-        if prose.characters.get("Hani") or prose.characters.get("Kana"):
-            # Sentence by sentence only when something may be Japanese; else one entry.
-            by_sentence = may_be_japanese(stripped)
-            if not by_sentence:
-                prose.han_sentences.append(("".join(_HAN.findall(stripped)), 0))
+    by_sentence = False if ascii_text else _count_characters(prose, stripped)
     for sentence in _STOPS.split(stripped):
         if not sentence or sentence.isspace():
             continue
         pieces = [sentence]
         if not ascii_text and not sentence.isascii():
-            if by_sentence:
-                han = "".join(_HAN.findall(sentence))
-                kana = sum(map(len, _KANA.findall(sentence)))
-                if han or kana:
-                    prose.han_sentences.append((han, kana))
-            if prose.characters:
-                pieces = _ANY_CHARACTER_RUN.split(sentence)
+            pieces = _split_sentence(prose, sentence, by_sentence)
         for piece in pieces:
             words = _words(piece, kinds)
             if words:
@@ -134,6 +118,32 @@ def read_prose(text: str) -> Prose:
         del prose.characters[script]
     excluded.update(kinds)
     return prose
+
+
+def _count_characters(prose: Prose, text: str) -> bool:
+    """Count the characters of each character script into `prose`; whether the Han sentences are
+    to be read sentence by sentence (only when something may be Japanese; else one entry now)."""
+    for script, pattern in _CHARACTER_RUNS.items():
+        count = sum(map(len, pattern.findall(text)))
+        if count:
+            prose.characters[script] = count
+    if not (prose.characters.get("Hani") or prose.characters.get("Kana")):
+        return False
+    by_sentence = may_be_japanese(text)
+    if not by_sentence:
+        prose.han_sentences.append(("".join(_HAN.findall(text)), 0))
+    return by_sentence
+
+
+def _split_sentence(prose: Prose, sentence: str, by_sentence: bool) -> list[str]:
+    """A sentence with non-ASCII text split at its character-script runs (its Han and kana noted
+    first when read sentence by sentence)."""
+    if by_sentence:
+        han = "".join(_HAN.findall(sentence))
+        kana = sum(map(len, _KANA.findall(sentence)))
+        if han or kana:
+            prose.han_sentences.append((han, kana))
+    return _ANY_CHARACTER_RUN.split(sentence) if prose.characters else [sentence]
 
 
 def _words(piece: str, kinds: Counter[str]) -> list[str]:

@@ -85,7 +85,7 @@ class Verdict:
 def parse_latex(text: str) -> tuple[Any, ...]:
     """math-verify's parse of one answer string, read as LaTeX (cached per worker process)."""
     wrapped = text if "\\boxed" in text else "\\boxed{" + text + "}"
-    return tuple(parse(wrapped, extraction_config=_LATEX, parsing_timeout=None))  # type: ignore[arg-type]
+    return tuple(parse(wrapped, extraction_config=_LATEX, parsing_timeout=None))
 
 
 @lru_cache(maxsize=1024)
@@ -165,7 +165,7 @@ def parse_gold_latex(gold: str) -> tuple[Any, ...]:
     parsed = parse_latex(gold)
     if not parsed:
         # gold given as free text ("The answer is 5"): math-verify's general extraction
-        parsed = tuple(parse(gold, parsing_timeout=None))  # type: ignore[arg-type]
+        parsed = tuple(parse(gold, parsing_timeout=None))
     return parsed
 
 
@@ -301,7 +301,6 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
     With `allow_parser=False` only the cheap, bounded checks run (string, guards, exact numbers) and
     `NeedsParser` is raised when they cannot decide.
     """
-    info: dict[str, Any] = {}
     if normalise_answer(answer) == normalise_answer(gold) and normalise_answer(gold):
         return Verdict(
             True, DecidedBy.STRING, {"rule": "identical after normalising spacing and \\left/\\right"}
@@ -317,25 +316,39 @@ def _compare_plain(answer: str, gold: str, *, allow_parser: bool = True) -> Verd
             verdict.decided_by,
             {**verdict.details, "compared": f"right-hand side {rhs[:100]!r}"},
         )
-    gold_number = parse_gold_number(gold)
-    if gold_number is not None:
-        answer_number = parse_plain_number(answer)
-        if answer_number is not None:
-            equal, rule = numbers_equal(gold_number, answer_number)
-            return Verdict(
-                equal,
-                DecidedBy.EXACT,
-                {
-                    "gold_value": gold_number.describe(),
-                    "answer_value": answer_number.describe(),
-                    "rule": rule,
-                },
-            )
-    exact = compare_exact_forms(answer, gold)
+    exact = _compare_numbers(answer, gold)
+    if exact is None:
+        exact = compare_exact_forms(answer, gold)
     if exact is not None:
         return exact
     if not allow_parser:
         raise NeedsParser
+    return _compare_parsed(answer, gold)
+
+
+def _compare_numbers(answer: str, gold: str) -> Verdict | None:
+    """The exact verdict when both are plain numbers, else None."""
+    gold_number = parse_gold_number(gold)
+    if gold_number is None:
+        return None
+    answer_number = parse_plain_number(answer)
+    if answer_number is None:
+        return None
+    equal, rule = numbers_equal(gold_number, answer_number)
+    return Verdict(
+        equal,
+        DecidedBy.EXACT,
+        {
+            "gold_value": gold_number.describe(),
+            "answer_value": answer_number.describe(),
+            "rule": rule,
+        },
+    )
+
+
+def _compare_parsed(answer: str, gold: str) -> Verdict:
+    """The checks on the parsed forms: math-verify, the numeric second check and the guards."""
+    info: dict[str, Any] = {}
     gold_parsed = parse_gold_latex(gold)
     answer_parsed = parse_latex(answer)
     info["parsed_gold"] = describe(_shown(gold_parsed))

@@ -278,6 +278,18 @@ def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
         if chosen is not None:
             yield "multiple-choice letter", chosen, letter
         return
+    yield from _notation_rewrites(answer, gold)
+    yield from _label_rewrites(answer, gold)
+    yield from _shape_rewrites(answer, gold)
+    words = _plain_words(answer)
+    if words and re.fullmatch(r"[a-z][a-z -]{0,40}", words):
+        for stated in _sentence_answers(gold):
+            if _plain_words(stated) == words:
+                yield "the answer the gold sentence states", stated, stated
+
+
+def _notation_rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
+    """A decimal comma, an inequality for an interval, renamed variables, a tuple equation."""
     for one, other in ((answer, gold), (gold, answer)):  # decimal comma: "1,22" written for 1.22
         if re.fullmatch(r"\s*-?\d+,\d+\s*", one) and one.strip().replace(",", ".") == other.strip():
             yield "decimal comma", other, other
@@ -289,6 +301,10 @@ def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
     expanded = _expand_tuple_equation(answer)
     if expanded is not None:
         yield "tuple equation expanded", expanded, gold
+
+
+def _label_rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
+    """Labels and qualifiers dropped (then variables renamed), labelled lists."""
     stripped_answer, stripped_gold = strip_label(answer), strip_label(gold)
     if (stripped_answer, stripped_gold) != (answer.strip(), gold.strip()):
         yield "label or qualifier dropped", stripped_answer, stripped_gold
@@ -298,6 +314,10 @@ def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
     gold_items = list_items(gold) if has_list_separator(gold) else []
     if len(answer_items) > 1 and len(answer_items) == len(gold_items):
         yield "labelled list", ", ".join(answer_items), ", ".join(gold_items)
+
+
+def _shape_rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
+    """Column vectors as tuples, an order chain as a list, an equation solved for y, degrees."""
     column = _column_as_tuple(gold)
     if column is not None:
         yield "column vector as a tuple", answer, column
@@ -314,8 +334,3 @@ def rewrites(answer: str, gold: str) -> Iterator[tuple[str, str, str]]:
         yield "the gold's equation solved for y", f"y = {answer}", gold
     if (m := _DEGREES.match(answer)) and "\\pi" in gold and "circ" not in gold:
         yield "degrees as radians", f"\\frac{{{m.group(1)}\\pi}}{{180}}", gold
-    words = _plain_words(answer)
-    if words and re.fullmatch(r"[a-z][a-z -]{0,40}", words):
-        for stated in _sentence_answers(gold):
-            if _plain_words(stated) == words:
-                yield "the answer the gold sentence states", stated, stated

@@ -10,6 +10,7 @@ goes to the general path.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -84,6 +85,22 @@ def _signed(sign: str, value: Fraction) -> Fraction:
 
 def parse_plain_number(text: str) -> PlainNumber | None:
     """The exact value of a plain-number answer, or None when `text` is anything else."""
+    stripped = _strip_plain(text)
+    if stripped is None:
+        return None
+    s, percent = stripped
+    try:
+        for pattern, read in _FORMS:
+            if m := pattern.match(s):
+                return read(m, percent)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None
+
+
+def _strip_plain(text: str) -> tuple[str, bool] | None:
+    """The number's text without trailing words, noise, spaces, a percent sign or lone braces,
+    and whether it had a percent sign; None when nothing (or a list of numbers) is left."""
     s = text.strip()
     if len(s) > MAX_DIGITS + 40:
         return None
@@ -104,53 +121,75 @@ def parse_plain_number(text: str) -> PlainNumber | None:
             break
     while s.startswith("{") and s.endswith("}") and s.count("{") == 1:
         s = s[1:-1]
-    if not s:
+    return (s, percent) if s else None
+
+
+def _read_decimal(m: re.Match[str], percent: bool) -> PlainNumber | None:
+    value, decimal = _unsigned(m["num"])
+    places = len(m["num"].partition(".")[2]) if decimal else 0
+    return PlainNumber(_signed(m["sign"], value), decimal, percent, places)
+
+
+def _read_ratio(m: re.Match[str], percent: bool) -> PlainNumber | None:
+    # "20:3" read as 20/3, as math-verify reads it
+    if int(m["d"]) == 0:
         return None
-    try:
-        if m := _NUMBER.match(s):
-            value, decimal = _unsigned(m["num"])
-            places = len(m["num"].partition(".")[2]) if decimal else 0
-            return PlainNumber(_signed(m["sign"], value), decimal, percent, places)
-        if m := _RATIO.match(s):  # "20:3" read as 20/3, as math-verify reads it
-            if int(m["d"]) == 0:
-                return None
-            return PlainNumber(Fraction(int(m["n"]), int(m["d"])), False, percent)
-        if m := _FRAC.match(s):
-            n, dec_n = _unsigned(m["n"])
-            d, dec_d = _unsigned(m["d"])
-            if d == 0:
-                return None
-            frac = _signed(m["sign_n"], n) / _signed(m["sign_d"], d)
-            if m["whole"]:
-                if m["sign_n"] or m["sign_d"] or frac < 0:
-                    return None
-                frac = _unsigned(m["whole"])[0] + frac  # mixed number 2\frac{1}{2}
-            return PlainNumber(_signed(m["sign"], frac), dec_n or dec_d, percent)
-        if m := _SHORT_FRAC.match(s):
-            if m["d"] == "0":
-                return None
-            return PlainNumber(_signed(m["sign"], Fraction(int(m["n"]), int(m["d"]))), False, percent)
-        if m := _SLASH.match(s):
-            n, dec_n = _unsigned(m["n"])
-            d, dec_d = _unsigned(m["d"])
-            if d == 0:
-                return None
-            return PlainNumber(_signed(m["sign"], n / d), dec_n or dec_d, percent)
-        if m := _SCI.match(s):
-            mant, dec = _unsigned(m["m"])
-            exp = int(m["e1"] or m["e2"])
-            if abs(exp) > MAX_POWER_EXPONENT:
-                return None
-            return PlainNumber(_signed(m["sign"], mant * Fraction(10) ** exp), dec, percent)
-        if m := _E_NOTATION.match(s):
-            mant, _ = _unsigned(m["m"])
-            exp = int(m["e"])
-            if abs(exp) > MAX_POWER_EXPONENT:
-                return None
-            return PlainNumber(_signed(m["sign"], mant * Fraction(10) ** exp), True, percent)
-    except (ValueError, ZeroDivisionError):
+    return PlainNumber(Fraction(int(m["n"]), int(m["d"])), False, percent)
+
+
+def _read_frac(m: re.Match[str], percent: bool) -> PlainNumber | None:
+    n, dec_n = _unsigned(m["n"])
+    d, dec_d = _unsigned(m["d"])
+    if d == 0:
         return None
-    return None
+    frac = _signed(m["sign_n"], n) / _signed(m["sign_d"], d)
+    if m["whole"]:
+        if m["sign_n"] or m["sign_d"] or frac < 0:
+            return None
+        frac = _unsigned(m["whole"])[0] + frac  # mixed number 2\frac{1}{2}
+    return PlainNumber(_signed(m["sign"], frac), dec_n or dec_d, percent)
+
+
+def _read_short_frac(m: re.Match[str], percent: bool) -> PlainNumber | None:
+    if m["d"] == "0":
+        return None
+    return PlainNumber(_signed(m["sign"], Fraction(int(m["n"]), int(m["d"]))), False, percent)
+
+
+def _read_slash(m: re.Match[str], percent: bool) -> PlainNumber | None:
+    n, dec_n = _unsigned(m["n"])
+    d, dec_d = _unsigned(m["d"])
+    if d == 0:
+        return None
+    return PlainNumber(_signed(m["sign"], n / d), dec_n or dec_d, percent)
+
+
+def _read_sci(m: re.Match[str], percent: bool) -> PlainNumber | None:
+    mant, dec = _unsigned(m["m"])
+    exp = int(m["e1"] or m["e2"])
+    if abs(exp) > MAX_POWER_EXPONENT:
+        return None
+    return PlainNumber(_signed(m["sign"], mant * Fraction(10) ** exp), dec, percent)
+
+
+def _read_e_notation(m: re.Match[str], percent: bool) -> PlainNumber | None:
+    mant, _ = _unsigned(m["m"])
+    exp = int(m["e"])
+    if abs(exp) > MAX_POWER_EXPONENT:
+        return None
+    return PlainNumber(_signed(m["sign"], mant * Fraction(10) ** exp), True, percent)
+
+
+# The plain-number forms in the order they are tried; the first whose pattern matches decides.
+_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], bool], PlainNumber | None]], ...] = (
+    (_NUMBER, _read_decimal),
+    (_RATIO, _read_ratio),
+    (_FRAC, _read_frac),
+    (_SHORT_FRAC, _read_short_frac),
+    (_SLASH, _read_slash),
+    (_SCI, _read_sci),
+    (_E_NOTATION, _read_e_notation),
+)
 
 
 def decimal_close(a: Fraction, b: Fraction) -> bool:

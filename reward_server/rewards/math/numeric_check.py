@@ -22,7 +22,7 @@ Values written as decimals compare with math-verify's rounding rule plus a relat
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -150,7 +150,7 @@ class _Evaluator:
             return mpmath.binomial(self(e.args[0]), self(e.args[1]))
         for func, impl in _FUNCS.items():
             if isinstance(e, func):
-                return impl(*(self(a) for a in e.args))  # type: ignore[attr-defined]
+                return impl(*(self(a) for a in e.args))
         raise _Unsupported(type(e).__name__)
 
 
@@ -175,7 +175,7 @@ def _real(value: Any) -> Any | None:
 
 
 def _close(a: Any, b: Any, tol: Any) -> bool:
-    return abs(a - b) <= tol * max(abs(a), abs(b))
+    return bool(abs(a - b) <= tol * max(abs(a), abs(b)))
 
 
 def _points(symbols: list[sympy.Symbol]) -> list[dict[sympy.Symbol, Any]]:
@@ -198,41 +198,76 @@ def _compare_scalars(gold: Any, answer: Any, *, scaled: bool = False) -> tuple[N
         return Numeric.UNKNOWN, "different free symbols"
     floats = _has_float(gold) or _has_float(answer)
     tol = FLOAT_REL_TOL if floats else EQUAL_REL_TOL
-    usable = 0
-    ratio: Any = None
     with mpmath.workdps(PRECISION_DPS):
-        for env in _points(symbols) if symbols else [{}]:
-            try:
-                g = _real(_Evaluator(env)(gold))
-                a = _real(_Evaluator(env)(answer))
-            except _Unsupported as exc:
-                return Numeric.UNKNOWN, f"cannot evaluate: {exc}"
-            except (_Undefined, ZeroDivisionError, ValueError, OverflowError):
-                continue
-            if g is None or a is None:
-                continue
-            usable += 1
+        try:
+            values = _values(gold, answer, symbols)
             if scaled:
-                if g == 0 and a == 0:
-                    continue
-                if g == 0 or a == 0:
-                    return Numeric.NOT_EQUAL, f"one equation vanishes at {_fmt_env(env)}, the other does not"
-                if ratio is None:
-                    ratio = a / g
-                elif not _close(a / g, ratio, tol):
-                    return Numeric.NOT_EQUAL, f"equations not proportional (at {_fmt_env(env)})"
-                continue
-            if not symbols and floats:
-                if decimal_close(_fraction(g), _fraction(a)):
-                    return Numeric.EQUAL, "decimal within rounding"
-                return Numeric.NOT_EQUAL, f"{mpmath.nstr(g, 12)} != {mpmath.nstr(a, 12)} beyond rounding"
-            if not _close(g, a, tol):
-                where = f" at {_fmt_env(env)}" if env else ""
-                return Numeric.NOT_EQUAL, f"{mpmath.nstr(g, 15)} != {mpmath.nstr(a, 15)}{where}"
+                decided = _compare_proportional(values, tol)
+            else:
+                decided = _compare_at_points(values, tol, as_decimal=not symbols and floats)
+        except _Unsupported as exc:
+            return Numeric.UNKNOWN, f"cannot evaluate: {exc}"
+    if isinstance(decided, tuple):
+        return decided
+    usable = decided
     needed = 1 if not symbols else MIN_POINTS
     if usable < needed:
         return Numeric.UNKNOWN, f"only {usable} usable evaluation points"
     return Numeric.EQUAL, f"agree at {usable} point(s) to {PRECISION_DPS} digits"
+
+
+_Point = dict[sympy.Symbol, Any]
+
+
+def _values(
+    gold: sympy.Expr, answer: sympy.Expr, symbols: list[sympy.Symbol]
+) -> Iterator[tuple[_Point, Any, Any]]:
+    """(point, gold value, answer value) at each sample point (one, with no symbols) where both
+    are finite reals. Raises _Unsupported for an expression the evaluator does not know."""
+    for env in _points(symbols) if symbols else [{}]:
+        try:
+            g = _real(_Evaluator(env)(gold))
+            a = _real(_Evaluator(env)(answer))
+        except (_Undefined, ZeroDivisionError, ValueError, OverflowError):
+            continue
+        if g is None or a is None:
+            continue
+        yield env, g, a
+
+
+def _compare_proportional(values: Iterator[tuple[_Point, Any, Any]], tol: Any) -> tuple[Numeric, str] | int:
+    """NOT_EQUAL where the two sides are not proportional, else how many points were usable."""
+    usable = 0
+    ratio: Any = None
+    for env, g, a in values:
+        usable += 1
+        if g == 0 and a == 0:
+            continue
+        if g == 0 or a == 0:
+            return Numeric.NOT_EQUAL, f"one equation vanishes at {_fmt_env(env)}, the other does not"
+        if ratio is None:
+            ratio = a / g
+        elif not _close(a / g, ratio, tol):
+            return Numeric.NOT_EQUAL, f"equations not proportional (at {_fmt_env(env)})"
+    return usable
+
+
+def _compare_at_points(
+    values: Iterator[tuple[_Point, Any, Any]], tol: Any, *, as_decimal: bool
+) -> tuple[Numeric, str] | int:
+    """NOT_EQUAL at the first point where the values differ (a constant written with decimals
+    decided by the rounding rule instead), else how many points were usable."""
+    usable = 0
+    for env, g, a in values:
+        usable += 1
+        if as_decimal:
+            if decimal_close(_fraction(g), _fraction(a)):
+                return Numeric.EQUAL, "decimal within rounding"
+            return Numeric.NOT_EQUAL, f"{mpmath.nstr(g, 12)} != {mpmath.nstr(a, 12)} beyond rounding"
+        if not _close(g, a, tol):
+            where = f" at {_fmt_env(env)}" if env else ""
+            return Numeric.NOT_EQUAL, f"{mpmath.nstr(g, 15)} != {mpmath.nstr(a, 15)}{where}"
+    return usable
 
 
 def _fraction(x: Any) -> Fraction:
@@ -278,36 +313,11 @@ def _compare_finite_sets(gold: Any, answer: Any) -> tuple[Numeric, str]:
 def compare_numeric(gold: Any, answer: Any) -> tuple[Numeric, str]:
     """Compare two parsed (sympy) answers numerically; `unknown` when this check does not apply."""
     try:
-        if isinstance(gold, sympy.Eq) and isinstance(answer, sympy.Eq):
-            if isinstance(gold.lhs, sympy.Symbol) and isinstance(answer.lhs, sympy.Symbol):
-                if gold.lhs != answer.lhs:
-                    return Numeric.UNKNOWN, "assignments to different symbols"
-                return _compare_scalars(gold.rhs, answer.rhs)
-            return _compare_scalars(gold.lhs - gold.rhs, answer.lhs - answer.rhs, scaled=True)
-        if (
-            isinstance(gold, sympy.Eq)
-            and isinstance(gold.lhs, sympy.Symbol)
-            and isinstance(answer, sympy.Expr)
-        ):
-            return _compare_scalars(gold.rhs, answer)
-        if (
-            isinstance(answer, sympy.Eq)
-            and isinstance(answer.lhs, sympy.Symbol)
-            and isinstance(gold, sympy.Expr)
-        ):
-            return _compare_scalars(gold, answer.rhs)
-        if isinstance(gold, sympy.Interval) and isinstance(answer, sympy.Interval):
-            if (gold.left_open, gold.right_open) != (answer.left_open, answer.right_open):
-                return Numeric.NOT_EQUAL, "interval ends differ (open vs closed)"
-            return _compare_sequences((gold.start, gold.end), (answer.start, answer.end))
-        if isinstance(gold, sympy.FiniteSet) and isinstance(answer, sympy.FiniteSet):
-            return _compare_finite_sets(gold, answer)
-        if isinstance(gold, sympy.Tuple) and isinstance(answer, sympy.Tuple):
-            return _compare_sequences(gold.args, answer.args)
-        if isinstance(gold, MatrixBase) and isinstance(answer, MatrixBase):
-            if gold.shape != answer.shape:
-                return Numeric.NOT_EQUAL, f"matrix shape {answer.shape}, expected {gold.shape}"
-            return _compare_sequences(list(gold), list(answer))
+        decided = _compare_equations(gold, answer)
+        if decided is None:
+            decided = _compare_collections(gold, answer)
+        if decided is not None:
+            return decided
         if isinstance(gold, sympy.Expr) and isinstance(answer, sympy.Expr):
             if _is_percent(gold) or _is_percent(answer):
                 return Numeric.UNKNOWN, "percentage: left to math-verify's percent rule"
@@ -315,6 +325,39 @@ def compare_numeric(gold: Any, answer: Any) -> tuple[Numeric, str]:
     except (TypeError, AttributeError, RecursionError, ValueError) as exc:
         return Numeric.UNKNOWN, f"second check failed: {type(exc).__name__}"
     return Numeric.UNKNOWN, f"not compared ({type(gold).__name__} vs {type(answer).__name__})"
+
+
+def _compare_equations(gold: Any, answer: Any) -> tuple[Numeric, str] | None:
+    """Two equations (assignments `x = …` by their right-hand sides, others as proportional
+    sides), or an assignment and an expression; None when neither is an equation."""
+    if isinstance(gold, sympy.Eq) and isinstance(answer, sympy.Eq):
+        if isinstance(gold.lhs, sympy.Symbol) and isinstance(answer.lhs, sympy.Symbol):
+            if gold.lhs != answer.lhs:
+                return Numeric.UNKNOWN, "assignments to different symbols"
+            return _compare_scalars(gold.rhs, answer.rhs)
+        return _compare_scalars(gold.lhs - gold.rhs, answer.lhs - answer.rhs, scaled=True)
+    if isinstance(gold, sympy.Eq) and isinstance(gold.lhs, sympy.Symbol) and isinstance(answer, sympy.Expr):
+        return _compare_scalars(gold.rhs, answer)
+    if isinstance(answer, sympy.Eq) and isinstance(answer.lhs, sympy.Symbol) and isinstance(gold, sympy.Expr):
+        return _compare_scalars(gold, answer.rhs)
+    return None
+
+
+def _compare_collections(gold: Any, answer: Any) -> tuple[Numeric, str] | None:
+    """Intervals, finite sets, tuples and matrices, element by element; None for other pairs."""
+    if isinstance(gold, sympy.Interval) and isinstance(answer, sympy.Interval):
+        if (gold.left_open, gold.right_open) != (answer.left_open, answer.right_open):
+            return Numeric.NOT_EQUAL, "interval ends differ (open vs closed)"
+        return _compare_sequences((gold.start, gold.end), (answer.start, answer.end))
+    if isinstance(gold, sympy.FiniteSet) and isinstance(answer, sympy.FiniteSet):
+        return _compare_finite_sets(gold, answer)
+    if isinstance(gold, sympy.Tuple) and isinstance(answer, sympy.Tuple):
+        return _compare_sequences(gold.args, answer.args)
+    if isinstance(gold, MatrixBase) and isinstance(answer, MatrixBase):
+        if gold.shape != answer.shape:
+            return Numeric.NOT_EQUAL, f"matrix shape {answer.shape}, expected {gold.shape}"
+        return _compare_sequences(list(gold), list(answer))
+    return None
 
 
 def _is_percent(expr: Any) -> bool:

@@ -17,8 +17,8 @@ def configure_math_verify() -> None:
     import math_verify.grader
     import math_verify.parser
 
-    math_verify.parser.TIMEOUT_WARNING_SHOWN = True  # type: ignore[attr-defined]
-    math_verify.grader.TIMEOUT_WARNING_SHOWN = True  # type: ignore[attr-defined]
+    math_verify.parser.TIMEOUT_WARNING_SHOWN = True
+    math_verify.grader.TIMEOUT_WARNING_SHOWN = True
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     logging.getLogger("latex2sympy2_extended").setLevel(logging.ERROR)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -144,32 +145,14 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
     if extraction.notes:
         details["extraction_notes"] = list(extraction.notes)
     if not extraction.answers:
-        details["status"] = {"unfinished": MathStatus.UNFINISHED, "retracted": MathStatus.RETRACTED}.get(
-            extraction.source, MathStatus.NO_ANSWER
-        )
-        if extraction.source == "none":
-            details["rule"] = (
-                "no answer marker, concluding statement or final math: the completion commits to nothing"
-            )
-        return ComponentScore(0.0, details)
+        return _no_answer(extraction, details)
 
     too_long = next((a for a in extraction.answers if len(a) > MAX_ANSWER_CHARS), None)
     if too_long is not None:
         details.update(extracted=too_long[:200], decided_by=DecidedBy.GUARD, status=MathStatus.WRONG)
         details["refused"] = f"answer longer than {MAX_ANSWER_CHARS} characters"
         return ComponentScore(0.0, details)
-    distinct: list[str] = []
-    seen: set[str] = set()
-    for answer in extraction.answers:
-        answer = normalise_notation(answer)
-        # "x<-3 or x>3" is one set (an interval union), not two answers; "x=2 or x=-3" stays two roots
-        form = interval_form(answer)
-        pieces = [answer] if form is not None and "," in form else split_alternatives(answer)
-        for alternative in pieces:
-            key = normalise_answer(alternative)
-            if key not in seen:
-                seen.add(key)
-                distinct.append(alternative)
+    distinct = _distinct_answers(extraction.answers)
     details["extracted"] = distinct[-1][:200] if len(distinct) == 1 else [d[:200] for d in distinct]
 
     if len(distinct) > 1 and _multi_valued(gold):
@@ -187,9 +170,43 @@ def _judge(extraction: Extraction, gold: str, *, allow_parser: bool) -> Componen
         verdict = compare_answer(distinct[0], gold, allow_parser=allow_parser)
         details.update(_verdict_details(verdict))
         return _score(verdict.equal, details)
+    return _judge_hedge(distinct, gold, details, allow_parser=allow_parser)
 
-    # A hedge scores 1 only when every alternative is correct: one wrong alternative decides, so the
-    # cheap checks go first (the same order with or without the parser, so the details match).
+
+def _no_answer(extraction: Extraction, details: dict[str, Any]) -> ComponentScore:
+    details["status"] = {"unfinished": MathStatus.UNFINISHED, "retracted": MathStatus.RETRACTED}.get(
+        extraction.source, MathStatus.NO_ANSWER
+    )
+    if extraction.source == "none":
+        details["rule"] = (
+            "no answer marker, concluding statement or final math: the completion commits to nothing"
+        )
+    return ComponentScore(0.0, details)
+
+
+def _distinct_answers(answers: Sequence[str]) -> list[str]:
+    """The extracted answers split into their alternatives, the same answer written twice once."""
+    distinct: list[str] = []
+    seen: set[str] = set()
+    for answer in answers:
+        answer = normalise_notation(answer)
+        # "x<-3 or x>3" is one set (an interval union), not two answers; "x=2 or x=-3" stays two roots
+        form = interval_form(answer)
+        pieces = [answer] if form is not None and "," in form else split_alternatives(answer)
+        for alternative in pieces:
+            key = normalise_answer(alternative)
+            if key not in seen:
+                seen.add(key)
+                distinct.append(alternative)
+    return distinct
+
+
+def _judge_hedge(
+    distinct: list[str], gold: str, details: dict[str, Any], *, allow_parser: bool
+) -> ComponentScore:
+    """Several different answers: 1 only when every alternative is correct. One wrong alternative
+    decides, so the cheap checks go first (the same order with or without the parser, so the
+    details match); raises NeedsParser when the cheap checks cannot decide without it."""
     details["hedge"] = "several different answers offered at once: every one must be correct"
     details["decided_by"] = DecidedBy.HEDGE
     verdicts: dict[str, Verdict] = {}

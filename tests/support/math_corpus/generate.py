@@ -142,6 +142,12 @@ class Builder:
             left = "\\left[" if lo == "[" else "\\left("
             right = "\\right]" if hi == "]" else "\\right)"
             self.add("equivalent", "interval", gold, f"{left}{a},{b}{right}", True)
+        self._equivalent_structures()
+
+    def _equivalent_structures(self) -> None:
+        """Sets, tuples, matrices, units, percentages, scientific notation, evaluated functions,
+        equations, degrees, symbolic identities."""
+        r = self.rng
         for _ in range(25):
             elems = r.sample(range(-15, 30), r.randint(2, 5))
             shuffled = elems[:]
@@ -257,6 +263,12 @@ class Builder:
             b = a + r.randint(1, 15)
             self.add("near_miss", "swapped_brackets", f"[{a}, {b})", f"({a}, {b}]", False)
             self.add("near_miss", "swapped_brackets", f"[{a}, {b}]", f"({a}, {b})", False)
+        self._near_miss_structures()
+
+    def _near_miss_structures(self) -> None:
+        """Dropped factors, other equations, rounding, tiny magnitudes, tuple order, a set element
+        short, absolute values, matrix entries, polynomial signs."""
+        r = self.rng
         for _ in range(20):
             k, n = r.randint(2, 9), r.choice([2, 3, 5, 7])
             self.add("near_miss", "dropped_factor", str(k), f"{k}\\sqrt{{{n}}}", False)

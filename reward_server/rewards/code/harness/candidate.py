@@ -89,50 +89,65 @@ def _exception(exc, objects):
 def _answer(request, objects):
     op = request["op"]
     target = objects.by_id[request["ref"]]
-    if op == "call":
-        args = [_decode(a, objects) for a in request["args"]]
-        kwargs = {name: _decode(v, objects) for name, v in request["kwargs"]}
-        return target(*args, **kwargs)
-    if op == "getattr":
-        return getattr(target, request["name"])
-    if op == "setattr":
-        setattr(target, request["name"], _decode(request["value"], objects))
-        return None
-    if op == "delattr":
-        delattr(target, request["name"])
-        return None
-    if op == "getitem":
-        return target[_decode(request["key"], objects)]
-    if op == "setitem":
-        target[_decode(request["key"], objects)] = _decode(request["value"], objects)
-        return None
-    if op == "delitem":
-        del target[_decode(request["key"], objects)]
-        return None
-    if op == "len":
-        return len(target)
-    if op == "bool":
-        return bool(target)
-    if op == "str":
-        return str(target)
-    if op == "repr":
-        return repr(target)
-    if op == "iter":
-        # A handle (not its wire form as a value, which would cross as a plain list): the judge
-        # steps through it with "next".
-        return _Handle(objects.ref(iter(target)))
-    if op == "next":
-        return next(target)
-    if op == "contains":
-        return _decode(request["value"], objects) in target
-    if op == "isinstance":
-        return isinstance(_decode(request["value"], objects), target)
-    if op == "issubclass":
-        other = _decode(request["value"], objects)
-        return isinstance(other, type) and issubclass(other, target)
-    if op == "dir":
-        return [name for name in dir(target) if not name.startswith("__")]
-    raise ValueError(f"unknown request {op!r}")
+    handler = _HANDLERS.get(op) if type(op) is str else None
+    if handler is None:
+        raise ValueError(f"unknown request {op!r}")
+    return handler(target, request, objects)
+
+
+def _call(target, request, objects):
+    args = [_decode(a, objects) for a in request["args"]]
+    kwargs = {name: _decode(v, objects) for name, v in request["kwargs"]}
+    return target(*args, **kwargs)
+
+
+def _setattr(target, request, objects):
+    setattr(target, request["name"], _decode(request["value"], objects))
+
+
+def _delattr(target, request, objects):
+    delattr(target, request["name"])
+
+
+def _setitem(target, request, objects):
+    target[_decode(request["key"], objects)] = _decode(request["value"], objects)
+
+
+def _delitem(target, request, objects):
+    del target[_decode(request["key"], objects)]
+
+
+def _iter(target, request, objects):
+    # A handle (not its wire form as a value, which would cross as a plain list): the judge
+    # steps through it with "next".
+    return _Handle(objects.ref(iter(target)))
+
+
+def _issubclass(target, request, objects):
+    other = _decode(request["value"], objects)
+    return isinstance(other, type) and issubclass(other, target)
+
+
+# What the judge may ask of a candidate object: op -> handler(target, request, objects).
+_HANDLERS = {
+    "call": _call,
+    "getattr": lambda target, request, objects: getattr(target, request["name"]),
+    "setattr": _setattr,
+    "delattr": _delattr,
+    "getitem": lambda target, request, objects: target[_decode(request["key"], objects)],
+    "setitem": _setitem,
+    "delitem": _delitem,
+    "len": lambda target, request, objects: len(target),
+    "bool": lambda target, request, objects: bool(target),
+    "str": lambda target, request, objects: str(target),
+    "repr": lambda target, request, objects: repr(target),
+    "iter": _iter,
+    "next": lambda target, request, objects: next(target),
+    "contains": lambda target, request, objects: _decode(request["value"], objects) in target,
+    "isinstance": lambda target, request, objects: isinstance(_decode(request["value"], objects), target),
+    "issubclass": _issubclass,
+    "dir": lambda target, request, objects: [name for name in dir(target) if not name.startswith("__")],
+}
 
 
 def _serve(module_name, source_file):

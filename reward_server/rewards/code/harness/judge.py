@@ -498,32 +498,55 @@ def _spawn_candidate(module_name, source_file):
 
 
 def _judge(config, pytest_source):
-    global CHANNEL, _PYTEST
     module_name = config.get("module_name") or "solution"
     entry_point = config.get("entry_point") or None
-    if "pytest" in config["test_code"]:  # compiled only for tests that use it
+    _install_test_modules(config["test_code"], pytest_source)
+    loaded = CHANNEL.receive("import")
+    failure = _import_failure(loaded)
+    if failure is not None:
+        return failure
+    namespace = _candidate_namespace(module_name, loaded)
+    trusted = config.get("helpers")
+    if trusted:  # the task's own helper functions (a HumanEval prompt) run here, not the candidate's
+        _add_helpers(namespace, trusted, entry_point)
+    if entry_point and entry_point not in namespace:
+        return {"status": "failed", "reason": f"the code defines no {entry_point}"}
+    return _run_tests(config["test_code"], namespace, entry_point)
+
+
+def _install_test_modules(test_code, pytest_source):
+    """The pytest shim and unittest's assertion counting, each only for tests that use it."""
+    global _PYTEST
+    if "pytest" in test_code:  # compiled only for tests that use it
         _PYTEST = _types.ModuleType("pytest")
         exec(compile(pytest_source, "pytest", "exec"), _PYTEST.__dict__)
         _PYTEST._count_assertion = _count_assertion
         _sys.modules["pytest"] = _PYTEST
-    if "unittest" in config["test_code"]:  # importing unittest costs tens of milliseconds
+    if "unittest" in test_code:  # importing unittest costs tens of milliseconds
         _count_unittest_asserts()
 
-    loaded = CHANNEL.receive("import")
-    if loaded.get("ok") is not True:
-        info = loaded.get("exc") if type(loaded.get("exc")) is dict else {}
-        return {
-            "status": "failed",
-            "error": "crash",
-            "reason": "the code raised while being imported: {}: {}".format(
-                info.get("type"), str(info.get("message"))[:300]
-            ),
-            "stderr": str(info.get("traceback")),
-        }
+
+def _import_failure(loaded):
+    """The verdict when the candidate's module raised while being imported, else None."""
+    if loaded.get("ok") is True:
+        return None
+    info = loaded.get("exc") if type(loaded.get("exc")) is dict else {}
+    return {
+        "status": "failed",
+        "error": "crash",
+        "reason": "the code raised while being imported: {}: {}".format(
+            info.get("type"), str(info.get("message"))[:300]
+        ),
+        "stderr": str(info.get("traceback")),
+    }
+
+
+def _candidate_namespace(module_name, loaded):
+    """The tests' globals: the candidate's top-level names (but those of builtins), which are also
+    set on the module the tests may import as `module_name`."""
     module = CandidateModule(module_name)
     _sys.modules[module_name] = module
     namespace = {"__name__": "__tests__", "__builtins__": _builtins, "__judge_assertion__": _count_assertion}
-    trusted = config.get("helpers")
     names = loaded.get("names") if type(loaded.get("names")) is list else []
     for pair in names:
         if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
@@ -535,19 +558,26 @@ def _judge(config, pytest_source):
         setattr(module, pair[0], value)
         if not hasattr(_builtins, pair[0]):
             namespace[pair[0]] = value
-    if trusted:  # the task's own helper functions (a HumanEval prompt) run here, not the candidate's
-        helpers = {"__name__": "__helpers__", "__builtins__": _builtins}
-        try:
-            exec(compile(trusted, "<prompt>", "exec"), helpers)
-        except Exception:  # noqa: BLE001 - a prompt that is not a module of its own: no helpers
-            helpers = {}
-        for name, value in helpers.items():
-            if not name.startswith("__") and name != entry_point and name in namespace:
-                namespace[name] = value
-    if entry_point and entry_point not in namespace:
-        return {"status": "failed", "reason": f"the code defines no {entry_point}"}
+    return namespace
 
-    tree = _CountChecks().visit(_ast.parse(config["test_code"], TESTS_NAME))
+
+def _add_helpers(namespace, trusted, entry_point):
+    """Replace the candidate's functions that the trusted task code also defines (but the entry
+    point) with the task's own."""
+    helpers = {"__name__": "__helpers__", "__builtins__": _builtins}
+    try:
+        exec(compile(trusted, "<prompt>", "exec"), helpers)
+    except Exception:  # noqa: BLE001 - a prompt that is not a module of its own: no helpers
+        helpers = {}
+    for name, value in helpers.items():
+        if not name.startswith("__") and name != entry_point and name in namespace:
+            namespace[name] = value
+
+
+def _run_tests(test_code, namespace, entry_point):
+    """Run the tests' top level, then `check(entry_point)` and the collected test functions; a
+    verdict when the tests cannot be run as written, else None (the counts say how it went)."""
+    tree = _CountChecks().visit(_ast.parse(test_code, TESTS_NAME))
     _ast.fix_missing_locations(tree)
     code = compile(tree, TESTS_NAME, "exec")
     before = COUNTS.assertions

@@ -94,22 +94,30 @@ def wire_decode(value, make_handle, depth=0):
     if kind is not list or not value or type(value[0]) is not str:
         raise WireError("malformed value on the wire")
     tag = value[0]
-    if tag in ("L", "T", "S", "F") and len(value) == 2 and type(value[1]) is list:
-        items = [wire_decode(item, make_handle, depth + 1) for item in value[1]]
-        if tag == "L":
-            return items
-        if tag == "T":
-            return tuple(items)
-        return set(items) if tag == "S" else frozenset(items)
-    if tag == "D" and len(value) == 2 and type(value[1]) is list:
+    if tag in ("L", "T", "S", "F", "D") and len(value) == 2 and type(value[1]) is list:
+        return _wire_decode_collection(tag, value[1], make_handle, depth + 1)
+    return _wire_decode_tagged(tag, value, make_handle)
+
+
+def _wire_decode_collection(tag, items, make_handle, depth):
+    """A list, tuple, set, frozenset or dict (`items` holds [key, value] pairs) of wire values."""
+    if tag == "D":
         result = {}
-        for pair in value[1]:
+        for pair in items:
             if type(pair) is not list or len(pair) != 2:
                 raise WireError("malformed dict on the wire")
-            result[wire_decode(pair[0], make_handle, depth + 1)] = wire_decode(
-                pair[1], make_handle, depth + 1
-            )
+            result[wire_decode(pair[0], make_handle, depth)] = wire_decode(pair[1], make_handle, depth)
         return result
+    decoded = [wire_decode(item, make_handle, depth) for item in items]
+    if tag == "L":
+        return decoded
+    if tag == "T":
+        return tuple(decoded)
+    return set(decoded) if tag == "S" else frozenset(decoded)
+
+
+def _wire_decode_tagged(tag, value, make_handle):
+    """bytes, complex, Fraction, Decimal or a handle, from its tagged wire form."""
     if tag == "B" and len(value) == 2 and type(value[1]) is str:
         import base64
 
