@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from starlette.responses import JSONResponse, Response
 
-from tests.fake_scorer import FakeScorer, fake_scorers
+from tests.support.fake_scorer import FakeScorer, fake_scorers
 from trainer_client import OnFailure, compute_score, compute_score_async, compute_score_batch, make_trl_reward
 from trainer_client.grpo import group_advantages, parse_args
 from trainer_client.outcomes import failure_class, reward_for

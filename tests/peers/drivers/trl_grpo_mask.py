@@ -18,7 +18,7 @@ from typing import Any
 
 import trl
 from datasets import Dataset
-from tests.tiny_lm import GOLD, build_tiny_model
+from tests.support.tiny_lm import GOLD, build_tiny_model
 from trl import GRPOConfig, GRPOTrainer
 
 from trainer_client import make_trl_reward
