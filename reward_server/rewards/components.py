@@ -64,6 +64,7 @@ class FormatComponent:
 def build_components(services: ScoringResources) -> dict[str, Component]:
     """Every component this process can compute, by reward name."""
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
+    from reward_server.rewards.choice import ChoiceChecker
     from reward_server.rewards.language import LanguageComponent
     from reward_server.rewards.math import MathChecker
     from reward_server.rewards.model import reward_model_components
@@ -74,6 +75,8 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
             services.cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag
         )
     }
+    # Multiple choice: linear string work, microseconds per item, so inline (no pool round trip).
+    checkers["choice"] = ChoiceChecker(settings.answer_tag, settings.think_tag)
     if services.sandbox is not None:
         from reward_server.rewards.code import CodeChecker
 
