@@ -35,7 +35,7 @@ def check_choice(
     >>> check_choice("</think>The answer is **(C)**.", "C", "ABCD").score
     1.0
     >>> check_choice("</think>Either B or D.", "B", "ABCD").details["status"]
-    'no_answer'
+    'hedged'
     """
     if len(completion) > MAX_READ_CHARS:
         close = completion.rfind(f"</{think_tag}>")

@@ -24,7 +24,7 @@ _FILLER = re.compile(
 # A letter token: (C), [C], C), C., C:, C.  Group `open` is the bracket when there is one.
 _TOKEN = re.compile(r"(?P<open>[(\[（])?\s*(?P<letter>[A-Z])(?:\s*(?P<close>[)\]）]))?(?P<after>[.:;!?]?)")
 # What may follow a letter token for it to be a token of its own.
-_TOKEN_END = re.compile(r"(?:$|[\s.,;:!?)\]）*\"'`”’}]|[-–—]\s)")
+_TOKEN_END = re.compile(r"(?:$|[\s.,;:!?)\]）*\"`”}/&]|['’]\s|[-–—]\s)")
 # Ordinary words that can follow "A"/"I" used as an option ("A because ...", "A, since ...").
 _CONNECTORS = frozenset(
     [
