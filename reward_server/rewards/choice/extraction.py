@@ -37,7 +37,7 @@ FINAL_LINE_CHARS = 200
 # "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with".
 _ANSWER_MARKER = re.compile(
     r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice)"
-    r"|\bthe\s+answer|\banswer)(?:\s+(?:choice|letter|option))?"
+    r"|\bthe\s+answer|\banswer|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
     r"(?:\s+(?:to\s+(?:this|the)\s+question|here|then))?"
     r"\s*(?:\*\*)?\s*(?:is(?:\s+therefore)?|would\s+be|should\s+be|will\s+be|must\s+be|:|=|-|–|—)"
     r"\s*(?:\*\*)?\s*:?"
@@ -98,7 +98,11 @@ def _boxes(region: str, letters: Sequence[str], options: Mapping[str, str] | Non
     for start, end, content in find_boxed(region)[-MAX_STATEMENTS:]:
         if disowned_box(region, start, end):
             continue
-        reading = read_letters(content, letters, options, whole=True)
+        reading = read_letters(content, letters, options, whole=True, lower_case=True)
+        marker = _ANSWER_MARKER.match(clean_answer_text(content)) if reading is None else None
+        if marker is not None:  # \boxed{\text{Answer: G}}
+            rest = clean_answer_text(content)[marker.end() :]
+            reading = read_letters(rest, letters, options, whole=True, lower_case=True)
         if reading is not None:
             found.append(((start, end, ",".join(reading.letters)), "boxed"))
     return found
@@ -114,7 +118,7 @@ def _phrases(
         rest = region[m.end() : m.end() + 400]
         if clean_answer_text(rest).lstrip(" *:").startswith(("\\boxed", "\\fbox")):
             continue  # the box is read as a box
-        reading = read_letters(rest, letters, options)
+        reading = read_letters(rest, letters, options, lower_case=True)
         if reading is None:
             continue
         source = "option_text" if reading.via_text else "answer_is"

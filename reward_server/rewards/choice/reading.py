@@ -23,6 +23,9 @@ _FILLER = re.compile(
 )
 # A letter token: (C), [C], C), C., C:, C.  Group `open` is the bracket when there is one.
 _TOKEN = re.compile(r"(?P<open>[(\[（])?\s*(?P<letter>[A-Z])(?:\s*(?P<close>[)\]）]))?(?P<after>[.:;!?]?)")
+_TOKEN_LOWER = re.compile(
+    r"(?P<open>[(\[（])?\s*(?P<letter>[a-z])(?:\s*(?P<close>[)\]）]))?(?P<after>[.:;!?]?)(?![A-Za-z0-9])"
+)
 # What may follow a letter token for it to be a token of its own.
 _TOKEN_END = re.compile(r"(?:$|[\s.,;:!?)\]）*\"`”}/&]|['’]\s|[-–—]\s)")
 # Ordinary words that can follow "A"/"I" used as an option ("A because ...", "A, since ...").
@@ -82,10 +85,26 @@ class Reading:
 
 
 def _token_at(
-    text: str, pos: int, letters: Sequence[str], options: Mapping[str, str] | None
+    text: str,
+    pos: int,
+    letters: Sequence[str],
+    options: Mapping[str, str] | None,
+    lower_case: bool = False,
 ) -> re.Match[str] | None:
-    """A letter token starting at `pos` that names one of `letters`, or None."""
+    """A letter token starting at `pos` that names one of `letters`, or None.
+
+    With `lower_case` (right after an answer marker, or a whole box), "Answer: c" and "(c)" count
+    too, when nothing but punctuation follows on the line ("Answer: a cell" is an article).
+    """
     m = _TOKEN.match(text, pos)
+    if m is None and lower_case:
+        low = _TOKEN_LOWER.match(text, pos)
+        if low is not None and low.group("letter").upper() in letters:
+            line_rest = text[low.end() :].split("\n", 1)[0]
+            closed = bool(low.group("open")) and bool(low.group("close"))
+            if closed or not line_rest.strip(" .!*"):
+                return low
+        return None
     if m is None or m.group("letter") not in letters:
         return None
     if bool(m.group("open")) != bool(m.group("close")) and m.group("open"):
@@ -108,6 +127,7 @@ def read_letters(
     options: Mapping[str, str] | None,
     *,
     whole: bool = False,
+    lower_case: bool = False,
 ) -> Reading | None:
     """The letter(s) `text` starts by naming, or None.
 
@@ -127,16 +147,16 @@ def read_letters(
     line = s.split("\n", 1)[0] if not whole else s
     skip = _FILLER.match(line.lstrip(" *:-–—>\t"))
     start = len(line) - len(line.lstrip(" *:-–—>\t")) + (skip.end() if skip else 0)
-    first = _token_at(line, start, letters, options)
+    first = _token_at(line, start, letters, options, lower_case)
     if first is None:
         return _read_option_text(line[start:], options, whole=whole, offset=start)
-    found = [first.group("letter")]
+    found = [first.group("letter").upper()]
     end = first.end()
     while (sep := _MORE.match(line, end)) is not None and sep.end() > end:
-        nxt = _token_at(line, sep.end(), letters, options)
+        nxt = _token_at(line, sep.end(), letters, options, lower_case)
         if nxt is None or _CLAUSE_VERB.match(line, nxt.end()):
             break
-        found.append(nxt.group("letter"))
+        found.append(nxt.group("letter").upper())
         end = nxt.end()
     rest = line[end:]
     said = _option_named(rest, options) if options is not None and len(found) == 1 else None
