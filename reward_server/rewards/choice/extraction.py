@@ -12,7 +12,8 @@ What the answer is, first tier that finds something:
    or a few words separate them (math's rule, `commit_answers`). Boxes quoted as wrong answers
    ("a common mistake is \\boxed{A}") do not count.
 2. Statements that a letter is right: "Option C is correct", "(C) is the best answer".
-3. The last line, when it is only an answer: `C`, `(C)`, `**C**`, `C) Paris`, or an option's text.
+3. The last line, when it is only an answer (`C`, `(C)`, `**C**`, `C) Paris`, an option's text) or
+   ends by naming one ("... therefore I think it's B.", "So it must be (C).").
 4. The first line, when the answer opens with its letter and then explains: "D. It cannot be A".
 Two different letters offered as the answer ("A or C", "either B or D", boxes A and C side by side,
 "C) Paris" when Paris is option A) commit to nothing: a hedge scores 0, as in math.
@@ -61,6 +62,10 @@ _RETRACTION = re.compile(
     r"let me reconsider|I made a mistake)",
     re.IGNORECASE,
 )
+# The last line concludes: "... therefore I think it's B.", "So it must be (C)."
+_CONCLUDING = re.compile(
+    r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
+)
 _OPENING_LETTER = re.compile(r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]]|[.:](?=\s|$))")
 _ENUMERATED = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?[(\[]?([A-Z])[)\].:](?:\*\*)?\s", re.MULTILINE)
 
@@ -95,9 +100,12 @@ Found = tuple[int, int, str]  # (start, end, letters joined by ",")
 
 def _boxes(region: str, letters: Sequence[str], options: Mapping[str, str] | None) -> list[tuple[Found, str]]:
     found: list[tuple[Found, str]] = []
-    for start, end, content in find_boxed(region)[-MAX_STATEMENTS:]:
+    for start, end, boxed in find_boxed(region)[-MAX_STATEMENTS:]:
         if disowned_box(region, start, end):
             continue
+        content = boxed.strip()
+        while content.startswith("{") and content.endswith("}"):  # \boxed{{B}}
+            content = content[1:-1].strip()
         reading = read_letters(content, letters, options, whole=True, lower_case=True)
         marker = _ANSWER_MARKER.match(clean_answer_text(content)) if reading is None else None
         if marker is not None:  # \boxed{\text{Answer: G}}
@@ -159,7 +167,12 @@ def _final_line(
         return None  # the text ends by listing the options, not by choosing one
     reading = read_letters(line, letters, options, whole=True)
     if reading is None:
-        return None
+        concluding = list(_CONCLUDING.finditer(line))
+        if not concluding:
+            return None
+        reading = read_letters(line[concluding[-1].end() :], letters, options, whole=True)
+        if reading is None:
+            return None
     source = "option_text" if reading.via_text else "final_line"
     return ChoiceExtraction(source, reading.letters)
 
