@@ -129,6 +129,8 @@ def _phrases(
         reading = read_letters(rest, letters, options, lower_case=True)
         if reading is None:
             continue
+        if "\n" in m.group(0) and len({e.group(1) for e in _ENUMERATED.finditer(rest[:400])}) > 1:
+            continue  # "Answer:" above a list of the options is not an answer
         source = "option_text" if reading.via_text else "answer_is"
         found.append(((m.start(), m.end() + _raw_end(rest, reading), ",".join(reading.letters)), source))
     return found

@@ -52,8 +52,8 @@ _CONNECTORS = frozenset(
         "whereas",
     ]
 )
-# "C or D", "C, D", "C and D", "C/D": further letters offered with the first.
-_MORE = re.compile(r"\s*(?:,\s*(?:or|and)?|/|&|\bor\b|\band\b|\\lor|\\vee)\s*", re.IGNORECASE)
+# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D": further letters offered with the first.
+_MORE = re.compile(r"\s*(?:,\s*(?:or|and)?|/|&|\bor\b|\band\b|\\lor|\\vee)?\s*", re.IGNORECASE)
 # After a second letter, a verb means a new clause about it ("C, and A is wrong"), not an offer.
 _CLAUSE_VERB = re.compile(
     r"\s*(?:is|was|are|isn'?t|wasn'?t|can|cannot|can'?t|could|would|does|doesn'?t|seems|looks|"
@@ -152,7 +152,7 @@ def read_letters(
         return _read_option_text(line[start:], options, whole=whole, offset=start)
     found = [first.group("letter").upper()]
     end = first.end()
-    while (sep := _MORE.match(line, end)) is not None and sep.end() > end:
+    while (sep := _MORE.match(line, end)) is not None:
         nxt = _token_at(line, sep.end(), letters, options, lower_case)
         if nxt is None or _CLAUSE_VERB.match(line, nxt.end()):
             break

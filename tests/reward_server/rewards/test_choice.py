@@ -167,3 +167,22 @@ def test_majority_votes_group_by_the_extracted_letter() -> None:
     assert summary["pass_at_k"]["1"] == pytest.approx(2 / 6)
     rows = [_row("A", False), _row("C", True), _row("C", True), _row(["A", "C"], False)]  # type: ignore[arg-type]
     assert group_summary("q", rows, [1], never)["maj"] is True
+
+
+@pytest.mark.parametrize(
+    "spray",
+    [
+        "Answer: A B C D",
+        "Answer: (A)(B)(C)(D)",
+        "\\boxed{A}\\boxed{B}\\boxed{C}\\boxed{D}",
+        "Answer: A\nAnswer: B\nAnswer: C\nAnswer: D",
+        "Answer:\nA) Rome\nB) Madrid\nC) Paris\nD) Berlin",
+        "A) Rome\nB) Madrid\nC) Paris\nD) Berlin",
+        "Answer: ABCD",
+        "<!-- Answer: C -->I do not know.",
+        "Answer: C\n\n\\boxed{A}",
+    ],
+)
+def test_offering_every_letter_or_hiding_one_pays_nothing(spray: str) -> None:
+    for gold in "ABCD":
+        assert check_choice(f"</think>{spray}", gold, "ABCD", OPTIONS).score == 0.0, (spray, gold)
