@@ -193,6 +193,33 @@ def main() -> None:
             if args.verbose:
                 for line in wrong:
                     print(f"    {line}")
+    timing([case for cases in sets.values() for case in cases])
+
+
+def timing(cases: list[Case], repeats: int = 50) -> None:
+    """Seconds per completion: `check_choice` against math's `extract_answer` (the inline math step) on the
+    same completions, medians of `repeats` passes."""
+    import statistics
+    import time
+
+    from reward_server.rewards.choice import check_choice
+    from reward_server.rewards.math.extraction import extract_answer
+
+    def per_item(fn: Callable[[Case], object]) -> float:
+        passes = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for case in cases:
+                fn(case)
+            passes.append((time.perf_counter() - start) / len(cases))
+        return statistics.median(passes)
+
+    choice = per_item(lambda c: check_choice(c[1], c[4] or c[2][0], c[2], c[3]))
+    math = per_item(lambda c: extract_answer(c[1]))
+    print(
+        f"\ncheck_choice {choice * 1e6:.0f} us/item, math extract_answer {math * 1e6:.0f} us/item, "
+        f"ratio {choice / math:.2f} ({len(cases)} completions, median of {repeats} passes)"
+    )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,7 @@ def check_choice(
     >>> check_choice("</think>Either B or D.", "B", "ABCD").details["status"]
     'hedged'
     """
-    if len(completion) > MAX_READ_CHARS:
-        close = completion.rfind(f"</{think_tag}>")
-        completion = completion[-MAX_READ_CHARS:] if close < 0 else completion[close:][-MAX_READ_CHARS:]
+    completion = _bounded(completion, think_tag)
     found = extract_choice(completion, letters, options, answer_tag=answer_tag, think_tag=think_tag)
     details: dict[str, object] = {
         "extracted": found.letter,
@@ -61,11 +59,27 @@ def check_choice(
     return ComponentScore(1.0 if found.letter == answer else 0.0, details)
 
 
+def _bounded(completion: str, think_tag: str) -> str:
+    """At most `MAX_READ_CHARS` of the committed text, read as the whole would be: the end of what
+    follows the first `</think>` (up to a stray second one), and an unclosed think block stays open."""
+    if len(completion) <= MAX_READ_CHARS:
+        return completion
+    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
+    close = completion.find(close_tag)
+    if close >= 0:
+        after = completion[close + len(close_tag) :]
+        stray = after.find(close_tag)
+        return close_tag + (after if stray < 0 else after[:stray])[-MAX_READ_CHARS:]
+    tail = completion[-MAX_READ_CHARS:]
+    return open_tag + tail if open_tag in completion and open_tag not in tail else tail
+
+
 class ChoiceChecker:
     """Scores `choice` items inline, on the event loop.
 
-    Extraction is linear regex and string work over a bounded window (`MAX_READ_CHARS`): tens of
-    microseconds per item, less than one round trip to the CPU pool costs (cf. `FormatComponent`).
+    Extraction is linear regex and string work over at most `MAX_READ_CHARS` (math's inline bound,
+    `QUICK_MAX_CHARS`): about 0.2-0.3 ms for a real completion (docs/benchmarks.md), less than a
+    round trip to the CPU pool costs, and no parser that could run away.
     One item's surprise becomes that item's error; the rest of the batch is scored.
     """
 

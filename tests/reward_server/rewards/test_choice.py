@@ -186,3 +186,11 @@ def test_majority_votes_group_by_the_extracted_letter() -> None:
 def test_offering_every_letter_or_hiding_one_pays_nothing(spray: str) -> None:
     for gold in "ABCD":
         assert check_choice(f"</think>{spray}", gold, "ABCD", OPTIONS).score == 0.0, (spray, gold)
+
+
+def test_a_long_unclosed_think_block_stays_unfinished() -> None:
+    completion = "<think>" + "Let me weigh the options. " * 2000 + "The answer is C."
+    verdict = check_choice(completion, "C", "ABCD")
+    assert verdict.score == 0.0 and verdict.details["status"] == "unfinished"
+    stray = "<think>x</think>Answer: C</think>" + "Answer: A " * 3000
+    assert check_choice(stray, "C", "ABCD").score == 1.0, "text after a stray second </think> is not read"
