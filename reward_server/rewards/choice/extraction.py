@@ -34,6 +34,7 @@ __all__ = ["ChoiceExtraction", "extract_choice"]
 
 MAX_STATEMENTS = 20  # only the last answers matter; a spray of thousands must not cost quadratic time
 FINAL_LINE_CHARS = 200
+SHORT_ANSWER_CHARS = 400  # an answer that opens with its letter is read only this short (else: an outline)
 
 # "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with".
 _ANSWER_MARKER = re.compile(
@@ -190,6 +191,11 @@ def _first_line(
     if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1:
         return None  # "A) ... B) ...": the options discussed one by one, none chosen
     reading = read_letters(text.split("\n", 1)[0], letters, options)
+    names_its_option = reading is not None and options is not None and reading.letters[-1] == m.group(1)
+    if len(text) > SHORT_ANSWER_CHARS and not (
+        reading is not None and len(reading.letters) == 1 and names_its_option
+    ):
+        return None  # a long text opening with "I. Introduction" or "A. Let's see" is an outline
     found = reading.letters if reading is not None and reading.letters[0] == m.group(1) else (m.group(1),)
     return ChoiceExtraction("first_line", found)
 

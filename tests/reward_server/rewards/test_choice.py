@@ -194,3 +194,10 @@ def test_a_long_unclosed_think_block_stays_unfinished() -> None:
     assert verdict.score == 0.0 and verdict.details["status"] == "unfinished"
     stray = "<think>x</think>Answer: C</think>" + "Answer: A " * 3000
     assert check_choice(stray, "C", "ABCD").score == 1.0, "text after a stray second </think> is not read"
+
+
+def test_a_long_text_opening_with_a_numbered_heading_is_an_outline_not_an_answer() -> None:
+    outline = "I. Analysis\nThe reaction is exothermic, so the rate falls as it warms. " * 8
+    for gold in "ABCDEFGHIJ":
+        assert check_choice(f"</think>{outline}", gold, "ABCDEFGHIJ").score == 0.0
+    assert check_choice("</think>D. It cannot be A or B.", "D", "ABCD").score == 1.0
