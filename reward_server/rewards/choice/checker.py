@@ -29,8 +29,8 @@ def check_choice(
 
     `details`: `extracted` (the letter, a list of letters for a hedge, or None), `extracted_from`
     (where it was found: see `extract_choice`), `gold`, `answer_kind: "letter"` (maj@n votes compare
-    letters exactly), and `status` when nothing is committed: "unfinished" (the think block never
-    closes), "no_answer", "hedged" (two different letters offered), "retracted".
+    letters exactly), and `status`: "correct", "wrong", or why nothing is committed: "unfinished" (the
+    think block never closes), "no_answer", "hedged" (two different letters offered), "retracted".
 
     >>> check_choice("</think>The answer is **(C)**.", "C", "ABCD").score
     1.0
@@ -56,6 +56,7 @@ def check_choice(
     if found.letter is None:
         details["status"] = found.source if found.source in ("unfinished", "retracted") else "no_answer"
         return ComponentScore(0.0, details)
+    details["status"] = "correct" if found.letter == answer else "wrong"
     return ComponentScore(1.0 if found.letter == answer else 0.0, details)
 
 
