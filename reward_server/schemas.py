@@ -190,14 +190,15 @@ class ChoiceTask(_Nullable):
     Shapes accepted for the option texts (optional; they let "the answer is Paris" count as the
     letter of "Paris"): a dict by letter (`{"A": "Paris", ...}`), a list of texts in the order of
     `choices` (MMLU's `choices` column, MMLU-Pro's `options`), or NeMo-Gym's list of one-key dicts
-    (`[{"A": "Paris"}, {"B": "London"}]`). `choices` defaults to the letters of `options`.
+    (`[{"A": "Paris"}, {"B": "London"}]`). `choices` defaults to the letters of `options`; ARC's
+    `choices` column (`{"text": [...], "label": [...]}`) is taken as is.
     """
 
     type: Literal["choice"]
     answer: Annotated[
         str, Field(min_length=1, max_length=1, description="The gold letter, one of `choices`.")
     ]
-    choices: list[str] | None = Field(
+    choices: list[str] | dict[str, list[str]] | None = Field(
         default=None,
         description='The letter set, e.g. ["A", "B", "C", "D"] (MMLU-Pro: A to J); '
         "capital letters A-Z. Default: the letters of `options`.",

@@ -89,7 +89,7 @@ class ChoiceChecker:
 
     def check(self, item: ScoreItem) -> ComponentScore | ItemError:
         task = item.task
-        if not isinstance(task, ChoiceTask) or task.choices is None:
+        if not isinstance(task, ChoiceTask) or not isinstance(task.choices, list):
             return ItemError("internal error: a choice item without its letters")
         options = task.options if isinstance(task.options, dict) else None
         try:

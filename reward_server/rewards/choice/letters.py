@@ -81,14 +81,28 @@ def _options_by_letter(
 
 def check_choice_task(
     answer: str,
-    choices: Sequence[str] | None,
+    choices: Sequence[str] | Mapping[str, Sequence[str]] | None,
     options: Mapping[str, str] | Sequence[str] | Sequence[Mapping[str, str]] | None,
 ) -> tuple[list[str], dict[str, str] | None]:
     """The task's letters and its option texts by letter, or ValueError naming the field to fix.
 
     Letters are distinct capital letters A-Z (at least two); `answer` must be one of them;
-    `options`, when given, has exactly one non-empty text per letter.
+    `options`, when given, has exactly one non-empty text per letter. `choices` may also be ARC's
+    column as is, `{"text": [...], "label": ["A", "B", ...]}`: the labels are the letters and the
+    texts the options.
     """
+    if isinstance(choices, Mapping):
+        if set(choices) != {"text", "label"}:
+            raise ValueError(
+                'choices: a dict of choices is ARC\'s {"text": [...], "label": [...]}, '
+                f"got keys {sorted(choices)}"
+            )
+        if options is not None:
+            raise ValueError("options: ARC-style choices already hold the texts; drop options")
+        labels, texts = list(choices["label"]), list(choices["text"])
+        if len(labels) != len(texts):
+            raise ValueError(f"choices: {len(labels)} labels for {len(texts)} texts")
+        choices, options = labels, texts
     if len(options or ()) > len(LETTERS):
         raise ValueError(f"options: at most {len(LETTERS)} options (letters A-Z)")
     by_letter = _options_by_letter(options, choices) if options is not None else None

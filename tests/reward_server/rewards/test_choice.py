@@ -109,6 +109,8 @@ def score_one(client: TestClient, task: dict[str, Any], completion: str = "</thi
             {"type": "choice", "choices": ["A", "B"], "answer": "A", "options": {"A": "x", "B": " "}},
             "options",
         ),
+        ({"type": "choice", "choices": {"text": ["x", "y"], "label": ["1", "2"]}, "answer": "A"}, "choices"),
+        ({"type": "choice", "choices": {"text": ["x"], "label": ["A", "B"]}, "answer": "A"}, "choices"),
     ],
 )
 def test_a_bad_choice_task_is_refused_naming_the_field(
@@ -131,6 +133,7 @@ def test_a_bad_choice_task_is_refused_naming_the_field(
         {"options": {"A": "Rome", "B": "Madrid", "C": "Paris", "D": "Berlin"}},
         {"options": [{"A": "Rome"}, {"B": "Madrid"}, {"C": "Paris"}, {"D": "Berlin"}]},  # NeMo-Gym MCQA
         {"options": ["Rome", "Madrid", "Paris", "Berlin"]},  # letters A, B, ... by position
+        {"choices": {"text": ["Rome", "Madrid", "Paris", "Berlin"], "label": ["A", "B", "C", "D"]}},  # ARC
     ],
 )
 def test_option_texts_in_the_shapes_public_sets_use(client: TestClient, shape: dict[str, Any]) -> None:
