@@ -139,6 +139,10 @@ def _extracted(row: Mapping[str, Any]) -> str | None:
     return None if value is None or isinstance(value, list) else str(value)
 
 
+def _same_letter(answer: str, other: str) -> bool:
+    return answer == other
+
+
 def _votes(rows: Sequence[Mapping[str, Any]]) -> bool:
     """Whether the group's check extracts answers to vote with (math does; code tests do not).
 
@@ -157,7 +161,8 @@ def group_summary(
     """n, correct count, mean reward, pass@k for each k in `ks` up to n, and maj@n of one prompt's samples.
 
     `ks` defaults to `default_ks([n])`. `maj` is None for a group whose check extracts no answers;
-    votes compare answers with `equivalent` (default: a `BoundedEquivalence`).
+    votes compare answers with `equivalent` (default: a `BoundedEquivalence`), except multiple-choice
+    groups (details `answer_kind: "letter"`), whose votes group by the extracted letter exactly.
     """
     graded = [(r, ok) for r in rows if (ok := _correct(r)) is not None]
     rewards = [r["reward"] for r in rows if r.get("reward") is not None]
@@ -176,6 +181,8 @@ def group_summary(
         wanted = default_ks([n]) if ks is None else ks
         summary["pass_at_k"] = {str(k): pass_at_k(n, c, k) for k in wanted if k <= n}
         if _votes([r for r, _ in graded]):
+            if all(_details(r).get("answer_kind") == "letter" for r, _ in graded):
+                equivalent = _same_letter  # multiple choice: votes group by the extracted letter
             summary["maj"] = majority_correct([(_extracted(r), ok) for r, ok in graded], equivalent)
     return summary
 

@@ -184,7 +184,48 @@ def _check_test_code(test_code: str, entry_point: str | None, language: str) -> 
         raise ValueError("test_code has no assert: tests that check nothing would pay every completion")
 
 
-Task = Annotated[MathTask | CodeTask | NoTask, Field(discriminator="type")]
+class ChoiceTask(_Nullable):
+    """A multiple-choice question: the completion must commit to the gold letter (`rewards.choice`).
+
+    Shapes accepted for the option texts (optional; they let "the answer is Paris" count as the
+    letter of "Paris"): a dict by letter (`{"A": "Paris", ...}`), a list of texts in the order of
+    `choices` (MMLU's `choices` column, MMLU-Pro's `options`), or NeMo-Gym's list of one-key dicts
+    (`[{"A": "Paris"}, {"B": "London"}]`). `choices` defaults to the letters of `options`; ARC's
+    `choices` column (`{"text": [...], "label": [...]}`) is taken as is.
+    """
+
+    type: Literal["choice"]
+    answer: Annotated[
+        str, Field(min_length=1, max_length=1, description="The gold letter, one of `choices`.")
+    ]
+    choices: list[str] | dict[str, list[str]] | None = Field(
+        default=None,
+        description='The letter set, e.g. ["A", "B", "C", "D"] (MMLU-Pro: A to J); '
+        "capital letters A-Z. Default: the letters of `options`.",
+    )
+    options: dict[str, str] | list[str] | list[dict[str, str]] | None = Field(
+        default=None, description="The option texts, by letter or in the order of `choices`."
+    )
+
+    @field_validator("answer", mode="before")
+    @classmethod
+    def _letter_answer(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError(
+                f"answer: give the gold letter, not an index ({value}); MMLU's 0-based 0, 1, 2, 3 "
+                "are 'A', 'B', 'C', 'D'"
+            )
+        return value.strip() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChoiceTask:
+        from reward_server.rewards.choice.letters import check_choice_task
+
+        self.choices, self.options = check_choice_task(self.answer, self.choices, self.options)
+        return self
+
+
+Task = Annotated[MathTask | CodeTask | ChoiceTask | NoTask, Field(discriminator="type")]
 
 
 class ScoreItem(_Strict):

@@ -54,6 +54,7 @@ def build_components(
     """Every component this process can compute, by reward name, over what the composition root
     (`reward_server.services`) started: code rewards only with a `sandbox` (best its `SandboxGate`)."""
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
+    from reward_server.rewards.choice import ChoiceChecker
     from reward_server.rewards.language import LanguageComponent
     from reward_server.rewards.math import MathChecker
     from reward_server.rewards.model import reward_model_components
@@ -61,6 +62,8 @@ def build_components(
     checkers: dict[str, TaskChecker] = {
         "math": MathChecker(cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag)
     }
+    # Multiple choice: linear string work within math's inline bound (~0.3 ms a completion): inline, no pool.
+    checkers["choice"] = ChoiceChecker(settings.answer_tag, settings.think_tag)
     if sandbox is not None:
         from reward_server.rewards.code import CodeChecker
 

@@ -47,6 +47,8 @@ from reward_server.rewards.math.phrases import (
 
 __all__ = [
     "Extraction",
+    "commit_answers",
+    "committed_region",
     "extract_answer",
     "find_boxed",
     "last_math_segment",
@@ -345,3 +347,8 @@ def _extract_from(region: str, *, in_block: bool) -> Extraction:
     if last is not None:
         return Extraction(region, "math", (last[0],))
     return Extraction(region, "none")
+
+
+# The supersede/hedge rule and the committed region, shared with other answer kinds (multiple choice).
+commit_answers = _commit
+committed_region = _committed_region

@@ -18,9 +18,9 @@ from typing import Any
 
 import trl
 from datasets import Dataset
-from tests.support.tiny_lm import GOLD, build_tiny_model
 from trl import GRPOConfig, GRPOTrainer
 
+from tests.support.tiny_lm import GOLD, build_tiny_model
 from trainer_client import make_trl_reward
 
 

@@ -1,0 +1,255 @@
+"""The option a multiple-choice completion commits to.
+
+Where the answer lives is decided as for math (`rewards.math.extraction.committed_region`): after
+`</think>`; a think block that never closes commits to nothing; the `<answer>` block when there is
+one; hidden text (comments, phantoms, white text) removed first.
+
+What the answer is, first tier that finds something:
+1. Boxes (`\\boxed{C}`, `\\boxed{\\text{(C) Paris}}`, `\\boxed{Paris}`) and answer phrases ("The answer
+   is C.", "**Answer:** C", "The correct option is (C)", "Final Answer: C) Paris", "I'd go with B"),
+   in the order written. The last one counts; an earlier, different one is superseded when the text
+   between corrects it or is a stretch of reasoning, and offered together with it when only a hedge
+   or a few words separate them (math's rule, `commit_answers`). Boxes quoted as wrong answers
+   ("a common mistake is \\boxed{A}") do not count.
+2. Statements that a letter is right: "Option C is correct", "(C) is the best answer".
+3. The last line, when it is only an answer (`C`, `(C)`, `**C**`, `C) Paris`, an option's text) or
+   ends by naming one ("... therefore I think it's B.", "So it must be (C).").
+4. The first line, when the answer opens with its letter and then explains: "D. It cannot be A".
+Two different letters offered as the answer ("A or C", "either B or D", boxes A and C side by side,
+"C) Paris" when Paris is option A) commit to nothing: a hedge scores 0, as in math.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from reward_server.rewards.choice.reading import Reading, clean_answer_text, read_letters
+from reward_server.rewards.math.disowned import disowned_box, remove_hidden
+from reward_server.rewards.math.extraction import commit_answers, committed_region, find_boxed
+from reward_server.rewards.math.phrases import strip_boilerplate
+
+__all__ = ["ChoiceExtraction", "extract_choice"]
+
+MAX_STATEMENTS = 20  # only the last answers matter; a spray of thousands must not cost quadratic time
+FINAL_LINE_CHARS = 200
+SHORT_ANSWER_CHARS = 400  # an answer that opens with its letter is read only this short (else: an outline)
+
+# "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with".
+_ANSWER_MARKER = re.compile(
+    r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice)"
+    r"|\bthe\s+answer|\banswer|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
+    r"(?:\s+(?:to\s+(?:this|the)\s+question|here|then))?"
+    r"\s*(?:\*\*)?\s*(?:is(?:\s+therefore)?|would\s+be|should\s+be|will\s+be|must\s+be|:|=|-|–|—)"
+    r"\s*(?:\*\*)?\s*:?"
+    r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b)",
+    re.IGNORECASE,
+)
+# "Option C is correct", "(C) is the best answer", "**C** is right".
+_STATED_CORRECT = re.compile(
+    r"(?:\b(?:option|choice|answer)\s+|[(\[]|\*\*|^|(?<=\s))(?P<letter>[A-Z])(?:[)\]]|\*\*)?\s+"
+    r"(?:is|seems|appears)\s+(?:to\s+be\s+)?(?:the\s+)?(?:correct|right|best|true)\b(?!\s*\?)",
+    re.MULTILINE,
+)
+_NOT_OPTION_BEFORE = re.compile(
+    r"(?:statement|part|step|case|figure|table|point|vitamin|type|class|group|hepatitis|grade|plan|"
+    r"person|player|team|city|country|company|box|room|set|matrix|line|angle|region|sample|patient)\s*$",
+    re.IGNORECASE,
+)
+# After the last answer: it is taken back ("Wait, ...", "Actually, ...").
+_RETRACTION = re.compile(
+    r"(?:^|[.!?\n]\s*)(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
+    r"let me reconsider|I made a mistake)",
+    re.IGNORECASE,
+)
+# The last line concludes: "... therefore I think it's B.", "So it must be (C)."
+_CONCLUDING = re.compile(
+    r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
+)
+_OPENING_LETTER = re.compile(r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]]|[.:](?=\s|$))")
+_ENUMERATED = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?[(\[]?([A-Z])[)\].:](?:\*\*)?\s", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceExtraction:
+    """What the completion answers.
+
+    `letters`: the letters offered as the answer, in order (one distinct letter = a commitment);
+    `source`: "boxed" | "answer_is" | "stated_correct" | "final_line" | "option_text" | "none" |
+    "unfinished" | "retracted".
+    """
+
+    source: str
+    letters: tuple[str, ...] = ()
+    superseded: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def letter(self) -> str | None:
+        """The one letter committed to, or None (no answer, or a hedge between letters)."""
+        distinct = set(self.letters)
+        return self.letters[-1] if len(distinct) == 1 else None
+
+    @property
+    def hedged(self) -> bool:
+        return len(set(self.letters)) > 1
+
+
+Found = tuple[int, int, str]  # (start, end, letters joined by ",")
+
+
+def _boxes(region: str, letters: Sequence[str], options: Mapping[str, str] | None) -> list[tuple[Found, str]]:
+    found: list[tuple[Found, str]] = []
+    for start, end, boxed in find_boxed(region)[-MAX_STATEMENTS:]:
+        if disowned_box(region, start, end):
+            continue
+        content = boxed.strip()
+        while content.startswith("{") and content.endswith("}"):  # \boxed{{B}}
+            content = content[1:-1].strip()
+        reading = read_letters(content, letters, options, whole=True, lower_case=True)
+        marker = _ANSWER_MARKER.match(clean_answer_text(content)) if reading is None else None
+        if marker is not None:  # \boxed{\text{Answer: G}}
+            rest = clean_answer_text(content)[marker.end() :]
+            reading = read_letters(rest, letters, options, whole=True, lower_case=True)
+        if reading is not None:
+            found.append(((start, end, ",".join(reading.letters)), "boxed"))
+    return found
+
+
+def _phrases(
+    region: str, letters: Sequence[str], options: Mapping[str, str] | None
+) -> list[tuple[Found, str]]:
+    found: list[tuple[Found, str]] = []
+    for m in list(_ANSWER_MARKER.finditer(region))[-MAX_STATEMENTS:]:
+        if found and m.start() < found[-1][0][1]:
+            continue  # "Final Answer: the answer is C" is one statement
+        rest = region[m.end() : m.end() + 400]
+        if clean_answer_text(rest).lstrip(" *:").startswith(("\\boxed", "\\fbox")):
+            continue  # the box is read as a box
+        reading = read_letters(rest, letters, options, lower_case=True)
+        if reading is None:
+            continue
+        if "\n" in m.group(0) and len({e.group(1) for e in _ENUMERATED.finditer(rest[:400])}) > 1:
+            continue  # "Answer:" above a list of the options is not an answer
+        source = "option_text" if reading.via_text else "answer_is"
+        found.append(((m.start(), m.end() + _raw_end(rest, reading), ",".join(reading.letters)), source))
+    return found
+
+
+def _raw_end(raw: str, reading: Reading) -> int:
+    """Where the reading ends in the raw text (markup was dropped before reading): the line end at most."""
+    line_end = raw.find("\n")
+    return min(len(raw) if line_end < 0 else line_end, reading.end + raw.count("*", 0, reading.end + 4))
+
+
+def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
+    found: list[Found] = []
+    for m in list(_STATED_CORRECT.finditer(region))[-MAX_STATEMENTS:]:
+        letter = m.group("letter")
+        if letter not in letters or _NOT_OPTION_BEFORE.search(region[max(0, m.start() - 20) : m.start()]):
+            continue
+        found.append((m.start(), m.end(), letter))
+    return found
+
+
+def _final_line(
+    region: str, letters: Sequence[str], options: Mapping[str, str] | None
+) -> ChoiceExtraction | None:
+    text = strip_boilerplate(region).strip()
+    if not text:
+        return None
+    line = text.rsplit("\n", 1)[-1].strip()
+    if len(line) > FINAL_LINE_CHARS:
+        return None
+    tail = text[-FINAL_LINE_CHARS * 3 :]
+    listed = {
+        m.group(1) for m in _ENUMERATED.finditer(tail[tail.rfind("\n\n") + 2 :] if "\n\n" in tail else tail)
+    }
+    if len(listed) > 1:
+        return None  # the text ends by listing the options, not by choosing one
+    reading = read_letters(line, letters, options, whole=True)
+    if reading is None:
+        concluding = list(_CONCLUDING.finditer(line))
+        if not concluding:
+            return None
+        reading = read_letters(line[concluding[-1].end() :], letters, options, whole=True)
+        if reading is None:
+            return None
+    source = "option_text" if reading.via_text else "final_line"
+    return ChoiceExtraction(source, reading.letters)
+
+
+def _first_line(
+    region: str, letters: Sequence[str], options: Mapping[str, str] | None
+) -> ChoiceExtraction | None:
+    """An answer that opens with its letter, then explains: "D. It cannot be A or B, since ..."."""
+    text = clean_answer_text(strip_boilerplate(region)).strip()
+    m = _OPENING_LETTER.match(text)
+    if m is None or m.group(1) not in letters:
+        return None
+    if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1:
+        return None  # "A) ... B) ...": the options discussed one by one, none chosen
+    reading = read_letters(text.split("\n", 1)[0], letters, options)
+    names_its_option = reading is not None and options is not None and reading.letters[-1] == m.group(1)
+    if len(text) > SHORT_ANSWER_CHARS and not (
+        reading is not None and len(reading.letters) == 1 and names_its_option
+    ):
+        return None  # a long text opening with "I. Introduction" or "A. Let's see" is an outline
+    found = reading.letters if reading is not None and reading.letters[0] == m.group(1) else (m.group(1),)
+    return ChoiceExtraction("first_line", found)
+
+
+def _letters_of(offered: Sequence[str]) -> tuple[str, ...]:
+    return tuple(letter for joined in offered for letter in joined.split(","))
+
+
+def _from_region(region: str, letters: Sequence[str], options: Mapping[str, str] | None) -> ChoiceExtraction:
+    statements = sorted(_boxes(region, letters, options) + _phrases(region, letters, options))
+    if statements:
+        found = [f for f, _ in statements]
+        offered, superseded, notes = commit_answers(region, found)
+        source = statements[-1][1]
+        after = region[found[-1][1] :]
+        if _RETRACTION.search(after):
+            return ChoiceExtraction(
+                "retracted", (), _letters_of(offered), (*notes, f"answer {offered[-1]!r} taken back")
+            )
+        return ChoiceExtraction(source, _letters_of(offered), _letters_of(superseded), tuple(notes))
+    stated = _stated_correct(region, letters)
+    if stated:
+        offered, superseded, notes = commit_answers(region, stated)
+        return ChoiceExtraction("stated_correct", _letters_of(offered), _letters_of(superseded), tuple(notes))
+    final = _final_line(region, letters, options) or _first_line(region, letters, options)
+    return final if final is not None else ChoiceExtraction("none")
+
+
+def extract_choice(
+    completion: str,
+    letters: Sequence[str],
+    options: Mapping[str, str] | None = None,
+    *,
+    answer_tag: str = "answer",
+    think_tag: str = "think",
+) -> ChoiceExtraction:
+    """The letter(s) the completion offers as its final answer, with where they were found.
+
+    `letters` is the task's letter set (only those letters are read); `options` maps letters to
+    option texts (an answer that is an option's text counts as its letter).
+
+    >>> extract_choice("<think>maybe A</think>The answer is (C).", "ABCD").letter
+    'C'
+    >>> extract_choice("It is A or C.", "ABCD").letter is None
+    True
+    """
+    region, unfinished, blocks = committed_region(completion, think_tag, answer_tag)
+    if unfinished:
+        return ChoiceExtraction("unfinished", notes=(unfinished,))
+    if len(blocks) > 1:
+        readings = [_from_region(remove_hidden(b), letters, options) for b in blocks]
+        offered = tuple(letter for r in readings for letter in r.letters)
+        if len(set(offered)) > 1:
+            return ChoiceExtraction("answer_block", offered, notes=("several answer blocks",))
+    if blocks:
+        region = blocks[-1]
+    return _from_region(remove_hidden(region), letters, options)
