@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from reward_server.app import create_app
 from reward_server.config import Settings
 from reward_server.protocols.samples import label_tasks
-from tests.queue_helpers import wait_for_job
-from tests.redis_fixtures import RedisServer, unique_prefix, wait_for_workers, worker_processes
+from tests.support.queue_helpers import wait_for_job
+from tests.support.redis_fixtures import RedisServer, unique_prefix, wait_for_workers, worker_processes
 from trainer_client import compute_score_batch, make_trl_reward
 
 TASK: dict[str, Any] = {
