@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     cpu_workers: Annotated[int, Field(ge=1)] = Field(default_factory=_default_workers)
     math_timeout_s: Annotated[float, Field(gt=0)] = 5.0
     language_timeout_s: Annotated[float, Field(gt=0)] = 5.0
+    lint_timeout_s: Annotated[float, Field(gt=0, le=600)] = Field(
+        default=10.0, description="CPU seconds the lint reward's linter may take on one program."
+    )
+    lint_memory_limit_mb: Annotated[int, Field(ge=64, le=65536)] = 1024
     think_tag: str = "think"
     answer_tag: str = "answer"
 

@@ -65,6 +65,7 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
     """Every component this process can compute, by reward name."""
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
     from reward_server.rewards.language import LanguageComponent
+    from reward_server.rewards.lint import LintComponent
     from reward_server.rewards.math import MathChecker
     from reward_server.rewards.model import reward_model_components
 
@@ -88,6 +89,12 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
         "format:think": FormatComponent(settings.think_tag, settings.answer_tag, "think", "format:think"),
         "accuracy": AccuracyComponent(checkers),
         "language": LanguageComponent(services.cpu_pool, settings.language_timeout_s, settings.think_tag),
+        "lint": LintComponent(
+            services.sandbox_gate or services.sandbox,
+            time_limit_s=settings.lint_timeout_s,
+            memory_limit_mb=settings.lint_memory_limit_mb,
+            answer_tag=settings.answer_tag,
+        ),
     }
     components.update(reward_model_components(services.reward_models))
     return components
