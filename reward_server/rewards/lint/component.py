@@ -42,7 +42,7 @@ class LintComponent:
         sandbox: Sandbox | SandboxGate | None,
         *,
         time_limit_s: float = 10.0,
-        memory_limit_mb: int = 1024,
+        memory_limit_mb: int = 2048,
         answer_tag: str = "answer",
         retries: int = 2,
     ) -> None:
