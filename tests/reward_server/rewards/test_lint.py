@@ -16,7 +16,8 @@ from tests.sandbox_helpers import require_bwrap, require_images
 
 
 def task(language: str, **fields: Any) -> CodeTask:
-    return CodeTask(type="code", language=language, tests=[{"stdin": "", "expected_stdout": ""}], **fields)
+    tests = [{"stdin": "", "expected_stdout": ""}]
+    return CodeTask.model_validate({"type": "code", "language": language, "tests": tests, **fields})
 
 
 def fenced(code: str, language: str) -> str:
@@ -93,7 +94,7 @@ async def test_the_linted_code_is_what_the_accuracy_checker_runs() -> None:
 
 async def test_items_that_cannot_be_linted_are_item_errors() -> None:
     component = LintComponent(None)
-    math_item = ScoreItem(completion="4", task={"type": "math", "answer": "4"})
+    math_item = ScoreItem.model_validate({"completion": "4", "task": {"type": "math", "answer": "4"}})
     js_item = ScoreItem(completion=fenced("console.log(1)\n", "js"), task=task("javascript"))
     c_item = ScoreItem(completion=fenced("int main(void){return 0;}\n", "c"), task=task("c"))
     math_error, js_error, c_error = await component.score([math_item, js_item, c_item])
