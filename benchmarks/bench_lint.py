@@ -38,8 +38,8 @@ PROGRAMS = {
     "    std::io::stdin().read_to_string(&mut s).unwrap();\n"
     "    let v: Vec<i64> = s.split_whitespace().map(|t| t.parse().unwrap()).collect();\n"
     '    println!("{}", v[0] + v[1]);\n}\n',  # unused_variables, unused_mut: 2 findings
-    "go": 'package main\n\nimport "fmt"\n\nfunc main() {\n\tvar a, b int\n\tfmt.Scan(&a, &b)\n'
-    '\tfmt.Printf("%d\\n", a+b, b)\n}\n',  # printf: extra argument
+    "go": 'package main\n\nimport "fmt"\n\nfunc main() {\n\tvar a, b int\n\tfmt.Scan(&a, &b)\n\ta = a\n'
+    "\tfmt.Println(a + b)\n}\n",  # assign: self-assignment
 }
 EXPECTED_LINT = {"rust": 0.8}
 
