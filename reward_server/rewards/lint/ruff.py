@@ -9,7 +9,8 @@ temporary directory as its working directory, a bare environment, the code on st
 
 Rules (`RULES`): ruff's defaults (E4, E7, E9, F: pyflakes and the pycodestyle errors that are not
 about layout) plus B (bugbear: likely bugs), SIM (simplifiable code) and C901 (functions over
-McCabe complexity 10). `--ignore-noqa`: a `# noqa` comment does not hide a finding.
+McCabe complexity 10), S307 (`eval`) and S102 (`exec`: code run from a string hides it from the
+linter, so the lint reward scores it 0). `--ignore-noqa`: a `# noqa` comment does not hide a finding.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from ruff.__main__ import find_ruff_bin
 
 from reward_server.rewards.lint.findings import Finding
 
-__all__ = ["RULES", "RuffFailed", "RuffReport", "ruff_version", "run_ruff"]
+__all__ = ["EXEC_RULE", "RULES", "RuffFailed", "RuffReport", "ruff_version", "run_ruff"]
 
-RULES = ("E4", "E7", "E9", "F", "B", "SIM", "C901")
+RULES = ("E4", "E7", "E9", "F", "B", "SIM", "C901", "S102", "S307")
+EXEC_RULE = "S102"  # exec(): code in a string, which no linter sees
 OUTPUT_LIMIT_BYTES = 8 << 20
 _SYNTAX_CODES = (None, "invalid-syntax", "E999")
 _slots: asyncio.Semaphore | None = None

@@ -69,6 +69,15 @@ async def test_noqa_comments_do_not_hide_findings() -> None:
     assert result.details["counts"] == {"F401": 2}
 
 
+async def test_code_run_from_a_string_scores_zero_and_eval_costs_a_finding() -> None:
+    hidden = 'exec("import os\\nimport sys\\nprint(1)")\n'
+    result = scored(await LintComponent(None).check(fenced(hidden, "python"), task("python")))
+    assert result.score == 0.0 and "exec" in result.details["reason"]
+    uses_eval = fenced("print(eval(input()))\n", "python")
+    parsed = scored(await LintComponent(None).check(uses_eval, task("python")))
+    assert parsed.score == pytest.approx(0.9) and parsed.details["counts"] == {"S307": 1}
+
+
 async def test_python_that_does_not_parse_scores_zero() -> None:
     result = scored(await LintComponent(None).check(fenced("print(1\n", "python"), task("python")))
     assert result.score == 0.0 and result.details["reason"] == "the code does not parse or compile"
