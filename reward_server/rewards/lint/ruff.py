@@ -20,6 +20,7 @@ import json
 import os
 import resource
 import tempfile
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,8 @@ RULES = ("E4", "E7", "E9", "F", "B", "SIM", "C901", "S102", "S307")
 EXEC_RULE = "S102"  # exec(): code in a string, which no linter sees
 OUTPUT_LIMIT_BYTES = 8 << 20
 _SYNTAX_CODES = (None, "invalid-syntax", "E999")
-_slots: asyncio.Semaphore | None = None
+# One bound on concurrent ruff processes per event loop (a semaphore belongs to the loop it first waits in).
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
 
 class RuffFailed(Exception):
@@ -82,9 +84,10 @@ def ruff_version() -> str:
 
 async def run_ruff(code: str, *, time_limit_s: float, memory_limit_mb: int) -> RuffReport:
     """Lint `code` as `main.py` with `RULES`. Raises `RuffFailed` when ruff gives no report."""
-    global _slots
-    if _slots is None:
-        _slots = asyncio.Semaphore(os.cpu_count() or 1)
+    loop = asyncio.get_running_loop()
+    slots = _slots.get(loop)
+    if slots is None:
+        slots = _slots[loop] = asyncio.Semaphore(os.cpu_count() or 1)
     cpu_s = max(1, int(time_limit_s + 0.999))
 
     def limit() -> None:  # in the child, before exec: plain system calls only
@@ -94,7 +97,7 @@ async def run_ruff(code: str, *, time_limit_s: float, memory_limit_mb: int) -> R
 
     argv = [find_ruff_bin(), "check", "--isolated", "--no-cache", "--ignore-noqa", "--exit-zero"]
     argv += ["--select", ",".join(RULES), "--output-format", "json", "--stdin-filename", "main.py", "-"]
-    async with _slots:
+    async with slots:
         with tempfile.TemporaryDirectory(prefix="reward-lint-") as workdir:
             process = await asyncio.create_subprocess_exec(
                 *argv,
