@@ -146,6 +146,15 @@ async def test_c_that_turns_warnings_off_scores_zero(local: LocalSandbox, code: 
     assert result.score == 0.0 and "turns linter warnings off" in result.details["reason"]
 
 
+@pytest.mark.parametrize(
+    "code",
+    ["#![allow(warnings)]\nfn main() { let x = 1; }\n", "#[cfg_attr(all(), allow(unused))]\nfn main() {}\n"],
+)
+async def test_rust_that_allows_its_warnings_scores_zero_before_any_linter_runs(code: str) -> None:
+    result = scored(await LintComponent(None).check(fenced(code, "rust"), task("rust")))
+    assert result.score == 0.0 and "turns linter warnings off" in result.details["reason"]
+
+
 async def test_java_xlint_warnings_under_the_public_class_name(local: LocalSandbox) -> None:
     code = (
         "import java.util.*;\npublic class Solution {\n    public static void main(String[] a) {\n"
