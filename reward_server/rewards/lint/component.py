@@ -129,7 +129,7 @@ class LintComponent:
         if run.status is Verdict.OUTPUT_LIMIT and len(findings) * PENALTY_PER_FINDING >= 1:
             details["truncated"] = True  # past the output limit: far more findings than a 0 takes
         elif not (run.status is Verdict.OK or (run.status is Verdict.RUNTIME_ERROR and errors)):
-            limit = f" ({run.killed_by.value})" if run.killed_by else ""
+            limit = f" ({run.killed_by.value})" if run.killed_by not in (None, run.status) else ""
             return ItemError(
                 f"lint: {linter.tool} did not finish: {run.status.value}{limit} under "
                 f"{self.time_limit_s:g} s CPU and {self.memory_limit_mb} MB (lint_timeout_s, "
