@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     cpu_workers: Annotated[int, Field(ge=1)] = Field(default_factory=_default_workers)
     math_timeout_s: Annotated[float, Field(gt=0)] = 5.0
     language_timeout_s: Annotated[float, Field(gt=0)] = 5.0
+    lint_timeout_s: Annotated[float, Field(gt=0, le=600)] = Field(
+        default=10.0, description="CPU seconds the lint reward's linter may take on one program."
+    )
+    lint_memory_limit_mb: Annotated[int, Field(ge=64, le=65536)] = Field(
+        default=2048,
+        description="Memory of the lint reward's linter (ruff needs ~75 bytes per byte of source).",
+    )
     think_tag: str = "think"
     answer_tag: str = "answer"
 

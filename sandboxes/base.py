@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
@@ -60,8 +61,14 @@ class Sandbox(ABC):
         limits: Limits | None = None,
         should_stop: StopRule | None = None,
         fetch_files: Sequence[str] = (),
+        command: Sequence[str] | None = None,
     ) -> Execution:
         """Compile `code` if needed, then run it once per entry of `stdins`.
+
+        With `command`, that argv runs instead of the compile and the program (once per stdin,
+        under the run limits, in the language's image and workspace): a tool over the source,
+        such as a linter, that must not run the code. `{source}` in it becomes the source's file
+        name (`Main.java`, or the public class's name for Java).
 
         `fetch_files` are read back from the workspace after the last run (`Execution.files`).
         Raises `UnsupportedLanguage` for a language this sandbox cannot run and `ValueError` for a
@@ -72,6 +79,9 @@ class Sandbox(ABC):
         if lang is None or lang.name not in self.languages():
             raise UnsupportedLanguage(language, self.languages())
         lang = lang.for_source(code)  # Java: the file and class named after the public class
+        if command is not None:
+            argv = tuple(arg.replace("{source}", lang.source_file) for arg in command)
+            lang = replace(lang, compile=None, run=argv)
         all_files: dict[str, bytes] = {}
         for name, data in (files or {}).items():
             _check_name(name, "files")

@@ -56,6 +56,7 @@ def build_components(
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
     from reward_server.rewards.choice import ChoiceChecker
     from reward_server.rewards.language import LanguageComponent
+    from reward_server.rewards.lint import LintComponent
     from reward_server.rewards.math import MathChecker
     from reward_server.rewards.model import reward_model_components
 
@@ -78,6 +79,12 @@ def build_components(
         "format:think": FormatComponent(settings.think_tag, settings.answer_tag, "think", "format:think"),
         "accuracy": AccuracyComponent(checkers),
         "language": LanguageComponent(cpu_pool, settings.language_timeout_s, settings.think_tag),
+        "lint": LintComponent(
+            sandbox,
+            time_limit_s=settings.lint_timeout_s,
+            memory_limit_mb=settings.lint_memory_limit_mb,
+            answer_tag=settings.answer_tag,
+        ),
     }
     components.update(reward_model_components(reward_models))
     return components

@@ -27,7 +27,7 @@ from reward_server import metrics
 from reward_server.outcomes import Failure, ItemError, UnusableGold
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.code.compare import outputs_match
-from reward_server.rewards.code.extract import extract_code
+from reward_server.rewards.code.extract import extract_code, program_code
 from reward_server.rewards.code.harness import judge_program, read_verdict
 from reward_server.rewards.code.special_judge import run_checker
 from reward_server.rewards.text import completion_text
@@ -35,7 +35,6 @@ from reward_server.sandbox_gate import SandboxGate
 from reward_server.schemas import CodeTask, ScoreItem
 from sandboxes import Execution, Limits, RunResult, Sandbox, UnsupportedLanguage, Verdict
 from sandboxes.base import StopRule
-from sandboxes.languages import resolve_language
 
 __all__ = ["CodeChecker", "extract_code", "humaneval_program", "outputs_match"]
 
@@ -93,16 +92,10 @@ class CodeChecker:
 
     async def check(self, completion: str, task: CodeTask) -> ComponentScore | ItemError:
         """Score one completion against one code task."""
-        language = resolve_language(task.language)
-        name = language.name if language else task.language
-        if task.prompt_code is not None:  # HumanEval protocol: the completion continues the prompt
-            code = task.prompt_code + completion
-            body = completion
-        else:
-            code = extract_code(completion, name, answer_tag=self.answer_tag)
-            body = code
+        program = program_code(completion, task, answer_tag=self.answer_tag)
+        name, code = program.language, program.code
         details: dict[str, Any] = {"language": name}
-        if not body.strip():
+        if not program.body.strip():
             return ComponentScore(0.0, details | {"verdicts": [], "reason": "no code in the completion"})
         limits = self._limits(task)
         if task.tests is None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reward_server.rewards.text import tag_block
-from sandboxes.languages import language_names
+from sandboxes.languages import language_names, resolve_language
 
-__all__ = ["extract_code", "fenced_blocks"]
+if TYPE_CHECKING:
+    from reward_server.schemas import CodeTask
+
+__all__ = ["ProgramCode", "extract_code", "fenced_blocks", "program_code"]
 
 _FENCE = re.compile(r"(^[ ]*)?```[ \t]*([A-Za-z0-9_+#.-]*)[^\n]*\n(.*?)```", re.MULTILINE | re.DOTALL)
 
@@ -58,3 +63,31 @@ def extract_code(text: str, language: str, *, answer_tag: str = "answer") -> str
         if untagged:
             return untagged[-1]
     return answer if answer is not None else text
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramCode:
+    """The program a code task judges: `language` (canonical name when known), `code` (the whole
+    source), `body` (the completion's own part: `code` itself, or what follows `prompt_code`) and
+    `prompt_lines` (how many whole lines of `code` came from the task's `prompt_code`)."""
+
+    language: str
+    code: str
+    body: str
+    prompt_lines: int = 0
+
+
+def program_code(completion: str, task: CodeTask, *, answer_tag: str = "answer") -> ProgramCode:
+    """The program the code accuracy checker runs for `completion` on `task` (and the lint reward
+    lints): with `prompt_code` (HumanEval protocol) the prompt then the completion as is, else
+    the code `extract_code` finds.
+    """
+    language = resolve_language(task.language)
+    name = language.name if language else task.language
+    if task.prompt_code is not None:
+        prompt = task.prompt_code
+        # A prompt whose last line is unfinished shares that line with the completion.
+        whole_lines = prompt.count("\n")
+        return ProgramCode(name, prompt + completion, completion, whole_lines)
+    code = extract_code(completion, name, answer_tag=answer_tag)
+    return ProgramCode(name, code, code)
