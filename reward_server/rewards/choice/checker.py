@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.choice.extraction import extract_choice
 from reward_server.rewards.text import completion_text
 from reward_server.schemas import ChoiceTask, ScoreItem
+
+log = logging.getLogger(__name__)
 
 __all__ = ["ChoiceChecker", "check_choice"]
 
@@ -90,7 +93,9 @@ class ChoiceChecker:
     def check(self, item: ScoreItem) -> ComponentScore | ItemError:
         task = item.task
         if not isinstance(task, ChoiceTask) or not isinstance(task.choices, list):
-            return ItemError("internal error: a choice item without its letters")
+            return ItemError(
+                "internal error: a choice item without its letters", failure=Failure.INTERNAL_ERROR
+            )
         options = task.options if isinstance(task.options, dict) else None
         try:
             return check_choice(
@@ -102,7 +107,10 @@ class ChoiceChecker:
                 think_tag=self.think_tag,
             )
         except Exception as exc:  # noqa: BLE001 - one item's failure must not fail the batch
-            return ItemError(f"choice check failed: {type(exc).__name__}: {exc}")
+            log.exception("choice check failed")
+            return ItemError(
+                f"choice check failed: {type(exc).__name__}: {exc}", failure=Failure.INTERNAL_ERROR
+            )
 
     async def score(self, items: Sequence[ScoreItem]) -> list[ComponentScore | ItemError]:
         return [self.check(item) for item in items]

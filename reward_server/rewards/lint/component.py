@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.code.extract import ProgramCode, program_code
 from reward_server.rewards.lint.findings import PENALTY_PER_FINDING, lint_score, unlintable_score
 from reward_server.rewards.lint.linters import SANDBOX_LINTERS, SandboxLinter, suppression
@@ -94,11 +94,14 @@ class LintComponent:
                 program.code, time_limit_s=self.time_limit_s, memory_limit_mb=self.memory_limit_mb
             )
         except RuffFailed as exc:
-            return ItemError(f"lint: {exc}")
+            return ItemError(f"lint: {exc}", failure=Failure.TIMEOUT)
         if report.truncated:
             details["truncated"] = True
             if len(report.findings) * PENALTY_PER_FINDING < 1:
-                return ItemError("lint: ruff's report passed its size limit before it could be read")
+                return ItemError(
+                    "lint: ruff's report passed its size limit before it could be read",
+                    failure=Failure.INTERNAL_ERROR,
+                )
         if any(f.code == EXEC_RULE and not f.error for f in report.findings):
             return unlintable_score("the code runs code from a string (exec), which no linter sees", details)
         return lint_score(report.findings, details, prompt_lines=program.prompt_lines)
@@ -121,7 +124,10 @@ class LintComponent:
             if not problem:
                 break
         else:
-            return ItemError(f"lint: sandbox error after {self.retries + 1} attempts: {problem}")
+            return ItemError(
+                f"lint: sandbox error after {self.retries + 1} attempts: {problem}",
+                failure=Failure.SANDBOX_ERROR,
+            )
         [run] = execution.runs
         output = f"{run.stdout}\n{run.stderr}"
         findings = linter.parse(output)
@@ -133,8 +139,12 @@ class LintComponent:
             return ItemError(
                 f"lint: {linter.tool} did not finish: {run.status.value}{limit} under "
                 f"{self.time_limit_s:g} s CPU and {self.memory_limit_mb} MB (lint_timeout_s, "
-                f"lint_memory_limit_mb): {output.strip()[-_TAIL:]}"
+                f"lint_memory_limit_mb): {output.strip()[-_TAIL:]}",
+                failure=Failure.TIMEOUT,
             )
         elif not findings and _UNREAD.search(output):
-            return ItemError(f"lint: could not read {linter.tool}'s output: {output.strip()[-_TAIL:]}")
+            return ItemError(
+                f"lint: could not read {linter.tool}'s output: {output.strip()[-_TAIL:]}",
+                failure=Failure.INTERNAL_ERROR,
+            )
         return lint_score(findings, details, prompt_lines=program.prompt_lines)
