@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     cpu_workers: Annotated[int, Field(ge=1)] = Field(default_factory=_default_workers)
     math_timeout_s: Annotated[float, Field(gt=0)] = 5.0
     language_timeout_s: Annotated[float, Field(gt=0)] = 5.0
+    instruction_timeout_s: Annotated[float, Field(gt=0)] = 10.0  # per pool chunk of instruction checks
     think_tag: str = "think"
     answer_tag: str = "answer"
 

@@ -64,6 +64,7 @@ class FormatComponent:
 def build_components(services: ScoringResources) -> dict[str, Component]:
     """Every component this process can compute, by reward name."""
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
+    from reward_server.rewards.instructions import InstructionChecker
     from reward_server.rewards.language import LanguageComponent
     from reward_server.rewards.math import MathChecker
     from reward_server.rewards.model import reward_model_components
@@ -72,7 +73,11 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
     checkers: dict[str, TaskChecker] = {
         "math": MathChecker(
             services.cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag
-        )
+        ),
+        # Present without the `instructions` extra too: its items then get an error saying what to install.
+        "instruction_following": InstructionChecker(
+            services.cpu_pool, settings.instruction_timeout_s, settings.think_tag, settings.answer_tag
+        ),
     }
     if services.sandbox is not None:
         from reward_server.rewards.code import CodeChecker
