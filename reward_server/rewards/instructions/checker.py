@@ -37,8 +37,10 @@ def checkers_installed() -> bool:
 def final_answer(text: str, think_tag: str = "think", answer_tag: str = "answer") -> str | None:
     """What the instructions are checked on, or None when a think block never closes.
 
-    The text after the last `</think>`; with no think tag, the whole text. A complete
-    `<answer>...</answer>` block in that text (the R1 template) is the answer itself.
+    With no think tag, the text as written (what the benchmarks' evaluation code checks: trailing
+    blank lines can decide a CSV or line-count instruction). Otherwise the text after the last
+    `</think>`, less the whitespace that separates it from the block. A complete
+    `<answer>...</answer>` block there (the R1 template) is the answer, less its surrounding whitespace.
 
     >>> final_answer("<think>a, b</think>\\n\\nNo commas.")
     'No commas.'
@@ -48,11 +50,11 @@ def final_answer(text: str, think_tag: str = "think", answer_tag: str = "answer"
     close_tag = f"</{think_tag}>"
     end = text.rfind(close_tag)
     if end >= 0:
-        text = text[end + len(close_tag) :]
+        text = text[end + len(close_tag) :].lstrip()
     elif f"<{think_tag}>" in text:
         return None
     block = tag_block(text, answer_tag)
-    return (text if block is None else block).strip()
+    return text if block is None else block.strip()
 
 
 class InstructionChecker:
