@@ -10,6 +10,9 @@ not do that at run time (air-gapped clusters, and a download in every fresh work
 - `nltk.download` is replaced in the process by a refusal that returns False (what it returns
   offline), so a library that tries to download at import carries on and a checker that needs
   data no package ships fails with `LookupError`, which the checker reports as the item's error;
+- NLTK >= 3.10 runs each of its regexes under its own wall-clock timer (`nltk.redos`), which
+  triples the cost of `word_tokenize`; the pool already kills a worker that overruns the item's
+  budget, so the timer is switched off (`nltk.redos.DEFAULT_TIMEOUT = None`) in the workers;
 - IFEval's sentence counter loads `tokenizers/punkt/english.pickle`, which NLTK >= 3.9 refuses to
   unpickle (CVE-2024-39705); it is pointed at the same English Punkt model loaded from punkt_tab.
 
@@ -20,6 +23,7 @@ an operator has installed it in an NLTK data directory (`python -m nltk.download
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import tempfile
@@ -86,7 +90,8 @@ def _data_root() -> Path:
 
 
 def install_offline_nltk() -> Path:
-    """Make NLTK offline in this process and its English Punkt model available; idempotent.
+    """Make NLTK offline in this process, its English Punkt model available, and its regex timer off
+    (the caller enforces a time budget from outside: the CPU pool); idempotent.
 
     Returns the data directory put first on `nltk.data.path`. Call it before importing the
     checker library (IFBench's module asks for downloads at import).
@@ -95,6 +100,12 @@ def install_offline_nltk() -> Path:
     import nltk
 
     nltk.download = _refuse_download
+    try:
+        from nltk import redos  # NLTK >= 3.10
+    except ImportError:
+        pass
+    else:
+        redos.DEFAULT_TIMEOUT = None
     if _installed is not None:
         return _installed
     root = _data_root()
@@ -106,6 +117,7 @@ def install_offline_nltk() -> Path:
     return root
 
 
+@functools.cache
 def english_sentence_tokenizer() -> Any:
     """NLTK's English Punkt sentence tokenizer, from the punkt_tab files `install_offline_nltk` wrote."""
     from nltk.tokenize.punkt import PunktTokenizer
