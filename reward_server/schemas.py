@@ -193,7 +193,9 @@ class InstructionTask(_Nullable):
     """
 
     type: Literal["instruction_following", "ifeval"]
-    instruction_id_list: Annotated[list[str], Field(min_length=1, examples=[["punctuation:no_comma"]])]
+    instruction_id_list: Annotated[
+        list[str], Field(min_length=1, description='IFEval / IFBench ids, e.g. "punctuation:no_comma".')
+    ]
     kwargs: list[dict[str, Any] | None] | None = Field(
         default=None, description="One argument object per instruction id, in order (nulls ignored)."
     )

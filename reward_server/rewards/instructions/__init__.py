@@ -13,7 +13,15 @@ The checkers themselves come from `if-verifiable` (the `instructions` extra); RE
 
 from __future__ import annotations
 
+from reward_server.rewards.instructions.check import warm_up_instructions
 from reward_server.rewards.instructions.checker import InstructionChecker, checkers_installed, final_answer
 from reward_server.rewards.instructions.registry import IDS_SOURCE, INSTRUCTION_KWARGS
 
-__all__ = ["IDS_SOURCE", "INSTRUCTION_KWARGS", "InstructionChecker", "checkers_installed", "final_answer"]
+__all__ = [
+    "IDS_SOURCE",
+    "INSTRUCTION_KWARGS",
+    "InstructionChecker",
+    "checkers_installed",
+    "final_answer",
+    "warm_up_instructions",
+]

@@ -13,6 +13,8 @@ and `_loose` in google-research `instruction_following_eval` and AllenAI's IFBen
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +27,12 @@ from reward_server.rewards.instructions.nltk_data import (
 from reward_server.rewards.instructions.registry import benchmark_of
 
 __all__ = ["InstructionRequest", "check_instruction_batch", "check_instructions", "load_checkers", "variants"]
+
+
+def warm_up_instructions() -> None:
+    """Pool-worker initializer: import the checkers before the first task (seconds, not an item's budget)."""
+    load_checkers()
+
 
 Mode = Literal["strict", "loose"]
 
@@ -71,6 +79,13 @@ def load_checkers() -> None:
     if _registries:
         return
     install_offline_nltk()
+    if "if_verifiable" not in sys.modules:
+        # The package's __init__ imports its benchmark loader (datasets, pyarrow, pandas: seconds and
+        # ~100 MB per worker) that scoring never uses; the checker modules need none of it.
+        spec = importlib.util.find_spec("if_verifiable")
+        if spec is None:
+            raise ItemError("the checker library is not installed: pip install 'reward-server[instructions]'")
+        sys.modules["if_verifiable"] = importlib.util.module_from_spec(spec)
     from if_verifiable.ifbench import instructions_util as ifbench_util
     from if_verifiable.ifbench.instructions_registry import INSTRUCTION_DICT as IFBENCH
     from if_verifiable.ifeval import instructions_util as ifeval_util
