@@ -41,6 +41,7 @@ class Settings(BaseSettings):
         default=2048,
         description="Memory of the lint reward's linter (ruff needs ~75 bytes per byte of source).",
     )
+    instruction_timeout_s: Annotated[float, Field(gt=0)] = 10.0  # per pool chunk of instruction checks
     think_tag: str = "think"
     answer_tag: str = "answer"
 

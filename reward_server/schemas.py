@@ -225,7 +225,39 @@ class ChoiceTask(_Nullable):
         return self
 
 
-Task = Annotated[MathTask | CodeTask | ChoiceTask | NoTask, Field(discriminator="type")]
+class InstructionTask(_Nullable):
+    """IFEval / IFBench instruction following, checked on the final answer (after the think block).
+
+    Score: the fraction of instructions followed, or 1/0 with `all_or_nothing`. `strict` checks
+    the answer as written; `loose` also accepts it with its first and/or last line removed
+    and/or asterisks stripped (the benchmarks' loose accuracy).
+    """
+
+    type: Literal["instruction_following", "ifeval"]
+    instruction_id_list: Annotated[
+        list[str], Field(min_length=1, description='IFEval / IFBench ids, e.g. "punctuation:no_comma".')
+    ]
+    kwargs: list[dict[str, Any] | None] | None = Field(
+        default=None, description="One argument object per instruction id, in order (nulls ignored)."
+    )
+    mode: Literal["strict", "loose"] = "strict"
+    all_or_nothing: bool = Field(
+        default=False, description="Score 1 only when every instruction is followed."
+    )
+    prompt: str | None = Field(
+        default=None, description="The prompt, for instructions that check against it; default: the item's."
+    )
+
+    @model_validator(mode="after")
+    def _known_instructions(self) -> InstructionTask:
+        from reward_server.rewards.instructions.task import clean_instruction_kwargs
+
+        self.kwargs = list(clean_instruction_kwargs(self.instruction_id_list, self.kwargs))
+        self.type = "instruction_following"
+        return self
+
+
+Task = Annotated[MathTask | CodeTask | ChoiceTask | InstructionTask | NoTask, Field(discriminator="type")]
 
 
 class ScoreItem(_Strict):

@@ -55,13 +55,18 @@ def build_components(
     (`reward_server.services`) started: code rewards only with a `sandbox` (best its `SandboxGate`)."""
     from reward_server.rewards.accuracy import AccuracyComponent, TaskChecker
     from reward_server.rewards.choice import ChoiceChecker
+    from reward_server.rewards.instructions import InstructionChecker
     from reward_server.rewards.language import LanguageComponent
     from reward_server.rewards.lint import LintComponent
     from reward_server.rewards.math import MathChecker
     from reward_server.rewards.model import reward_model_components
 
     checkers: dict[str, TaskChecker] = {
-        "math": MathChecker(cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag)
+        "math": MathChecker(cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag),
+        # Present without the `instructions` extra too: its items then get an error saying what to install.
+        "instruction_following": InstructionChecker(
+            cpu_pool, settings.instruction_timeout_s, settings.think_tag, settings.answer_tag
+        ),
     }
     # Multiple choice: linear string work within math's inline bound (~0.3 ms a completion): inline, no pool.
     checkers["choice"] = ChoiceChecker(settings.answer_tag, settings.think_tag)

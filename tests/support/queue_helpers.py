@@ -7,6 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from reward_server.config import Settings
+from tests.support.redis_fixtures import RedisServer
+
 
 def math_items(n: int, *, via_parser: bool = False) -> list[dict[str, Any]]:
     """`n` math items whose answers are right for even ids and wrong for odd ones.
@@ -57,3 +60,19 @@ def warm_up(client: TestClient, timeout_s: float = 90) -> None:
         if all(r["details"]["accuracy"].get("failure") != "timeout" for r in results):
             return
     raise TimeoutError("the in-process scorer still times out after warming up")
+
+
+def queue_settings(redis_server: RedisServer, prefix: str, **overrides: Any) -> Settings:
+    """Settings of an API process queueing on `redis_server` under `prefix` (small chunks, short timeouts)."""
+    values: dict[str, Any] = {
+        "cpu_workers": 1,
+        "sandbox": "none",
+        "redis_url": redis_server.url,
+        "queue_prefix": prefix,
+        "queue_chunk_items": 4,
+        "max_batch_items": 64,
+        "redis_timeout_s": 1.0,
+        "job_wait_timeout_s": 30.0,
+        **overrides,
+    }
+    return Settings(**values)

@@ -6,15 +6,13 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from reward_server.app import create_app
-from reward_server.config import Settings
-from tests.support.queue_helpers import assert_math_results, math_items, wait_for_job, warm_up
+from tests.support.queue_helpers import assert_math_results, math_items, queue_settings, wait_for_job, warm_up
 from tests.support.redis_fixtures import RedisServer, unique_prefix, wait_for_workers, worker_processes
 from tests.support.serve_process import serve_process
 
@@ -32,21 +30,6 @@ def workers(redis_server: RedisServer, prefix: str) -> Iterator[list[subprocess.
         procs = [spawn(redis_server.url, prefix), spawn(redis_server.url, prefix)]
         wait_for_workers(redis_server.client(), prefix, 2)
         yield procs
-
-
-def queue_settings(redis_server: RedisServer, prefix: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "cpu_workers": 1,
-        "sandbox": "none",
-        "redis_url": redis_server.url,
-        "queue_prefix": prefix,
-        "queue_chunk_items": 4,
-        "max_batch_items": 64,
-        "redis_timeout_s": 1.0,
-        "job_wait_timeout_s": 30.0,
-        **overrides,
-    }
-    return Settings(**values)
 
 
 @pytest.fixture(scope="module")
