@@ -10,6 +10,7 @@ from typing import Protocol
 
 from reward_server.errors import PayloadTooLarge, RequestError
 from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, ItemError
+from reward_server.rewards.shared_runs import shared_runs
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult, Weights
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,8 @@ class Scorer:
                 results = [ItemError(f"internal error: {type(exc).__name__}: {exc}")] * len(subset)
             outcomes[name] = dict(zip(indices, results, strict=True))
 
-        await asyncio.gather(*(run(name, indices) for name, indices in needed.items()))
+        with shared_runs():  # components needing the same run (accuracy, efficiency) share it
+            await asyncio.gather(*(run(name, indices) for name, indices in needed.items()))
         return [self._assemble(items[i], i, weights[i], outcomes) for i in range(len(items))]
 
     @staticmethod

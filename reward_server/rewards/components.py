@@ -74,14 +74,19 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
             services.cpu_pool, settings.math_timeout_s, settings.answer_tag, settings.think_tag
         )
     }
+    code_components: dict[str, Component] = {}
     if services.sandbox is not None:
         from reward_server.rewards.code import CodeChecker
+        from reward_server.rewards.code.efficiency import EfficiencyComponent
 
-        checkers["code"] = CodeChecker(
+        code_checker = CodeChecker(
             services.sandbox_gate or services.sandbox,
             default_limits=services.sandbox_limits,
             answer_tag=settings.answer_tag,
         )
+        checkers["code"] = code_checker
+        # Shares the checker (and so, within a scoring call, each item's run) with `accuracy`.
+        code_components["efficiency"] = EfficiencyComponent(code_checker)
     components: dict[str, Component] = {
         "format": FormatComponent(settings.think_tag, settings.answer_tag),
         "format:r1": FormatComponent(settings.think_tag, settings.answer_tag, "r1", "format:r1"),
@@ -89,5 +94,6 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
         "accuracy": AccuracyComponent(checkers),
         "language": LanguageComponent(services.cpu_pool, settings.language_timeout_s, settings.think_tag),
     }
+    components.update(code_components)
     components.update(reward_model_components(services.reward_models))
     return components
