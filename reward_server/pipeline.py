@@ -53,6 +53,8 @@ class Scorer:
             if not models:
                 return "no reward model is loaded: start the server with --reward-model PATH"
             return f"reward model {name!r} is not loaded; loaded: {', '.join(models)}"
+        if name == "efficiency":
+            return "efficiency runs code: start the server with a sandbox (--sandbox local or docker)"
         return f"reward {name!r} is not available on this server"
 
     async def score(self, request: ScoreRequest) -> list[ScoreResult]:
