@@ -3,13 +3,16 @@
 For a code task, opt-in (weight 0 unless asked):
 - code that fails any test scores 0 (the verdict is the `accuracy` run's own: the two components
   share one sandbox run per item within a scoring call, see `rewards.shared_runs`);
-- passing code scores `min(1, max(reference, floor) / max(own, floor))`, or 1.0 when both are
-  under `floor` (10 ms: below that, start-up jitter is larger than the difference). `own` and
-  `reference` are CPU seconds summed over the tests, each test's time the least of 3 to 9 runs
-  (repeated until the two least run totals agree within 10 %) less the language's start-up (the
-  least CPU time of a program that does nothing, run the same way in the same sandbox). The
-  reference is the task's `reference_solution` run in the same sandbox on the same tests, or
-  else its `reference_time_s` (a total over the tests, start-up excluded).
+- passing code is scored in rounds; each round runs the code, the reference and an idle program
+  (a program that does nothing: the language's start-up) back to back in the same sandbox, so the
+  load of that moment weighs on all three alike. A round's score is
+  `min(1, max(reference, floor) / max(own, floor))`, or 1.0 when both are under `floor` (10 ms:
+  below that, start-up jitter is as large as the difference), where `own` and `reference` are
+  CPU seconds summed over the tests less one start-up per test (the least idle time of the
+  rounds). The item gets the median of 5 round scores (3 when a first run took 0.5 s or more),
+  the first round reusing the accuracy run.
+  The reference is the task's `reference_solution` run on the same tests, or else its
+  `reference_time_s` (a total over the tests, start-up excluded) in every round.
 
 CPU time comes from the sandbox (`RunResult.cpu_time_s`: the cgroup's count for the whole process
 tree where the backend has one, else the kernel's rusage of the process), never the wall clock,
@@ -22,13 +25,12 @@ Example: the reference takes 40 ms over the tests, the completion 160 ms -> 0.25
 from __future__ import annotations
 
 import asyncio
-import hashlib
-from collections.abc import Awaitable, Callable, Sequence
+import statistics
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from reward_server.rewards.base import ComponentOutcome, ComponentScore, ItemError
 from reward_server.rewards.code import CodeChecker, CodeRun
-from reward_server.rewards.shared_runs import run_once
 from reward_server.rewards.text import completion_text
 from reward_server.schemas import CodeTask, ScoreItem
 from sandboxes.languages import resolve_language
@@ -37,16 +39,11 @@ __all__ = ["FLOOR_S", "EfficiencyComponent", "efficiency_score"]
 
 FLOOR_S = 0.010
 """CPU seconds below which two times are not told apart (start-up jitter is a few ms)."""
-MIN_RUNS = 3
-"""Runs per program at least; each test's time is its least CPU time over the runs (interference
-from other work only ever adds CPU time: cache misses, a busy sibling hyperthread, so the minimum
-is the estimate a busy host moves least)."""
-MAX_RUNS = 9
-"""Runs at most for a program whose first run took under `LONG_RUN_S` in all (cheap to repeat)."""
-MAX_LONG_RUNS = 5
+ROUNDS = 5
+"""Rounds per item: the median of 5 round scores stays put when two rounds are disturbed."""
+LONG_ROUNDS = 3
+"""Rounds when the first runs of the code or the reference took `LONG_RUN_S` or more in all."""
 LONG_RUN_S = 0.5
-AGREEMENT = 0.10
-"""Repeats stop once the two least run totals agree within 10 % (or `FLOOR_S` / 5)."""
 
 # A program that does nothing, per language: its CPU time is the language's start-up.
 _IDLE_PROGRAMS = {
@@ -70,13 +67,6 @@ def efficiency_score(own_s: float, reference_s: float, floor_s: float = FLOOR_S)
     if own_s < floor_s and reference_s < floor_s:
         return 1.0
     return min(1.0, max(reference_s, floor_s) / max(own_s, floor_s))
-
-
-def _digest(*parts: str) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-    return digest.hexdigest()
 
 
 def _verdicts(run: CodeRun) -> list[str]:
@@ -129,121 +119,94 @@ class EfficiencyComponent:
             return failed.outcome
 
     async def _compare(self, first: CodeRun, completion: str, task: CodeTask) -> ComponentScore:
-        own_runs, startup_s, reference = await asyncio.gather(
-            self._repeat(first, lambda: self.checker.run(completion, task), "the code"),
-            self._startup_s(task),
-            self._reference(task),
-        )
-        own = _least(own_runs)
-        own_s = _net(own, startup_s)
+        """`ROUNDS` rounds of the code, the reference and an idle program run back to back, so that
+        the load the host has in that moment weighs on all three alike; each round is scored on
+        its own and the item gets the median round score."""
+        reference = task.reference_solution
+        idle = _idle_program(task)
+        rounds = LONG_ROUNDS if sum(first.cpu_time_s) >= LONG_RUN_S else ROUNDS
+        own: list[tuple[float, ...]] = [first.cpu_time_s]  # the first round's is the accuracy run
+        refs: list[tuple[float, ...]] = []
+        idles: list[float] = []
+        for round_number in range(rounds):
+            if round_number > 0:
+                own.append(await self._again(self.checker.run(completion, task), "the code", len(own)))
+            if reference is not None:
+                refs.append(await self._reference_run(reference, task, len(refs)))
+                if round_number == 0 and sum(refs[0]) >= LONG_RUN_S:
+                    rounds = LONG_ROUNDS
+            if idle is not None:
+                idle_run = await self.checker.run_code(*idle)
+                if isinstance(idle_run.outcome, ItemError):
+                    raise _Failed(ItemError(f"measuring start-up failed: {idle_run.outcome.message}"))
+                if idle_run.accepted:  # else a toolchain that cannot run an empty program: no subtraction
+                    idles.append(idle_run.cpu_time_s[0])
+            if len(own) >= rounds:
+                break
+        # Start-up is the least idle time (a fixed cost: what is above it is disturbance), and the
+        # code and the reference of the same round are compared (they shared that round's load).
+        startup, tests = min(idles, default=0.0), len(first.cpu_time_s)
+        own_s = [max(0.0, sum(run) - tests * startup) for run in own]
+        if reference is not None:
+            reference_s = [max(0.0, sum(run) - tests * startup) for run in refs]
+        else:
+            assert task.reference_time_s is not None
+            reference_s = [task.reference_time_s] * len(own)
+        scores = [efficiency_score(o, r, self.floor_s) for o, r in zip(own_s, reference_s, strict=True)]
         details: dict[str, Any] = {
-            "own_cpu_s": own,
-            "startup_cpu_s": round(startup_s, 6),
-            "own_s": own_s,
-            "runs": len(own_runs),
+            "own_cpu_s": _least(own),
+            "startup_cpu_s": round(startup, 6),
+            "own_s": round(statistics.median(own_s), 6),
+            "reference_s": round(statistics.median(reference_s), 6),
+            "round_scores": [round(x, 4) for x in scores],
             "floor_s": self.floor_s,
         }
-        if isinstance(reference, list):  # per-test times of the reference solution
-            reference_s = _net(reference, startup_s)
-            details |= {"reference": "reference_solution", "reference_cpu_s": reference}
+        if reference is not None:
+            details |= {"reference": "reference_solution", "reference_cpu_s": _least(refs)}
         else:
-            reference_s = reference
             details["reference"] = "reference_time_s"
-        details["reference_s"] = reference_s
-        return ComponentScore(efficiency_score(own_s, reference_s, self.floor_s), details)
+        return ComponentScore(statistics.median(scores), details)
 
-    async def _repeat(
-        self, first: CodeRun, again: Callable[[], Awaitable[CodeRun]], who: str
-    ) -> list[tuple[float, ...]]:
-        """CPU times per test of `first` and of the repeats, run one after another (runs of the
-        same program in parallel would compete for the same caches) until `_settled`."""
-        runs = [first.cpu_time_s]
-        limit = MAX_RUNS if sum(first.cpu_time_s) < LONG_RUN_S else MAX_LONG_RUNS
-        while not _settled([sum(r) for r in runs], limit, self.floor_s):
-            run = await again()
-            if isinstance(run.outcome, ItemError):
-                raise _Failed(run.outcome)
-            if not run.accepted:
-                reason = f"{who} failed a test on repeat run {len(runs) + 1} (verdicts {_verdicts(run)})"
-                raise _Failed(ComponentScore(0.0, {"reason": reason}))
-            runs.append(run.cpu_time_s)
-        return runs
+    async def _again(self, running: Awaitable[CodeRun], who: str, done: int) -> tuple[float, ...]:
+        """The CPU times of one more run of the code; a failed test on a repeat scores 0."""
+        run = await running
+        if isinstance(run.outcome, ItemError):
+            raise _Failed(run.outcome)
+        if not run.accepted:
+            reason = f"{who} failed a test on repeat run {done + 1} (verdicts {_verdicts(run)})"
+            raise _Failed(ComponentScore(0.0, {"reason": reason}))
+        return run.cpu_time_s
 
-    async def _reference(self, task: CodeTask) -> list[float] | float:
-        """Per-test CPU seconds (least of the runs) of the reference solution, or `reference_time_s`."""
-        code = task.reference_solution
-        if code is None:
-            assert task.reference_time_s is not None
-            return task.reference_time_s
-        key = ("efficiency-reference", id(self), _digest(task.model_dump_json()))
-        return await run_once(key, lambda: self._time_reference(code, task))
-
-    async def _time_reference(self, code: str, task: CodeTask) -> list[float]:
-        first = await self.checker.run_code(code, task)
-        if isinstance(first.outcome, ItemError):
-            raise _Failed(ItemError(f"reference_solution could not be run: {first.outcome.message}"))
-        if not first.accepted:
-            details = first.outcome.details
+    async def _reference_run(self, code: str, task: CodeTask, done: int) -> tuple[float, ...]:
+        """One run of the reference solution; one that fails or cannot run makes the item an error."""
+        run = await self.checker.run_code(code, task)
+        if isinstance(run.outcome, ItemError):
+            raise _Failed(ItemError(f"reference_solution could not be run: {run.outcome.message}"))
+        if not run.accepted:
+            details = run.outcome.details
+            problem = "fails the task's own tests" if done == 0 else f"failed a test on run {done + 1}"
             raise _Failed(
                 ItemError(
-                    "reference_solution fails the task's own tests "
-                    f"({details.get('passed', 0)}/{details.get('total', '?')} passed, verdicts "
-                    f"{details.get('verdicts')}): fix it or give reference_time_s instead"
+                    f"reference_solution {problem} ({details.get('passed', 0)}/{details.get('total', '?')} "
+                    f"passed, verdicts {details.get('verdicts')}): fix it or give reference_time_s instead"
                 )
             )
-        try:
-            runs = await self._repeat(first, lambda: self.checker.run_code(code, task), "reference_solution")
-        except _Failed as failed:
-            message = (
-                failed.outcome.details["reason"] if isinstance(failed.outcome, ComponentScore) else failed
-            )
-            raise _Failed(ItemError(f"reference_solution is not reliable: {message}")) from None
-        return _least(runs)
-
-    async def _startup_s(self, task: CodeTask) -> float:
-        """Least CPU seconds of a program that does nothing, in this task's language and test style
-        (measured once per scoring call); 0 for a language without an idle program here."""
-        language = resolve_language(task.language)
-        name = language.name if language else task.language
-        style = "function" if task.tests is None else "stdio"
-        if style == "stdio" and name not in _IDLE_PROGRAMS:
-            return 0.0
-        key = ("efficiency-startup", id(self), name, style)
-        return await run_once(key, lambda: self._time_startup(name, style))
-
-    async def _time_startup(self, language: str, style: str) -> float:
-        if style == "function":
-            code, test_code = _IDLE_FUNCTION
-            idle = CodeTask.model_validate({"type": "code", "language": language, "test_code": test_code})
-        else:
-            code = _IDLE_PROGRAMS[language]
-            idle = CodeTask.model_validate(
-                {"type": "code", "language": language, "tests": [{"stdin": "", "expected_stdout": ""}]}
-            )
-        times: list[float] = []
-        while not _settled(times, MAX_RUNS, self.floor_s):
-            run = await self.checker.run_code(code, idle)
-            if isinstance(run.outcome, ItemError):
-                raise _Failed(ItemError(f"measuring {language} start-up failed: {run.outcome.message}"))
-            if not run.accepted:  # a toolchain that cannot run an empty program: no subtraction
-                return 0.0
-            times.append(run.cpu_time_s[0])
-        return min(times)
+        return run.cpu_time_s
 
 
-def _settled(totals: list[float], limit: int, floor_s: float) -> bool:
-    """Enough runs: `limit` of them, or at least `MIN_RUNS` whose two least totals agree."""
-    if len(totals) >= limit:
-        return True
-    if len(totals) < MIN_RUNS:
-        return False
-    least, second = sorted(totals)[:2]
-    return second - least <= max(AGREEMENT * least, floor_s / 5)
+def _idle_program(task: CodeTask) -> tuple[str, CodeTask] | None:
+    """A program that does nothing, run the way `task` runs code (its CPU time is the start-up),
+    or None for a language without one here."""
+    language = resolve_language(task.language)
+    name = language.name if language else task.language
+    if task.tests is None:
+        code, test_code = _IDLE_FUNCTION
+        return code, CodeTask.model_validate({"type": "code", "language": name, "test_code": test_code})
+    if name not in _IDLE_PROGRAMS:
+        return None
+    tests = [{"stdin": "", "expected_stdout": ""}]
+    return _IDLE_PROGRAMS[name], CodeTask.model_validate({"type": "code", "language": name, "tests": tests})
 
 
 def _least(runs: list[tuple[float, ...]]) -> list[float]:
     return [round(min(times), 6) for times in zip(*runs, strict=True)]
-
-
-def _net(per_test: list[float], startup_s: float) -> float:
-    return round(sum(max(0.0, t - startup_s) for t in per_test), 6)
