@@ -54,7 +54,10 @@ class Scorer:
                 return "no reward model is loaded: start the server with --reward-model PATH"
             return f"reward model {name!r} is not loaded; loaded: {', '.join(models)}"
         if name == "efficiency":
-            return "efficiency runs code: start the server with a sandbox (--sandbox local or docker)"
+            return (
+                "efficiency needs a sandbox that counts a program's CPU time by cgroup: start the server "
+                "with --sandbox docker, or --sandbox local as root where cgroups are writable"
+            )
         return f"reward {name!r} is not available on this server"
 
     async def score(self, request: ScoreRequest) -> list[ScoreResult]:

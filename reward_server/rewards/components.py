@@ -77,7 +77,7 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
     code_components: dict[str, Component] = {}
     if services.sandbox is not None:
         from reward_server.rewards.code import CodeChecker
-        from reward_server.rewards.code.efficiency import EfficiencyComponent
+        from reward_server.rewards.code.efficiency import EfficiencyComponent, counts_program_cpu
 
         code_checker = CodeChecker(
             services.sandbox_gate or services.sandbox,
@@ -85,8 +85,8 @@ def build_components(services: ScoringResources) -> dict[str, Component]:
             answer_tag=settings.answer_tag,
         )
         checkers["code"] = code_checker
-        # Shares the checker (and so, within a scoring call, each item's run) with `accuracy`.
-        code_components["efficiency"] = EfficiencyComponent(code_checker)
+        if counts_program_cpu(services.sandbox):  # shares the checker, and each item's run, with accuracy
+            code_components["efficiency"] = EfficiencyComponent(code_checker)
     components: dict[str, Component] = {
         "format": FormatComponent(settings.think_tag, settings.answer_tag),
         "format:r1": FormatComponent(settings.think_tag, settings.answer_tag, "r1", "format:r1"),

@@ -33,9 +33,10 @@ from reward_server.rewards.base import ComponentOutcome, ComponentScore, ItemErr
 from reward_server.rewards.code import CodeChecker, CodeRun
 from reward_server.rewards.text import completion_text
 from reward_server.schemas import CodeTask, ScoreItem
+from sandboxes import LocalSandbox, Sandbox
 from sandboxes.languages import resolve_language
 
-__all__ = ["FLOOR_S", "EfficiencyComponent", "efficiency_score"]
+__all__ = ["FLOOR_S", "EfficiencyComponent", "counts_program_cpu", "efficiency_score"]
 
 FLOOR_S = 0.010
 """CPU seconds below which two times are not told apart (start-up jitter is a few ms)."""
@@ -67,6 +68,16 @@ def efficiency_score(own_s: float, reference_s: float, floor_s: float = FLOOR_S)
     if own_s < floor_s and reference_s < floor_s:
         return 1.0
     return min(1.0, max(reference_s, floor_s) / max(own_s, floor_s))
+
+
+def counts_program_cpu(sandbox: Sandbox) -> bool:
+    """Whether `sandbox` counts the CPU time of a program's whole process tree (a cgroup), which
+    `efficiency` needs: without it a program could move its work into a child nobody waits for
+    (rlimits only), or the count would be bubblewrap's own time, and slow code would score high."""
+    if isinstance(sandbox, LocalSandbox):
+        how, _ = sandbox.enforcement()
+        return "cgroup" in how.get("cpu_time", "")
+    return True  # Docker: the runner counts its container's cgroup less its own time
 
 
 def _verdicts(run: CodeRun) -> list[str]:

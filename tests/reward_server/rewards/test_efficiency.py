@@ -14,7 +14,7 @@ from reward_server.pipeline import Scorer
 from reward_server.rewards.accuracy import AccuracyComponent
 from reward_server.rewards.base import ComponentOutcome, ComponentScore, ItemError
 from reward_server.rewards.code import CodeChecker
-from reward_server.rewards.code.efficiency import EfficiencyComponent, efficiency_score
+from reward_server.rewards.code.efficiency import EfficiencyComponent, counts_program_cpu, efficiency_score
 from reward_server.rewards.shared_runs import shared_runs
 from reward_server.schemas import ScoreItem, ScoreRequest
 from sandboxes import Execution, LocalSandbox, Sandbox
@@ -189,3 +189,17 @@ async def test_accuracy_and_efficiency_share_one_run_and_the_verdict_is_unchange
     # The unusable reference errors the item; accuracy's verdict is still reported.
     assert both[2].error is not None and both[2].error.startswith("efficiency: reference_solution")
     assert both[2].scores["accuracy"] == 1.0
+
+
+async def test_efficiency_needs_a_sandbox_that_counts_the_whole_process_tree() -> None:
+    # Without a cgroup the local backend counts bubblewrap's own time (or only the direct child's):
+    # slow code would look fast, so the component is not offered there.
+    require_bwrap()
+    box = LocalSandbox()
+    await box.start()
+    try:
+        assert counts_program_cpu(box) == ("cgroup" in box.enforcement()[0]["cpu_time"])
+        box._cgroups = None  # as on a host where cgroups are not writable
+        assert not counts_program_cpu(box)
+    finally:
+        await box.close()
