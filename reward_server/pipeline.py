@@ -11,6 +11,7 @@ from typing import Protocol
 from reward_server.errors import BatchTooLarge, UnknownReward
 from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, Failure, ItemError
 from reward_server.rewards.names import Weights
+from reward_server.rewards.shared_runs import shared_runs
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ class Scorer:
             if not models:
                 return "no reward model is loaded: start the server with --reward-model PATH"
             return f"reward model {name!r} is not loaded; loaded: {', '.join(models)}"
+        if name == "efficiency":
+            return (
+                "efficiency needs a sandbox that counts a program's CPU time by cgroup: start the server "
+                "with --sandbox docker, or --sandbox local as root where cgroups are writable"
+            )
         return f"reward {name!r} is not available on this server"
 
     async def score(self, request: ScoreRequest) -> list[ScoreResult]:
@@ -76,7 +82,8 @@ class Scorer:
                 results = [error] * len(subset)
             outcomes[name] = dict(zip(indices, results, strict=True))
 
-        await asyncio.gather(*(run(name, indices) for name, indices in needed.items()))
+        with shared_runs():  # components needing the same run (accuracy, efficiency) share it
+            await asyncio.gather(*(run(name, indices) for name, indices in needed.items()))
         return [self._assemble(items[i], i, weights[i], outcomes) for i in range(len(items))]
 
     @staticmethod

@@ -130,6 +130,21 @@ class CodeTask(_Nullable):
     checker: CheckerProgram | None = Field(
         default=None, description="A special judge for tasks with several valid outputs."
     )
+    reference_solution: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None,
+        description=(
+            "The `efficiency` reward's reference: code in the task's language that passes the "
+            "tests, run in the same sandbox on the same tests (for prompt_code tasks, the body "
+            "that continues the prompt, like HumanEval's canonical_solution)."
+        ),
+    )
+    reference_time_s: Annotated[float, Field(gt=0, le=3600)] | None = Field(
+        default=None,
+        description=(
+            "The `efficiency` reward's reference when no reference_solution is given: CPU seconds "
+            "of a reference over all the tests together, language start-up excluded."
+        ),
+    )
 
     @field_validator("language")
     @classmethod

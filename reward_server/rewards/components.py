@@ -70,14 +70,21 @@ def build_components(
     }
     # Multiple choice: linear string work within math's inline bound (~0.3 ms a completion): inline, no pool.
     checkers["choice"] = ChoiceChecker(settings.answer_tag, settings.think_tag)
+    code_components: dict[str, Component] = {}
     if sandbox is not None:
         from reward_server.rewards.code import CodeChecker
+        from reward_server.rewards.code.efficiency import EfficiencyComponent, counts_program_cpu
+        from reward_server.sandbox_gate import SandboxGate as Gate
 
-        checkers["code"] = CodeChecker(
+        code_checker = CodeChecker(
             sandbox,
             default_limits=sandbox_limits,
             answer_tag=settings.answer_tag,
         )
+        checkers["code"] = code_checker
+        backend = sandbox.sandbox if isinstance(sandbox, Gate) else sandbox
+        if counts_program_cpu(backend):  # shares the checker, and each item's run, with accuracy
+            code_components["efficiency"] = EfficiencyComponent(code_checker)
     components: dict[str, Component] = {
         "format": FormatComponent(settings.think_tag, settings.answer_tag),
         "format:r1": FormatComponent(settings.think_tag, settings.answer_tag, "r1", "format:r1"),
@@ -91,5 +98,6 @@ def build_components(
             answer_tag=settings.answer_tag,
         ),
     }
+    components.update(code_components)
     components.update(reward_model_components(reward_models))
     return components

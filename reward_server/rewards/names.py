@@ -10,18 +10,18 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-RULE_COMPONENTS = ("accuracy", "format", "language", "lint")
+RULE_COMPONENTS = ("accuracy", "efficiency", "format", "language", "lint")
 MODEL_COMPONENT = "model"
 # `format` is the R1 template; `format:r1` names it explicitly, `format:think` is TRL's looser one.
 FORMAT_TEMPLATES = ("r1", "think")
-_NAME = re.compile(r"^(accuracy|format(:(r1|think))?|language|lint|model(:[A-Za-z0-9_.-]+)?)$")
+_NAME = re.compile(r"^(accuracy|efficiency|format(:(r1|think))?|language|lint|model(:[A-Za-z0-9_.-]+)?)$")
 
 
 def validate_reward_name(name: str) -> str:
     """Return `name` if it is a reward component name, else raise ValueError saying which names exist."""
     if not _NAME.match(name):
         raise ValueError(
-            f"unknown reward {name!r}: use one of accuracy, format, format:r1, format:think, "
+            f"unknown reward {name!r}: use one of accuracy, efficiency, format, format:r1, format:think, "
             "language, lint, model or model:NAME"
         )
     return name

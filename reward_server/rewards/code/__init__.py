@@ -17,10 +17,11 @@ have is `invalid_item`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reward_server import metrics
@@ -30,13 +31,15 @@ from reward_server.rewards.code.compare import outputs_match
 from reward_server.rewards.code.extract import extract_code, program_code
 from reward_server.rewards.code.harness import judge_program, read_verdict
 from reward_server.rewards.code.special_judge import run_checker
+from reward_server.rewards.shared_runs import run_once
 from reward_server.rewards.text import completion_text
 from reward_server.sandbox_gate import SandboxGate
 from reward_server.schemas import CodeTask, ScoreItem
 from sandboxes import Execution, Limits, RunResult, Sandbox, UnsupportedLanguage, Verdict
 from sandboxes.base import StopRule
+from sandboxes.languages import resolve_language
 
-__all__ = ["CodeChecker", "extract_code", "humaneval_program", "outputs_match"]
+__all__ = ["CodeChecker", "CodeRun", "extract_code", "humaneval_program", "outputs_match"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,21 @@ def humaneval_program(code: str, test_code: str, entry_point: str | None) -> str
     if entry_point:
         program += f"\n\ncheck({entry_point})\n"
     return program
+
+
+@dataclass(frozen=True, slots=True)
+class CodeRun:
+    """One judged run of a program: the accuracy outcome and, per test run, the CPU seconds the
+    code under test used (judge style: each run's `cpu_time_s`; function-call tests: one entry,
+    the run's CPU less the judge's own share). `cpu_time_s` is empty when nothing ran."""
+
+    outcome: ComponentScore | ItemError
+    cpu_time_s: tuple[float, ...] = ()
+
+    @property
+    def accepted(self) -> bool:
+        """Every test passed."""
+        return isinstance(self.outcome, ComponentScore) and self.outcome.score == 1.0
 
 
 class CodeChecker:
@@ -77,10 +95,31 @@ class CodeChecker:
     async def _score_item(self, item: ScoreItem) -> ComponentScore | ItemError:
         task = item.task
         assert isinstance(task, CodeTask)
+        return (await self.shared_run(completion_text(item.completion), task)).outcome
+
+    async def shared_run(self, completion: str, task: CodeTask) -> CodeRun:
+        """`run(completion, task)`, done once per scoring call for the same completion and task
+        (see `rewards.shared_runs`): `accuracy` and `efficiency` share it."""
+        digest = hashlib.sha256(task.model_dump_json().encode())
+        digest.update(b"\0" + completion.encode("utf-8", "surrogatepass"))
+        key = ("code", id(self), digest.hexdigest())
+        return await run_once(key, lambda: self.run(completion, task))
+
+    async def run(self, completion: str, task: CodeTask) -> CodeRun:
+        """Run one completion's code against its task's tests: the outcome and the CPU times."""
         try:
-            return await self.check(completion_text(item.completion), task)
+            return await self._run(*self._program(completion, task), task)
         except UnsupportedLanguage as exc:
-            return ItemError(str(exc), failure=Failure.INVALID_ITEM)
+            return CodeRun(ItemError(str(exc), failure=Failure.INVALID_ITEM))
+
+    async def run_code(self, code: str, task: CodeTask) -> CodeRun:
+        """Run `code`, taken as is (no extraction; for `prompt_code` tasks, the body that
+        continues the prompt), against the task's tests: a reference solution's run."""
+        program = task.prompt_code + code if task.prompt_code is not None else code
+        try:
+            return await self._run(program, code, task)
+        except UnsupportedLanguage as exc:
+            return CodeRun(ItemError(str(exc), failure=Failure.INVALID_ITEM))
 
     def _limits(self, task: CodeTask) -> Limits:
         limits = self.default_limits
@@ -92,11 +131,21 @@ class CodeChecker:
 
     async def check(self, completion: str, task: CodeTask) -> ComponentScore | ItemError:
         """Score one completion against one code task."""
+        return (await self.run(completion, task)).outcome
+
+    def _program(self, completion: str, task: CodeTask) -> tuple[str, str]:
+        """The program to run and the part of it the completion wrote."""
         program = program_code(completion, task, answer_tag=self.answer_tag)
-        name, code = program.language, program.code
+        return program.code, program.body
+
+    async def _run(self, code: str, body: str, task: CodeTask) -> CodeRun:
+        language = resolve_language(task.language)
+        name = language.name if language else task.language
         details: dict[str, Any] = {"language": name}
-        if not program.body.strip():
-            return ComponentScore(0.0, details | {"verdicts": [], "reason": "no code in the completion"})
+        if not body.strip():
+            return CodeRun(
+                ComponentScore(0.0, details | {"verdicts": [], "reason": "no code in the completion"})
+            )
         limits = self._limits(task)
         if task.tests is None:
             return await self._check_function_calls(code, task, limits, details)
@@ -104,7 +153,7 @@ class CodeChecker:
 
     async def _check_function_calls(
         self, code: str, task: CodeTask, limits: Limits, details: dict[str, Any]
-    ) -> ComponentScore | ItemError:
+    ) -> CodeRun:
         nonce = secrets.token_hex(16)
         program = judge_program(
             code,
@@ -117,12 +166,14 @@ class CodeChecker:
             "python", program.main, [program.stdin], limits, None, files=program.files
         )
         if isinstance(execution, ItemError):
-            return execution
+            return CodeRun(execution)
         [run] = execution.runs
         verdict = read_verdict(run.stdout, nonce)
         outcome = verdict.get("status") if verdict else None
         if outcome in ("unsupported", "error"):
-            return UnusableGold(f"the task's tests cannot be run: {verdict and verdict.get('reason')}")
+            return CodeRun(
+                UnusableGold(f"the task's tests cannot be run: {verdict and verdict.get('reason')}")
+            )
         if outcome == "passed" and run.status is Verdict.OK:
             status = Verdict.ACCEPTED
         elif run.status is not Verdict.OK:
@@ -141,11 +192,11 @@ class CodeChecker:
             details["reason"] = "the judge gave no verdict"
         if not accepted and run.stderr:
             details["stderr"] = run.stderr[-_TAIL:]
-        return ComponentScore(1.0 if accepted else 0.0, details)
+        return CodeRun(ComponentScore(1.0 if accepted else 0.0, details), (_candidate_cpu_s(run, verdict),))
 
     async def _check_outputs(
         self, name: str, code: str, task: CodeTask, limits: Limits, details: dict[str, Any]
-    ) -> ComponentScore | ItemError:
+    ) -> CodeRun:
         tests = task.tests or []
 
         def verdict(index: int, result: RunResult) -> Verdict:
@@ -170,7 +221,7 @@ class CodeChecker:
         )
         total = len(tests)
         if isinstance(execution, ItemError):
-            return execution
+            return CodeRun(execution)
         if execution.compile is not None and execution.compile.status is Verdict.COMPILE_ERROR:
             details |= {
                 "verdicts": [Verdict.COMPILE_ERROR.value] * total,
@@ -178,14 +229,14 @@ class CodeChecker:
                 "total": total,
                 "compile_output": execution.compile.stderr[-_TAIL:],
             }
-            return ComponentScore(0.0, details)
+            return CodeRun(ComponentScore(0.0, details))
         verdicts = [verdict(i, r) for i, r in enumerate(execution.runs)]
         if task.checker is not None:
             judged = await run_checker(
                 self, task.checker, tests, execution.runs, verdicts, self.default_limits
             )
             if isinstance(judged, ItemError):
-                return judged
+                return CodeRun(judged)
             verdicts = judged
         passed = sum(v is Verdict.ACCEPTED for v in verdicts)
         details |= {"verdicts": [v.value for v in verdicts], "passed": passed, "total": total}
@@ -196,7 +247,8 @@ class CodeChecker:
         )
         if failed is not None and failed.stderr:
             details["stderr"] = failed.stderr[-_TAIL:]
-        return ComponentScore(passed / total, details)
+        cpu = tuple(r.cpu_time_s for r in execution.runs)
+        return CodeRun(ComponentScore(passed / total, details), cpu)
 
     async def _execute(
         self,
@@ -223,3 +275,16 @@ class CodeChecker:
             failure=Failure.SANDBOX_ERROR,
             details={"attempts": self.retries + 1},
         )
+
+
+def _candidate_cpu_s(run: RunResult, verdict: Mapping[str, Any] | None) -> float:
+    """The CPU seconds of the code under test in a function-call run: everything the run used
+    (the sandbox's measure: the whole process tree where cgroups count it) less the judge's own
+    share, and never less than what the kernel charged the candidate's interpreter itself."""
+    cpu = verdict.get("cpu") if verdict else None
+    if not isinstance(cpu, Mapping):
+        return run.cpu_time_s
+    judge, candidate = cpu.get("judge_s"), cpu.get("candidate_s")
+    if not isinstance(judge, int | float) or not isinstance(candidate, int | float):
+        return run.cpu_time_s
+    return max(float(candidate), run.cpu_time_s - float(judge), 0.0)

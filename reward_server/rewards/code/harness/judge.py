@@ -19,6 +19,7 @@ import io as _io
 import itertools as _itertools
 import json as _json
 import os as _os
+import resource as _resource
 import signal as _signal
 import sys as _sys
 import types as _types
@@ -640,6 +641,15 @@ def main():
         _os.kill(CHANNEL.pid, _signal.SIGKILL)
     with _contextlib.suppress(OSError):
         _os.waitpid(CHANNEL.pid, 0)
+    # CPU seconds (kernel accounting, microsecond units) of this judge and of the reaped candidate
+    # (its interpreter and the children it waited for): the efficiency reward charges the code
+    # under test with everything the run used except the judge's own share.
+    own = _resource.getrusage(_resource.RUSAGE_SELF)
+    reaped = _resource.getrusage(_resource.RUSAGE_CHILDREN)
+    cpu = {
+        "judge_s": round(own.ru_utime + own.ru_stime, 6),
+        "candidate_s": round(reaped.ru_utime + reaped.ru_stime, 6),
+    }
     if outcome is None:
         if COUNTS.unsupported:
             outcome = {"status": "unsupported", "reason": COUNTS.unsupported}
@@ -659,6 +669,7 @@ def main():
         failed=COUNTS.failed,
         assertions=COUNTS.assertions,
         calls=COUNTS.calls,
+        cpu=cpu,
     )
     _os.write(real_stdout, ("\n" + _json.dumps(outcome) + "\n").encode())
     return 0
