@@ -15,17 +15,13 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.client_throughput import local_server  # noqa: E402
-from benchmarks.load_test import make_batch  # noqa: E402
+from benchmarks.client_throughput import local_server
+from benchmarks.load_test import make_batch
 
 INSTRUCTIONS: list[tuple[list[str], list[dict[str, Any] | None]]] = [
     (
