@@ -165,6 +165,9 @@ def test_command_line_rejects_a_group_of_one(capsys: pytest.CaptureFixture[str])
 # ---------------------------------------------------------------- training against the service
 
 
+# 30 training steps on the CPU: about a minute on a quiet 2-core host, several under load. The
+# timeout guards against a hang, not against a slow machine (speed lives in benchmarks/).
+@pytest.mark.timeout(600)
 def test_tiny_model_learns_to_box_the_right_answer(
     tiny_model: Path, reward_server_url: str, tmp_path: Path
 ) -> None:
