@@ -26,7 +26,7 @@ from reward_server.rewards.instructions.check import (
     check_instructions,
     load_checkers,
 )
-from reward_server.rewards.instructions.task import clean_instruction_kwargs
+from reward_server.tasks.instruction_kwargs import clean_instruction_kwargs
 from tests.reward_server.rewards.ifbench_diff import MODES, compare, our_verdicts, reference_verdicts
 
 

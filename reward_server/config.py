@@ -10,7 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reward_server.reward_model.spec import RewardModelSpec
-from reward_server.rewards.names import validate_weights
+from reward_server.reward_names import validate_weights
 
 
 def _default_workers() -> int:

@@ -22,7 +22,7 @@ import httpx
 from pydantic import ValidationError
 
 from reward_server.errors import RewardServerError
-from reward_server.rewards.names import Weights
+from reward_server.reward_names import Weights
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult
 
 ScoreBatch = Callable[[list[ScoreItem]], Awaitable[list[ScoreResult]]]

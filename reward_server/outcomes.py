@@ -16,10 +16,23 @@ This module imports nothing from the package: the pool, the rewards and the pipe
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Failure", "ItemError", "UnusableGold"]
+__all__ = ["ComponentScore", "Failure", "ItemError", "UnusableGold"]
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentScore:
+    """One component's verdict on one item: a score and why.
+
+    Rule-based components keep `score` in [0, 1]; the reward-model component
+    returns raw scores. `details` must be JSON-serialisable and picklable.
+    """
+
+    score: float
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 class Failure(StrEnum):

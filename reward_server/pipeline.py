@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from reward_server.errors import BatchTooLarge, UnknownReward
+from reward_server.reward_names import Weights
 from reward_server.rewards.base import Component, ComponentOutcome, ComponentScore, Failure, ItemError
-from reward_server.rewards.names import Weights
 from reward_server.rewards.shared_runs import shared_runs
 from reward_server.schemas import ScoreItem, ScoreRequest, ScoreResult
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from reward_server.errors import RequestError, UnknownReward
 from reward_server.pipeline import ScoringBackend, validate_batch_size
-from reward_server.rewards.names import Weights
+from reward_server.reward_names import Weights
 from reward_server.schemas import ChatMessage, ScoreItem, ScoreRequest, ScoreResult, Task, _Strict
 
 DEFAULT_RANK_REWARDS: Weights = {"model": 1.0}

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from reward_server.rewards.names import Weights
+from reward_server.reward_names import Weights
 
 
 class _Strict(BaseModel):
@@ -234,7 +234,7 @@ class ChoiceTask(_Nullable):
 
     @model_validator(mode="after")
     def _consistent(self) -> ChoiceTask:
-        from reward_server.rewards.choice.letters import check_choice_task
+        from reward_server.tasks.choice_letters import check_choice_task
 
         self.choices, self.options = check_choice_task(self.answer, self.choices, self.options)
         return self
@@ -265,7 +265,7 @@ class InstructionTask(_Nullable):
 
     @model_validator(mode="after")
     def _known_instructions(self) -> InstructionTask:
-        from reward_server.rewards.instructions.task import clean_instruction_kwargs
+        from reward_server.tasks.instruction_kwargs import clean_instruction_kwargs
 
         self.kwargs = list(clean_instruction_kwargs(self.instruction_id_list, self.kwargs))
         self.type = "instruction_following"

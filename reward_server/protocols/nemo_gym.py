@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from reward_server.protocols.samples import Candidate, Label, LabelError, label_tasks
-from reward_server.rewards.names import Weights
+from reward_server.reward_names import Weights
 from reward_server.schemas import ScoreResult
 
 

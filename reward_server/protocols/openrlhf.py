@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from reward_server.protocols.samples import Candidate, Label, LabelError, label_tasks
 from reward_server.reward_model.inputs import split_templated_query
-from reward_server.rewards.names import Weights
+from reward_server.reward_names import Weights
 from reward_server.schemas import ScoreResult
 
 # Chat-template and padding tokens left in decoded sequences: <|im_end|>, <|endoftext|>, <|eot_id|>,

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
+from reward_server.outcomes import ComponentScore, Failure, ItemError
 from reward_server.reward_model.batcher import DynamicBatcher, TokenIds
 from reward_server.reward_model.heads import (
     HeadInfo,
@@ -41,7 +42,6 @@ from reward_server.reward_model.inputs import (
     view_completion,
 )
 from reward_server.reward_model.spec import RewardModelSpec
-from reward_server.rewards.base import ComponentScore, Failure, ItemError
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from reward_server.reward_model.inputs import RewardInput
+from reward_server.reward_names import MODEL_COMPONENT
 from reward_server.rewards.base import ComponentScore, ItemError
-from reward_server.rewards.names import MODEL_COMPONENT
 from reward_server.schemas import ScoreItem
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from reward_server.rewards.choice.letters import option_letter
+from reward_server.tasks.choice_letters import option_letter
 
 __all__ = ["Reading", "clean_answer_text", "read_letters"]
 

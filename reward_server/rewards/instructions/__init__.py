@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from reward_server.rewards.instructions.check import warm_up_instructions
 from reward_server.rewards.instructions.checker import InstructionChecker, checkers_installed, final_answer
-from reward_server.rewards.instructions.registry import IDS_SOURCE, INSTRUCTION_KWARGS
+from reward_server.tasks.instruction_ids import IDS_SOURCE, INSTRUCTION_KWARGS
 
 __all__ = [
     "IDS_SOURCE",

@@ -24,7 +24,7 @@ from reward_server.rewards.instructions.nltk_data import (
     english_sentence_tokenizer,
     install_offline_nltk,
 )
-from reward_server.rewards.instructions.registry import benchmark_of
+from reward_server.tasks.instruction_ids import benchmark_of
 
 __all__ = ["InstructionRequest", "check_instruction_batch", "check_instructions", "load_checkers", "variants"]
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from reward_server.rewards.instructions import INSTRUCTION_KWARGS
-from reward_server.rewards.instructions.registry import IFBENCH_KWARGS, IFEVAL_KWARGS
+from reward_server.tasks.instruction_ids import IFBENCH_KWARGS, IFEVAL_KWARGS
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -4,7 +4,7 @@ Source: the checker registries of `if-verifiable` 0.1.2 (`if_verifiable.ifeval` 
 instructions of Google's IFEval, arXiv:2311.07911; `if_verifiable.ifbench` the 58 of AllenAI's
 IFBench, arXiv:2507.02833). The ids of the two sets do not overlap. Written out here so that a
 request is validated without importing the checker library (its import takes seconds);
-`tests/reward_server/rewards/test_instructions_registry.py` checks this table against the
+`tests/reward_server/rewards/test_instructions_offline.py` checks this table against the
 installed library, so a new release that adds or renames an instruction fails that test.
 """
 
@@ -14,7 +14,7 @@ __all__ = ["IDS_SOURCE", "INSTRUCTION_KWARGS", "IFBENCH_KWARGS", "IFEVAL_KWARGS"
 
 IDS_SOURCE = (
     "the IFEval (25) and IFBench (58) instruction ids of if-verifiable 0.1.2, listed in "
-    "reward_server/rewards/instructions/registry.py"
+    "reward_server/tasks/instruction_ids.py"
 )
 
 IFEVAL_KWARGS: dict[str, frozenset[str]] = {

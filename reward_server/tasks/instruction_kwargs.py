@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reward_server.rewards.instructions.registry import IDS_SOURCE, INSTRUCTION_KWARGS
+from reward_server.tasks.instruction_ids import IDS_SOURCE, INSTRUCTION_KWARGS
 
 __all__ = ["clean_instruction_kwargs"]
 
