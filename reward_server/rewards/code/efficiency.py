@@ -6,8 +6,9 @@ For a code task, opt-in (weight 0 unless asked):
 - passing code is scored in rounds; each round runs the code, the reference and an idle program
   (a program that does nothing: the language's start-up) back to back in the same sandbox, so the
   load of that moment weighs on all three alike. A round's score is
-  `min(1, max(reference, floor) / max(own, floor))`, or 1.0 when both are under `floor` (10 ms:
-  below that, start-up jitter is as large as the difference), where `own` and `reference` are
+  `min(1, max(reference, floor) / max(own, floor))`, or 1.0 when both are under `floor` (10 ms, or
+  half the start-ups the tests paid when that is more: CPU time that small is start-up jitter on a
+  busy host, not the program's work), where `own` and `reference` are
   CPU seconds summed over the tests less one start-up per test (the least idle time of the
   rounds). The item gets the median of 5 round scores (3 when a first run took 0.5 s or more),
   the first round reusing the accuracy run.
@@ -40,6 +41,8 @@ from sandboxes.languages import resolve_language
 __all__ = ["FLOOR_S", "EfficiencyComponent", "counts_program_cpu", "efficiency_score"]
 
 FLOOR_S = 0.010
+# Below this share of the start-ups a run paid (one per test), a difference is start-up jitter.
+STARTUP_JITTER = 0.5
 """CPU seconds below which two times are not told apart (start-up jitter is a few ms)."""
 ROUNDS = 5
 """Rounds per item: the median of 5 round scores stays put when two rounds are disturbed."""
@@ -169,14 +172,15 @@ class EfficiencyComponent:
         else:
             assert task.reference_time_s is not None
             reference_s = [task.reference_time_s] * len(own)
-        scores = [efficiency_score(o, r, self.floor_s) for o, r in zip(own_s, reference_s, strict=True)]
+        floor_s = max(self.floor_s, STARTUP_JITTER * tests * startup)
+        scores = [efficiency_score(o, r, floor_s) for o, r in zip(own_s, reference_s, strict=True)]
         details: dict[str, Any] = {
             "own_cpu_s": _least(own),
             "startup_cpu_s": round(startup, 6),
             "own_s": round(statistics.median(own_s), 6),
             "reference_s": round(statistics.median(reference_s), 6),
             "round_scores": [round(x, 4) for x in scores],
-            "floor_s": self.floor_s,
+            "floor_s": round(floor_s, 6),
         }
         if reference is not None:
             details |= {"reference": "reference_solution", "reference_cpu_s": _least(refs)}

@@ -126,7 +126,9 @@ async def test_a_given_reference_time_is_used_as_a_total(local: Sandbox) -> None
         stdio_task(reference_solution=None, reference_time_s=0.001),
     )
     assert scored(closed).score == 1.0
-    assert scored(tenfold).score < 0.1 and scored(tenfold).details["reference"] == "reference_time_s"
+    # A 1 ms reference is under the floor (half the start-ups the tests paid, ~40 ms for python3 here),
+    # so the tenfold program scores floor / own: far below the closed form's 1.0, not near 0.
+    assert scored(tenfold).score < 0.25 and scored(tenfold).details["reference"] == "reference_time_s"
     assert "reference_cpu_s" not in scored(tenfold).details
 
 
