@@ -10,7 +10,14 @@ installed library, so a new release that adds or renames an instruction fails th
 
 from __future__ import annotations
 
-__all__ = ["IDS_SOURCE", "INSTRUCTION_KWARGS", "IFBENCH_KWARGS", "IFEVAL_KWARGS", "benchmark_of"]
+__all__ = [
+    "IDS_SOURCE",
+    "INSTRUCTION_KWARGS",
+    "IFBENCH_KWARGS",
+    "IFEVAL_KWARGS",
+    "benchmark_of",
+    "required_kwargs",
+]
 
 IDS_SOURCE = (
     "the IFEval (25) and IFBench (58) instruction ids of if-verifiable 0.1.2, listed in "
@@ -117,3 +124,17 @@ def benchmark_of(instruction_id: str) -> str:
     if instruction_id in IFBENCH_KWARGS:
         return "ifbench"
     raise KeyError(instruction_id)
+
+
+# IFBench's custom:* checkers take a `kwargs` parameter they never read (the rows give it null).
+_UNUSED = frozenset({"kwargs"})
+
+
+def required_kwargs(instruction_id: str) -> frozenset[str]:
+    """The arguments `instruction_id` must be given: all it takes, but the unused `kwargs` of custom:*.
+
+    The checkers draw a missing argument at random (keywords, a relation, a count, an end phrase)
+    or refuse to build; either way a verdict without it would mean nothing. IFEval's and IFBench's
+    rows give every argument of every instruction (nulls only for the other instructions' ones).
+    """
+    return INSTRUCTION_KWARGS[instruction_id] - _UNUSED
