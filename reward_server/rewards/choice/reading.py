@@ -52,8 +52,13 @@ _CONNECTORS = frozenset(
         "whereas",
     ]
 )
-# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D": further letters offered with the first.
-_MORE = re.compile(r"\s*(?:,\s*(?:or|and)?|/|&|\bor\b|\band\b|\\lor|\\vee)?\s*", re.IGNORECASE)
+# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D", "C (or possibly D)", "C, or maybe D": further
+# letters offered with the first.
+_MORE = re.compile(
+    r"\s*\(?\s*(?:,\s*(?:or|and)?|/|&|\bor\b|\band\b|\\lor|\\vee)?\s*"
+    r"(?:(?:possibly|maybe|perhaps|probably|potentially|else)\b\s*)?",
+    re.IGNORECASE,
+)
 # After a second letter, a verb means a new clause about it ("C, and A is wrong"), not an offer.
 _CLAUSE_VERB = re.compile(
     r"\s*(?:is|was|are|isn'?t|wasn'?t|can|cannot|can'?t|could|would|does|doesn'?t|seems|looks|"
