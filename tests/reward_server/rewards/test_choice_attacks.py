@@ -5,6 +5,7 @@ break the feature after it landed)."""
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
 from reward_server.rewards.choice import check_choice
 
@@ -66,3 +67,34 @@ def test_or_in_a_clause_about_another_option_is_not_a_hedge() -> None:
 def test_an_answer_taken_back_with_no_wait_commits_to_nothing(completion: str) -> None:
     result = check_choice(completion, "C", "ABCD")
     assert result.score == 0.0, result.details
+
+
+MMLU_PRO_OPTIONS = [str(n) for n in range(1, 11)]  # MMLU-Pro: ten options, letters A-J, gold "I" is "9"
+
+
+@pytest.mark.parametrize(
+    ("completion", "status"),
+    [
+        ("</think>The answer is 9 (option I).", "correct"),
+        ("</think>The answer is 9 [I], since 3 * 3 = 9.", "correct"),
+        ("</think>9 (I)", "correct"),
+        ("</think>The answer is 9 (option D).", "hedged"),  # the text and the letter disagree
+    ],
+)
+def test_an_option_text_followed_by_its_letter_in_brackets(completion: str, status: str) -> None:
+    result = check_choice(
+        completion, "I", "ABCDEFGHIJ", dict(zip("ABCDEFGHIJ", MMLU_PRO_OPTIONS, strict=True))
+    )
+    assert result.details["status"] == status, result.details
+
+
+def test_mmlu_pro_row_through_the_api(client: TestClient) -> None:
+    row = {"options": MMLU_PRO_OPTIONS, "answer": "I", "answer_index": 8}
+    task = {"type": "choice", "options": row["options"], "answer": row["answer"]}
+    completions = ["The answer is (I).", "I think the answer is 9.", "I don't know.", "I'd say it's I."]
+    response = client.post(
+        "/v1/score",
+        json={"items": [{"completion": c, "task": task} for c in completions], "rewards": {"accuracy": 1.0}},
+    )
+    assert response.status_code == 200, response.text
+    assert [r["scores"]["accuracy"] for r in response.json()["results"]] == [1.0, 1.0, 0.0, 1.0]
