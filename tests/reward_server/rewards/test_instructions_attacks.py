@@ -113,3 +113,21 @@ def test_a_checker_that_refuses_an_argument_is_the_items_fault_and_says_which() 
 def test_the_ifeval_row_validates_as_a_score_item() -> None:
     item = ScoreItem.model_validate({"completion": "x", "task": {"type": "ifeval", **ifeval_row()}})
     assert item.task is not None and item.task.kwargs == [{}, {"end_phrase": "That is all."}]
+
+
+def test_text_before_a_second_closing_think_tag_is_still_checked(client: TestClient) -> None:
+    # After the think block closes, everything is the answer the user sees; a stray second
+    # `</think>` must not hide the part that breaks the constraint (it was read after the last one).
+    task = {"type": "instruction_following", "instruction_id_list": ["punctuation:no_comma"]}
+    items = [
+        {"completion": "<think>plan</think>Commas, commas, commas.</think>No commas.", "task": task},
+        {"completion": "<think>a, b</think>\n\n<think>c, d</think>\n\nNo commas.", "task": task},
+        {"completion": "<think>plan</think>No commas.<think>but, more, thinking", "task": task},
+    ]
+    response = client.post("/v1/score", json={"items": items, "rewards": {"accuracy": 1.0}})
+    assert response.status_code == 200, response.text
+    hidden, interleaved, reopened = response.json()["results"]
+    assert hidden["scores"]["accuracy"] == 0.0
+    assert interleaved["scores"]["accuracy"] == 1.0  # interleaved thinking is still thinking
+    assert reopened["scores"]["accuracy"] == 0.0
+    assert reopened["details"]["accuracy"]["status"] == "unfinished_think"
