@@ -98,3 +98,21 @@ def test_mmlu_pro_row_through_the_api(client: TestClient) -> None:
     )
     assert response.status_code == 200, response.text
     assert [r["scores"]["accuracy"] for r in response.json()["results"]] == [1.0, 1.0, 0.0, 1.0]
+
+
+def test_a_prompt_that_opens_the_think_block_keeps_its_letters_out(client: TestClient) -> None:
+    # R1 / Qwen3 chat templates end the prompt with "<think>\n": a completion cut off before
+    # "</think>" is all chain of thought, and its "The answer is C" commits to nothing.
+    task = {"type": "choice", "choices": ["A", "B", "C", "D"], "answer": "C"}
+    messages = [{"role": "user", "content": "Which one?"}, {"role": "assistant", "content": "<think>\n"}]
+    templated = "<|im_start|>user\nWhich one?<|im_end|>\n<|im_start|>assistant\n<think>\n"
+    items = [
+        {"prompt": messages, "completion": "The answer is C. Hmm, let me check A again", "task": task},
+        {"prompt": templated, "completion": "So (C)? Let me check", "task": task},
+        {"prompt": messages, "completion": "Maybe A.</think>\n\nThe answer is C.", "task": task},
+    ]
+    response = client.post("/v1/score", json={"items": items, "rewards": {"accuracy": 1.0}})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["scores"]["accuracy"] for r in results] == [0.0, 0.0, 1.0]
+    assert results[0]["details"]["accuracy"]["status"] == "unfinished"
