@@ -55,8 +55,8 @@ _CONNECTORS = frozenset(
 # "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D", "C (or possibly D)", "C, or maybe D": further
 # letters offered with the first.
 _MORE = re.compile(
-    r"\s*\(?\s*(?:,\s*(?:or|and)?|/|&|\bor\b|\band\b|\\lor|\\vee)?\s*"
-    r"(?:(?:possibly|maybe|perhaps|probably|potentially|else)\b\s*)?",
+    r"\s*\(?\s*(?:,\s*(?:or|and)?|\band\s*/\s*or\b|/|&|\bor\b|\band\b|[-–—]\s*or\b|\\lor|\\vee)?\s*"
+    r"(?:(?:possibly|maybe|perhaps|probably|potentially|else|alternatively)\b,?\s*)?",
     re.IGNORECASE,
 )
 # After a second letter, a verb means a new clause about it ("C, and A is wrong"), not an offer.

@@ -40,6 +40,10 @@ def test_an_opening_letter_that_explains_still_counts() -> None:
         "</think>The answer is C, or maybe D.",
         "</think>Answer: C (or D)",
         "</think>\\boxed{C} (or perhaps \\boxed{D})",
+        "</think>The answer is C and/or D.",
+        "</think>C and/or D",
+        "</think>The answer is C - or D.",
+        "</think>**Answer: C** (alternatively, D)",
     ],
 )
 def test_a_second_letter_offered_in_brackets_is_a_hedge(completion: str) -> None:
