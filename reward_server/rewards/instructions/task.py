@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reward_server.rewards.instructions.registry import IDS_SOURCE, INSTRUCTION_KWARGS, required_kwargs
+from reward_server.rewards.instructions.registry import (
+    IDS_SOURCE,
+    INSTRUCTION_KWARGS,
+    kwarg_problem,
+    required_kwargs,
+)
 
 __all__ = ["clean_instruction_kwargs"]
 
@@ -23,7 +28,8 @@ def clean_instruction_kwargs(
 
     Raises `ValueError` naming the field: an unknown instruction id, a `kwargs` list whose length
     is not that of `instruction_id_list`, an argument the instruction does not take, or one it
-    needs that is missing (the checker would draw it at random: `registry.required_kwargs`).
+    needs that is missing or of the wrong kind (the checker would draw it at random or fail:
+    `registry.required_kwargs`, `registry.kwarg_problem`).
     """
     for index, instruction_id in enumerate(instruction_ids):
         if instruction_id not in INSTRUCTION_KWARGS:
@@ -48,6 +54,10 @@ def clean_instruction_kwargs(
             raise ValueError(
                 f"kwargs[{index}]: {instruction_id} takes no argument {unknown[0]!r} (it takes: {takes})"
             )
+        for name in sorted(required_kwargs(instruction_id) & set(given)):
+            problem = kwarg_problem(name, given[name])
+            if problem is not None:
+                raise ValueError(f"kwargs[{index}]: {instruction_id} takes {name!r} as {problem}")
         missing = sorted(required_kwargs(instruction_id) - set(given))
         if missing:
             raise ValueError(

@@ -131,3 +131,28 @@ def test_text_before_a_second_closing_think_tag_is_still_checked(client: TestCli
     assert interleaved["scores"]["accuracy"] == 1.0  # interleaved thinking is still thinking
     assert reopened["scores"]["accuracy"] == 0.0
     assert reopened["details"]["accuracy"]["status"] == "unfinished_think"
+
+
+@pytest.mark.parametrize(
+    ("instruction_id", "arguments", "expected"),
+    [
+        ("keywords:existence", {"keywords": []}, "'keywords' as a non-empty list of words"),
+        ("keywords:existence", {"keywords": "delta"}, "'keywords' as a non-empty list of words"),
+        (
+            "detectable_format:number_bullet_lists",
+            {"num_bullets": -1},
+            "'num_bullets' as a number of at least 0",
+        ),
+        ("ratio:overlap", {"reference_text": "x", "percentage": "50"}, "'percentage' as a number, got '50'"),
+        ("startend:end_checker", {"end_phrase": ""}, "'end_phrase' as a non-empty string"),
+    ],
+)
+def test_an_argument_the_checker_would_replace_or_choke_on_is_refused(
+    client: TestClient, instruction_id: str, arguments: dict[str, Any], expected: str
+) -> None:
+    # An empty list or string and a negative count are drawn at random by the checkers (a
+    # string of keywords is iterated letter by letter); a string count makes them raise.
+    task = {"type": "instruction_following", "instruction_id_list": [instruction_id], "kwargs": [arguments]}
+    response = post(client, task, "Hello world.")
+    assert response.status_code == 422, response.text
+    assert f"kwargs[0]: {instruction_id} takes {expected}" in response.text
