@@ -43,8 +43,9 @@ def final_answer(text: str, think_tag: str = "think", answer_tag: str = "answer"
     `</think>`, less the whitespace that separates it from the block, with any later complete think
     block taken out (interleaved thinking). A stray `</think>` later on is no think block: the text
     before it was written after the thinking closed, so it stays in (a policy must not hide text
-    that breaks a constraint before a second `</think>`). A complete `<answer>...</answer>` block
-    there (the R1 template) is the answer, less its surrounding whitespace.
+    that breaks a constraint before a second `</think>`). When that text is one complete
+    `<answer>...</answer>` block (the R1 template), the answer is its content, less its surrounding
+    whitespace; with other text around the block, the whole text is checked (a block must not hide it).
 
     >>> final_answer("<think>a, b</think>\\n\\nNo commas.")
     'No commas.'
@@ -63,7 +64,11 @@ def final_answer(text: str, think_tag: str = "think", answer_tag: str = "answer"
     elif open_tag in text:
         return None
     block = tag_block(text, answer_tag)
-    return text if block is None else block.strip()
+    if block is None:
+        return text
+    if text.strip() != f"<{answer_tag}>{block}</{answer_tag}>":
+        return text  # prose outside the block is part of what the user reads: a block must not hide it
+    return block.strip()
 
 
 class InstructionChecker:

@@ -156,3 +156,11 @@ def test_an_argument_the_checker_would_replace_or_choke_on_is_refused(
     response = post(client, task, "Hello world.")
     assert response.status_code == 422, response.text
     assert f"kwargs[0]: {instruction_id} takes {expected}" in response.text
+
+
+def test_an_answer_block_does_not_hide_the_prose_around_it() -> None:
+    from reward_server.rewards.instructions import final_answer
+
+    assert final_answer("<think>a, b</think>\n<answer>\nNo commas.\n</answer>\n") == "No commas."
+    hiding = "<think>plan</think>Commas, commas, commas.\n<answer>No commas.</answer>"
+    assert final_answer(hiding) == "Commas, commas, commas.\n<answer>No commas.</answer>"
