@@ -262,6 +262,7 @@ class InstructionTask(_Nullable):
     prompt: str | None = Field(
         default=None, description="The prompt, for instructions that check against it; default: the item's."
     )
+    key: int | str | None = Field(default=None, description="The row's id in IFEval / IFBench (not used).")
 
     @model_validator(mode="after")
     def _known_instructions(self) -> InstructionTask:

@@ -10,7 +10,15 @@ installed library, so a new release that adds or renames an instruction fails th
 
 from __future__ import annotations
 
-__all__ = ["IDS_SOURCE", "INSTRUCTION_KWARGS", "IFBENCH_KWARGS", "IFEVAL_KWARGS", "benchmark_of"]
+__all__ = [
+    "IDS_SOURCE",
+    "INSTRUCTION_KWARGS",
+    "IFBENCH_KWARGS",
+    "IFEVAL_KWARGS",
+    "benchmark_of",
+    "kwarg_problem",
+    "required_kwargs",
+]
 
 IDS_SOURCE = (
     "the IFEval (25) and IFBench (58) instruction ids of if-verifiable 0.1.2, listed in "
@@ -117,3 +125,46 @@ def benchmark_of(instruction_id: str) -> str:
     if instruction_id in IFBENCH_KWARGS:
         return "ifbench"
     raise KeyError(instruction_id)
+
+
+# IFBench's custom:* checkers take a `kwargs` parameter they never read (the rows give it null).
+_UNUSED = frozenset({"kwargs"})
+
+
+def required_kwargs(instruction_id: str) -> frozenset[str]:
+    """The arguments `instruction_id` must be given: all it takes, but the unused `kwargs` of custom:*.
+
+    The checkers draw a missing argument at random (keywords, a relation, a count, an end phrase)
+    or refuse to build; either way a verdict without it would mean nothing. IFEval's and IFBench's
+    rows give every argument of every instruction (nulls only for the other instructions' ones).
+    """
+    return INSTRUCTION_KWARGS[instruction_id] - _UNUSED
+
+
+# What each argument holds (IFEval's and IFBench's rows; IFBench's counts come as floats from `datasets`).
+_NUMBERS = frozenset(
+    {"N", "capital_frequency", "frequency", "let_frequency", "m", "max_words", "min_words", "n", "n_end",
+     "n_start", "nth_paragraph", "num_bullets", "num_highlights", "num_paragraphs", "num_placeholders",
+     "num_sections", "num_sentences", "num_words", "percentage", "small_n"}
+)  # fmt: skip
+_WORD_LISTS = frozenset({"forbidden_words", "keywords"})
+
+
+def kwarg_problem(name: str, value: object) -> str | None:
+    """What is wrong with a (non-null) argument value, or None.
+
+    Counts are non-negative numbers, `keywords` / `forbidden_words` non-empty lists of strings,
+    the rest non-empty strings. The checkers draw a random value for a negative count or an empty
+    list or string, and fail on a value of another type.
+    """
+    if name in _NUMBERS:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"a number, got {value!r}"
+        return "a number of at least 0" if value < 0 else None
+    if name in _WORD_LISTS:
+        if not isinstance(value, list) or not value or not all(isinstance(w, str) and w for w in value):
+            return f"a non-empty list of words, got {value!r}"
+        return None
+    if not isinstance(value, str) or not value:
+        return f"a non-empty string, got {value!r}"
+    return None

@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reward_server.tasks.instruction_ids import IDS_SOURCE, INSTRUCTION_KWARGS
+from reward_server.tasks.instruction_ids import (
+    IDS_SOURCE,
+    INSTRUCTION_KWARGS,
+    kwarg_problem,
+    required_kwargs,
+)
 
 __all__ = ["clean_instruction_kwargs"]
 
@@ -22,7 +27,9 @@ def clean_instruction_kwargs(
     """One argument dict per instruction, nulls dropped.
 
     Raises `ValueError` naming the field: an unknown instruction id, a `kwargs` list whose length
-    is not that of `instruction_id_list`, or an argument the instruction does not take.
+    is not that of `instruction_id_list`, an argument the instruction does not take, or one it
+    needs that is missing or of the wrong kind (the checker would draw it at random or fail:
+    `registry.required_kwargs`, `registry.kwarg_problem`).
     """
     for index, instruction_id in enumerate(instruction_ids):
         if instruction_id not in INSTRUCTION_KWARGS:
@@ -31,8 +38,8 @@ def clean_instruction_kwargs(
                 f"known ids are {IDS_SOURCE}"
             )
     if kwargs is None:
-        return [{} for _ in instruction_ids]
-    if len(kwargs) != len(instruction_ids):
+        kwargs = [None] * len(instruction_ids)
+    elif len(kwargs) != len(instruction_ids):
         raise ValueError(
             f"kwargs has {len(kwargs)} entries for {len(instruction_ids)} instruction ids: give one "
             "object (or null) per id of instruction_id_list, in the same order"
@@ -46,6 +53,16 @@ def clean_instruction_kwargs(
             takes = ", ".join(sorted(allowed)) or "no arguments"
             raise ValueError(
                 f"kwargs[{index}]: {instruction_id} takes no argument {unknown[0]!r} (it takes: {takes})"
+            )
+        for name in sorted(required_kwargs(instruction_id) & set(given)):
+            problem = kwarg_problem(name, given[name])
+            if problem is not None:
+                raise ValueError(f"kwargs[{index}]: {instruction_id} takes {name!r} as {problem}")
+        missing = sorted(required_kwargs(instruction_id) - set(given))
+        if missing:
+            raise ValueError(
+                f"kwargs[{index}]: {instruction_id} needs {missing[0]!r} (it takes: "
+                f"{', '.join(sorted(allowed))}); without it the checker would draw one at random"
             )
         cleaned.append(given)
     return cleaned

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.choice.extraction import extract_choice
-from reward_server.rewards.text import completion_text
+from reward_server.rewards.text import completion_text, with_prefilled_think
 from reward_server.schemas import ChoiceTask, ScoreItem
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,10 @@ class ChoiceChecker:
             )
         options = task.options if isinstance(task.options, dict) else None
         try:
+            # A prompt that opens the think block (R1 / Qwen3 templates) makes the completion start inside it.
+            text, _ = with_prefilled_think(item.prompt, completion_text(item.completion), self.think_tag)
             return check_choice(
-                completion_text(item.completion),
+                text,
                 task.answer,
                 task.choices,
                 options,

@@ -59,7 +59,7 @@ _NOT_OPTION_BEFORE = re.compile(
 )
 # After the last answer: it is taken back ("Wait, ...", "Actually, ...").
 _RETRACTION = re.compile(
-    r"(?:^|[.!?\n]\s*)(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
+    r"(?:^\s*|[.!?\n]\s*)(?:no\b[,.!]?\s*)?(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
     r"let me reconsider|I made a mistake)",
     re.IGNORECASE,
 )
@@ -68,6 +68,13 @@ _CONCLUDING = re.compile(
     r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
 )
 _OPENING_LETTER = re.compile(r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]]|[.:](?=\s|$))")
+# Right after an opening letter: the answer disowns it ("(A) is incorrect.", "A. Wrong", "A) cannot be").
+_DISOWNED_AFTER = re.compile(
+    r"\s*(?:is\s+|are\s+|seems\s+|appears\s+)?(?:(?:definitely|clearly|certainly)\s+)?"
+    r"(?:incorrect|wrong|false|invalid|not\b(?!\s+only)|isn'?t|can(?:not|'t)|could\s*n(?:o|')t|"
+    r"ruled\s+out|eliminated|excluded)",
+    re.IGNORECASE,
+)
 _ENUMERATED = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?[(\[]?([A-Z])[)\].:](?:\*\*)?\s", re.MULTILINE)
 
 
@@ -186,7 +193,7 @@ def _first_line(
     """An answer that opens with its letter, then explains: "D. It cannot be A or B, since ..."."""
     text = clean_answer_text(strip_boilerplate(region)).strip()
     m = _OPENING_LETTER.match(text)
-    if m is None or m.group(1) not in letters:
+    if m is None or m.group(1) not in letters or _DISOWNED_AFTER.match(text, m.end()):
         return None
     if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1:
         return None  # "A) ... B) ...": the options discussed one by one, none chosen

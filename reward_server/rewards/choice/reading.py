@@ -52,8 +52,13 @@ _CONNECTORS = frozenset(
         "whereas",
     ]
 )
-# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D": further letters offered with the first.
-_MORE = re.compile(r"\s*(?:,\s*(?:or|and)?|/|&|\bor\b|\band\b|\\lor|\\vee)?\s*", re.IGNORECASE)
+# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D", "C (or possibly D)", "C, or maybe D": further
+# letters offered with the first.
+_MORE = re.compile(
+    r"\s*\(?\s*(?:,\s*(?:or|and)?|\band\s*/\s*or\b|/|&|\bor\b|\band\b|[-–—]\s*or\b|\\lor|\\vee)?\s*"
+    r"(?:(?:possibly|maybe|perhaps|probably|potentially|else|alternatively)\b,?\s*)?",
+    re.IGNORECASE,
+)
 # After a second letter, a verb means a new clause about it ("C, and A is wrong"), not an offer.
 _CLAUSE_VERB = re.compile(
     r"\s*(?:is|was|are|isn'?t|wasn'?t|can|cannot|can'?t|could|would|does|doesn'?t|seems|looks|"
@@ -63,6 +68,8 @@ _CLAUSE_VERB = re.compile(
 _WRAPPERS = re.compile(
     r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|emph|underline)\s*\{([^{}]*)\}"
 )
+# An option's text followed by its letter: "9 (option I)", "Paris [C]".
+_TRAILING_LETTER = re.compile(r"\s*[(\[]\s*(?:(?i:option|choice)\s+)?([A-Z])\s*[)\]]\W*$")
 _SENTENCE_CUT = re.compile(r"[.;!?](?:\s|$)|,\s|\s[-–—]\s|\n")
 
 
@@ -186,10 +193,25 @@ def _read_option_text(
     if options is None or not text.strip():
         return None
     if whole:
-        found = option_letter(text, options)
-        return None if found is None else Reading((found,), offset + len(text), via_text=True)
+        found = _text_and_letter(text, options)
+        return None if found is None else Reading(found, offset + len(text), via_text=True)
     for cut in [*(m.start() for m in _SENTENCE_CUT.finditer(text)), len(text)]:
-        found = option_letter(text[:cut], options)
+        found = _text_and_letter(text[:cut], options)
         if found is not None:
-            return Reading((found,), offset + cut, via_text=True)
+            return Reading(found, offset + cut, via_text=True)
     return None
+
+
+def _text_and_letter(text: str, options: Mapping[str, str]) -> tuple[str, ...] | None:
+    """The letter of the option `text` is, also when its letter follows in brackets ("9 (option I)");
+    a bracketed letter that names another option is offered with it (a hedge, as "C) Paris" is)."""
+    found = option_letter(text, options)
+    if found is not None:
+        return (found,)
+    m = _TRAILING_LETTER.search(text)
+    if m is None or m.group(1) not in options:
+        return None
+    found = option_letter(text[: m.start()], options)
+    if found is None:
+        return None
+    return (found,) if m.group(1) == found else (found, m.group(1))

@@ -135,13 +135,26 @@ def check_instructions(request: InstructionRequest) -> ComponentScore:
     """
     load_checkers()
     verdicts: list[dict[str, Any]] = []
-    for instruction_id, arguments in zip(request.instruction_ids, request.kwargs, strict=True):
+    for index, (instruction_id, arguments) in enumerate(
+        zip(request.instruction_ids, request.kwargs, strict=True)
+    ):
         try:
             checker, description = _build(instruction_id, arguments, request.prompt)
-            followed, passed_as = _verdict(checker, request.answer, request.mode)
         except ItemError:
             raise
+        except Exception as exc:  # noqa: BLE001 - the checker refused the item's arguments
+            raise ItemError(
+                f"kwargs[{index}]: the {instruction_id} checker refuses the arguments {arguments!r:.300}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        try:
+            followed, passed_as = _verdict(checker, request.answer, request.mode)
         except LookupError as exc:
+            if isinstance(exc, KeyError | IndexError):
+                raise ItemError(
+                    f"{instruction_id} checker failed: {type(exc).__name__}: {exc}",
+                    failure=Failure.INTERNAL_ERROR,
+                ) from None
             name = _missing_resource(str(exc))
             raise ItemError(
                 f"{instruction_id} needs NLTK data {name!r}, which is not installed on this server: "

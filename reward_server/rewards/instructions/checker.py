@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import logging
+import re
 from collections.abc import Sequence
 
 from reward_server.cpu_pool import CpuPool
@@ -38,23 +39,36 @@ def final_answer(text: str, think_tag: str = "think", answer_tag: str = "answer"
     """What the instructions are checked on, or None when a think block never closes.
 
     With no think tag, the text as written (what the benchmarks' evaluation code checks: trailing
-    blank lines can decide a CSV or line-count instruction). Otherwise the text after the last
-    `</think>`, less the whitespace that separates it from the block. A complete
-    `<answer>...</answer>` block there (the R1 template) is the answer, less its surrounding whitespace.
+    blank lines can decide a CSV or line-count instruction). Otherwise the text after the first
+    `</think>`, less the whitespace that separates it from the block, with any later complete think
+    block taken out (interleaved thinking). A stray `</think>` later on is no think block: the text
+    before it was written after the thinking closed, so it stays in (a policy must not hide text
+    that breaks a constraint before a second `</think>`). When that text is one complete
+    `<answer>...</answer>` block (the R1 template), the answer is its content, less its surrounding
+    whitespace; with other text around the block, the whole text is checked (a block must not hide it).
 
     >>> final_answer("<think>a, b</think>\\n\\nNo commas.")
     'No commas.'
+    >>> final_answer("<think>a</think>Commas, here.</think>No commas.")
+    'Commas, here.</think>No commas.'
     >>> final_answer("<think>still thinking") is None
     True
     """
-    close_tag = f"</{think_tag}>"
-    end = text.rfind(close_tag)
+    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
+    end = text.find(close_tag)
     if end >= 0:
-        text = text[end + len(close_tag) :].lstrip()
-    elif f"<{think_tag}>" in text:
+        text = text[end + len(close_tag) :]
+        text = re.sub(f"{re.escape(open_tag)}.*?{re.escape(close_tag)}", "", text, flags=re.DOTALL).lstrip()
+        if open_tag in text:
+            return None
+    elif open_tag in text:
         return None
     block = tag_block(text, answer_tag)
-    return text if block is None else block.strip()
+    if block is None:
+        return text
+    if text.strip() != f"<{answer_tag}>{block}</{answer_tag}>":
+        return text  # prose outside the block is part of what the user reads: a block must not hide it
+    return block.strip()
 
 
 class InstructionChecker:

@@ -13,7 +13,7 @@ from reward_server.outcomes import Failure, ItemError, UnusableGold
 from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math.extraction import Extraction, extract_answer
 from reward_server.rewards.math.verdict import QUICK_MAX_CHARS, check_math, clean_gold, judge, judge_quick
-from reward_server.rewards.text import completion_text
+from reward_server.rewards.text import completion_text, with_prefilled_think
 from reward_server.schemas import MathTask, ScoreItem
 
 __all__ = ["MathChecker"]
@@ -60,7 +60,8 @@ class MathChecker:
             except UnusableGold as exc:
                 results[index] = exc
                 continue
-            text = completion_text(item.completion)
+            # A prompt that opens the think block (R1 / Qwen3 templates): the completion starts inside it.
+            text, _ = with_prefilled_think(item.prompt, completion_text(item.completion), self.think_tag)
             if len(text) > QUICK_MAX_CHARS:  # even extraction goes to a worker, under the budget
                 key: tuple[Any, ...] = ("raw", text, gold)
                 jobs.setdefault(key, (_check_raw, text, gold, self.answer_tag, self.think_tag))

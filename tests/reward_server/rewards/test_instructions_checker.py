@@ -36,11 +36,18 @@ def test_the_final_answer_is_what_follows_the_last_closed_think_block() -> None:
 
 async def test_a_checker_that_raises_fails_its_item_only(pool: CpuPool) -> None:
     items = [
-        item("Ten words or so, in a sentence.", ["length_constraints:number_words"], [{"num_words": "many"}]),
+        item(
+            "Ten words or so, in a sentence.",
+            ["length_constraints:number_words"],
+            [{"num_words": 3, "relation": "more than"}],
+        ),
         item("No commas here.", ["punctuation:no_comma"]),
     ]
     broken, fine = await InstructionChecker(pool, timeout_s=30).score(items)
-    assert isinstance(broken, ItemError) and "length_constraints:number_words checker failed" in str(broken)
+    assert isinstance(broken, ItemError)
+    assert "kwargs[0]: the length_constraints:number_words checker refuses" in str(broken)
+    assert "more than" in str(broken)
+    assert broken.failure == "invalid_item"  # the item's arguments, not a bug
     assert isinstance(fine, ComponentScore) and fine.score == 1.0
 
 
