@@ -96,7 +96,7 @@ def test_bad_tasks_are_refused_by_field(client: TestClient) -> None:
         assert response.status_code == 422, response.text
         assert expected in response.text, response.text
     assert (
-        "registry.py"
+        "instruction_ids.py"
         in client.post("/v1/score", json={"items": [{"completion": "x", "task": bad[0][0]}]}).text
     )
 
