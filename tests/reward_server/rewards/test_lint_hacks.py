@@ -1,0 +1,73 @@
+"""Ways a completion could buy a clean lint score without clean code, and what each gets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.lint import LintComponent
+from reward_server.schemas import CodeTask
+from sandboxes import LocalSandbox
+from tests.support.sandbox_helpers import require_bwrap
+
+
+def task(language: str, **fields: Any) -> CodeTask:
+    tests = [{"stdin": "", "expected_stdout": ""}]
+    return CodeTask.model_validate({"type": "code", "language": language, "tests": tests, **fields})
+
+
+def fenced(code: str, language: str) -> str:
+    return f"<think>plan</think><answer>```{language}\n{code}```</answer>"
+
+
+def scored(outcome: ComponentScore | ItemError) -> ComponentScore:
+    assert isinstance(outcome, ComponentScore), outcome
+    return outcome
+
+
+@pytest.fixture
+async def local() -> AsyncIterator[LocalSandbox]:
+    require_bwrap()
+    sandbox = LocalSandbox()
+    await sandbox.start()
+    yield sandbox
+    await sandbox.close()
+
+
+UNUSED = "int main(void) { int x; return 0; }\n"
+
+# Each of these hides `x`'s -Wunused-variable from gcc -Wall -Wextra (checked with gcc 14), and each
+# slipped past the first suppression pattern.
+HIDDEN_SUPPRESSIONS = {
+    "comment inside the pragma": '#pragma GCC/**/diagnostic ignored "-Wunused-variable"\n' + UNUSED,
+    "line splice inside the pragma": '#pragma GCC \\\ndiagnostic ignored "-Wunused-variable"\n' + UNUSED,
+    "digraph line marker": '%: 1 "x.h" 3\n' + UNUSED,
+    "comment before a line marker": '# /**/ 1 "x.h" 3\n' + UNUSED,
+    "pragma built by macros": (
+        '#define S(x) #x\n#define P(x) _Pragma(S(x))\n#define D diag ## nostic\nP(GCC D ignored "-Wunused-variable")\n'
+        + UNUSED
+    ),
+    "system_header in a file that includes itself": (
+        "#ifndef X\n#define X\n#include __FILE__\n#else\n#pragma GCC system_header\n" + UNUSED + "#endif\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("code", HIDDEN_SUPPRESSIONS.values(), ids=HIDDEN_SUPPRESSIONS.keys())
+async def test_hidden_c_warning_suppressions_score_zero(local: LocalSandbox, code: str) -> None:
+    for language in ("c", "cpp"):
+        result = scored(await LintComponent(local).check(fenced(code, language), task(language)))
+        assert result.score == 0.0, (language, result.details)
+        assert "turns linter warnings off" in result.details["reason"]
+
+
+async def test_ordinary_pragmas_comments_and_strings_are_not_suppressions(local: LocalSandbox) -> None:
+    code = (
+        '#include <cstdio>\n#pragma GCC optimize("O2")\n// a comment with /* in it\n'
+        'int main() {\n    const char *s = "%d // not a comment";\n    std::printf(s, 1);\n    return 0;\n}\n'
+    )
+    result = scored(await LintComponent(local).check(fenced(code, "cpp"), task("cpp")))
+    assert result.score == 1.0, result.details
