@@ -47,8 +47,8 @@ HIDDEN_SUPPRESSIONS = {
     "digraph line marker": '%: 1 "x.h" 3\n' + UNUSED,
     "comment before a line marker": '# /**/ 1 "x.h" 3\n' + UNUSED,
     "pragma built by macros": (
-        '#define S(x) #x\n#define P(x) _Pragma(S(x))\n#define D diag ## nostic\nP(GCC D ignored "-Wunused-variable")\n'
-        + UNUSED
+        "#define S(x) #x\n#define P(x) _Pragma(S(x))\n#define D diag ## nostic\n"
+        'P(GCC D ignored "-Wunused-variable")\n' + UNUSED
     ),
     "system_header in a file that includes itself": (
         "#ifndef X\n#define X\n#include __FILE__\n#else\n#pragma GCC system_header\n" + UNUSED + "#endif\n"
