@@ -71,3 +71,15 @@ async def test_ordinary_pragmas_comments_and_strings_are_not_suppressions(local:
     )
     result = scored(await LintComponent(local).check(fenced(code, "cpp"), task("cpp")))
     assert result.score == 1.0, result.details
+
+
+async def test_a_too_complex_body_counts_though_its_def_line_is_the_prompts() -> None:
+    """ruff reports C901 at the `def`, which a HumanEval-style prompt holds; the body is the completion's."""
+    prompt = 'def f(x):\n    """Doc."""\n'
+    body = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(12)) + "    return -1\n"
+    humaneval = task("python", prompt_code=prompt, tests=None, test_code="assert f(1) == 1\n")
+    result = scored(await LintComponent(None).check(body, humaneval))
+    assert result.details["counts"] == {"C901": 1} and result.score == pytest.approx(0.9)
+    unused_import = task("python", prompt_code="import os\n" + prompt, tests=None, test_code="assert f(1)\n")
+    result = scored(await LintComponent(None).check("    return 1\n", unused_import))
+    assert result.score == 1.0 and result.details["ignored_in_prompt"] == 1
