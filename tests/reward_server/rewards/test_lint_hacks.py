@@ -83,3 +83,29 @@ async def test_a_too_complex_body_counts_though_its_def_line_is_the_prompts() ->
     unused_import = task("python", prompt_code="import os\n" + prompt, tests=None, test_code="assert f(1)\n")
     result = scored(await LintComponent(None).check("    return 1\n", unused_import))
     assert result.score == 1.0 and result.details["ignored_in_prompt"] == 1
+
+
+def test_a_lint_error_at_weight_zero_leaves_the_reward_and_says_why() -> None:
+    """A component weighted 0 cannot move the reward, so its non-verdict cannot make it unknown."""
+    from fastapi.testclient import TestClient
+
+    from reward_server.app import create_app
+    from reward_server.config import Settings
+
+    math_item = {
+        "id": "m",
+        "completion": "<think>x</think><answer>4</answer>",
+        "task": {"type": "math", "answer": "4"},
+    }
+    with TestClient(create_app(Settings(sandbox="none", cpu_workers=1))) as client:
+        zero = client.post(
+            "/v1/score", json={"items": [math_item], "rewards": {"accuracy": 1.0, "lint": 0.0}}
+        )
+        weighted = client.post(
+            "/v1/score", json={"items": [math_item], "rewards": {"accuracy": 1.0, "lint": 0.5}}
+        )
+    [result] = zero.json()["results"]
+    assert result["error"] is None and result["reward"] == 1.0 and result["scores"] == {"accuracy": 1.0}
+    assert "code tasks only" in result["details"]["lint"]["error"]
+    [result] = weighted.json()["results"]
+    assert result["reward"] is None and result["error"].startswith("lint: lint scores code tasks only")
