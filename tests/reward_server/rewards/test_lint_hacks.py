@@ -109,3 +109,24 @@ def test_a_lint_error_at_weight_zero_leaves_the_reward_and_says_why() -> None:
     assert "code tasks only" in result["details"]["lint"]["error"]
     [result] = weighted.json()["results"]
     assert result["reward"] is None and result["error"].startswith("lint: lint scores code tasks only")
+
+
+HIDDEN_EXEC = {
+    "alias": "run = exec\nrun('x = 1')\n",
+    "getattr": "import builtins\n\ngetattr(builtins, 'exec')('x = 1')\n",
+    "builtins dict": '__builtins__.__dict__["exec"]("x = 1")\n',
+    "compile then eval": 'eval(compile("x = 1", "m", "exec"))\n',
+}
+
+
+@pytest.mark.parametrize("code", HIDDEN_EXEC.values(), ids=HIDDEN_EXEC.keys())
+async def test_code_run_from_a_string_without_a_plain_exec_call_scores_zero(code: str) -> None:
+    python = task("python")
+    result = scored(await LintComponent(None).check(fenced(code, "python"), python))
+    assert result.score == 0.0 and "exec" in result.details["reason"], result.details
+
+
+async def test_exec_in_a_comment_or_a_longer_name_is_not_code_from_a_string() -> None:
+    code = "import os\n\n# exec is not used here\nprint(os.execv, 'executable')\n"
+    result = scored(await LintComponent(None).check(fenced(code, "python"), task("python")))
+    assert result.score == 1.0, result.details
