@@ -74,6 +74,10 @@ def test_score_api_refuses_bad_reference_fields_by_name(local_client: TestClient
     response = local_client.post("/v1/score", json=body)
     assert response.status_code == 422
     assert any(e["loc"][-1] == "reference_time_s" for e in response.json()["detail"]), response.text
+    body = {"items": [{"completion": "x", "task": stdio_task(reference_solution=" \n\t")}], "rewards": BOTH}
+    response = local_client.post("/v1/score", json=body)
+    assert response.status_code == 422 and "reference_solution is blank" in response.text, response.text
+    assert any(e["loc"][-1] == "reference_solution" for e in response.json()["detail"]), response.text
     # A missing reference is the item's error, saying what to give; the rest of the batch is scored.
     body = {"items": [*items()[:1], {"completion": "x", "task": function_task(reference_solution=None)}]}
     results = local_client.post("/v1/score", json=body | {"rewards": BOTH}).json()["results"]
