@@ -30,12 +30,15 @@ _SUPPRESSIONS: dict[str, re.Pattern[str]] = {
         r"|\b_Pragma\s*\((?!\s*(?:u8|[LuU])?\")",
         re.M,
     ),
-    "java": re.compile(r"\bSuppressWarnings\b"),
-    "rust": re.compile(r"#!?\s*\[[^\]]*\b(?:allow|expect)\s*\("),
+    "java": re.compile(r"\bSuppressWarnings\b"),  # matched after `\\uXXXX` escapes are decoded, as javac does
+    # `#[allow(…)]`, `#[expect(…)]`, and an attribute built from a macro's metavariable
+    # (`#[$a(unused)]` with `$a` = `allow`), whose name cannot be read here.
+    "rust": re.compile(r"#!?\s*\[[^\]]*(?:\b(?:allow|expect)\s*\(|\$)"),
 }
 _SUPPRESSIONS["cpp"] = _SUPPRESSIONS["c"]
 
 
+_JAVA_UNICODE_ESCAPE = re.compile(r"\\u+([0-9a-fA-F]{4})")
 _C_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 
 
@@ -51,6 +54,8 @@ def suppression(language: str, code: str) -> str | None:
     """The first text in `code` that turns the linter's warnings off, if any."""
     if language in ("c", "cpp"):
         code = _c_tokens_text(code)
+    elif language == "java":
+        code = _JAVA_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), code)
     pattern = _SUPPRESSIONS.get(language)
     match = pattern.search(code) if pattern else None
     return match.group(0).strip() if match else None

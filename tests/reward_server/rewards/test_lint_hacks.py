@@ -130,3 +130,43 @@ async def test_exec_in_a_comment_or_a_longer_name_is_not_code_from_a_string() ->
     code = "import os\n\n# exec is not used here\nprint(os.execv, 'executable')\n"
     result = scored(await LintComponent(None).check(fenced(code, "python"), task("python")))
     assert result.score == 1.0, result.details
+
+
+JAVA_RAW = (
+    "    public static void main(String[] a) {\n"
+    "        java.util.List l = new java.util.ArrayList();\n    }\n}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "code"),
+    [
+        # javac reads \\uXXXX escapes everywhere in the source: this is @SuppressWarnings("all").
+        ("java", 'public class Main {\n    @\\u0053uppressWarnings("all")\n' + JAVA_RAW),
+        ("java", 'public class Main {\n    @\\uuu0053uppress\\u0057arnings("all")\n' + JAVA_RAW),
+        # The attribute's name comes in through a macro: #[allow(unused_variables)].
+        (
+            "rust",
+            "macro_rules! quiet { ($a:ident, $item:item) => { #[$a(unused_variables)] $item }; }\n"
+            "quiet!(allow, fn main() { let x = 1; });\n",
+        ),
+    ],
+    ids=["java unicode escape", "java several u's", "rust attribute from a macro"],
+)
+async def test_escaped_or_macro_built_suppressions_score_zero(language: str, code: str) -> None:
+    result = scored(await LintComponent(None).check(fenced(code, language), task(language)))
+    assert result.score == 0.0 and "turns linter warnings off" in result.details["reason"], result.details
+
+
+async def test_java_with_unicode_escapes_but_no_suppression_is_linted(local: LocalSandbox) -> None:
+    java = (
+        "public class Main {\n    public static void main(String[] a) {\n"
+        '        System.out.println("\\u0041");\n    }\n}\n'
+    )
+    result = scored(await LintComponent(local).check(fenced(java, "java"), task("java")))
+    assert result.score == 1.0, result.details
+    # A macro that builds no attribute is no suppression.
+    rust = 'macro_rules! twice { ($e:expr) => { $e * 2 }; }\nfn main() {\n    println!("{}", twice!(2));\n}\n'
+    from reward_server.rewards.lint.linters import suppression
+
+    assert suppression("rust", rust) is None
