@@ -20,7 +20,7 @@ from reward_server.queue.client import JobQueue
 from reward_server.queue.jobs import JobStatus
 from reward_server.queue.worker import Worker
 from reward_server.schemas import ScoreItem, ScoreRequest
-from reward_server.services import Services
+from reward_server.services import queue_config, start_services
 from tests.reward_server.rewards.efficiency_tasks import (
     CLOSED_FORM,
     TENFOLD,
@@ -103,11 +103,10 @@ async def test_queue_workers(redis_server: RedisServer) -> None:
         queue_chunk_items=2,
         redis_timeout_s=1.0,
     )
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     stop = asyncio.Event()
-    worker = Worker(settings, services)
+    worker = Worker(queue_config(settings), services.score_chunk)
     run = asyncio.create_task(worker.run(stop))
     try:
         request = ScoreRequest(items=[ScoreItem.model_validate(i) for i in items()], rewards=BOTH)
