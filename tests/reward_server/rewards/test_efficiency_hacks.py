@@ -89,7 +89,7 @@ async def local() -> AsyncIterator[Sandbox]:
 async def efficiency(sandbox: Sandbox, completion: str, task: dict[str, Any]) -> ComponentOutcome:
     with shared_runs():
         [outcome] = await EfficiencyComponent(CodeChecker(sandbox)).score(
-            [ScoreItem(completion=completion, task=task)]
+            [ScoreItem.model_validate({"completion": completion, "task": task})]
         )
     return outcome
 
