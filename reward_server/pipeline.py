@@ -100,10 +100,12 @@ class Scorer:
             if isinstance(outcome, ComponentScore):
                 scores[name] = outcome.score
                 details[name] = outcome.details
+            elif weights[name] == 0:  # cannot move the reward, so cannot make it unknown: kept in details
+                details[name] = outcome.as_details() | {"error": outcome.message}
             else:  # a non-verdict: no score, its failure class in the details (outcomes.py)
                 details[name] = outcome.as_details()
                 errors.append(f"{name}: {outcome.message}")
-        reward = None if errors else sum(weights[name] * scores[name] for name in weights)
+        reward = None if errors else sum(weights[name] * scores.get(name, 0.0) for name in weights)
         return ScoreResult(
             id=item.id, reward=reward, scores=scores, details=details, error="; ".join(errors) or None
         )

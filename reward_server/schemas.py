@@ -155,6 +155,13 @@ class CodeTask(_Nullable):
             raise ValueError(f"unknown language {value!r}; known: {', '.join(LANGUAGES)}")
         return value
 
+    @field_validator("reference_solution")
+    @classmethod
+    def _some_code(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("reference_solution is blank: give code that passes the tests, or leave it out")
+        return value
+
     @model_validator(mode="after")
     def _one_style(self) -> CodeTask:
         if (self.test_code is None) == (self.tests is None):

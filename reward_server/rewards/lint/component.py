@@ -19,7 +19,7 @@ from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.code.extract import ProgramCode, program_code
 from reward_server.rewards.lint.findings import PENALTY_PER_FINDING, lint_score, unlintable_score
 from reward_server.rewards.lint.linters import SANDBOX_LINTERS, SandboxLinter, suppression
-from reward_server.rewards.lint.ruff import EXEC_RULE, RULES, RuffFailed, ruff_version, run_ruff
+from reward_server.rewards.lint.ruff import EXEC_RULE, RULES, RuffFailed, reaches_exec, ruff_version, run_ruff
 from reward_server.rewards.text import completion_text
 from reward_server.sandbox_gate import SandboxGate
 from reward_server.schemas import CodeTask, ScoreItem
@@ -104,6 +104,10 @@ class LintComponent:
                 )
         if any(f.code == EXEC_RULE and not f.error for f in report.findings):
             return unlintable_score("the code runs code from a string (exec), which no linter sees", details)
+        if not any(f.error for f in report.findings) and (reached := reaches_exec(program.code)):
+            return unlintable_score(
+                f"the code reaches exec, which runs code no linter sees: {reached!r}", details
+            )
         return lint_score(report.findings, details, prompt_lines=program.prompt_lines)
 
     async def _in_sandbox(

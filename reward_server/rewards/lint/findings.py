@@ -20,6 +20,9 @@ __all__ = ["MAX_LISTED", "PENALTY_PER_FINDING", "Finding", "lint_score", "unlint
 
 PENALTY_PER_FINDING = 0.1
 MAX_LISTED = 20  # findings listed one by one in details; `counts` covers them all
+BODY_RULES = frozenset({"C901"})
+"""Rules reported on a function's `def` line but about its body: with `prompt_code` the `def` is the
+prompt's and the body the completion's, so these count even on a prompt line."""
 _MESSAGE_CHARS = 300
 
 
@@ -44,7 +47,9 @@ def lint_score(
     """The score of a program from its `findings`, with rule codes and messages in details.
 
     Findings on the first `prompt_lines` lines (the task's `prompt_code`, not the completion's
-    doing) are left out and counted as `ignored_in_prompt`; a parse error counts wherever it is.
+    doing) are left out and counted as `ignored_in_prompt`, except `BODY_RULES` (a too complex
+    function is reported at its `def`, which a HumanEval prompt holds); a parse error counts
+    wherever it is.
 
     >>> lint_score([Finding("F401", "`os` imported but unused", 1)], {}).score
     0.9
@@ -54,7 +59,7 @@ def lint_score(
         return unlintable_score(
             "the code does not parse or compile", details, [f.as_detail() for f in errors[:MAX_LISTED]]
         )
-    own = [f for f in findings if f.line is None or f.line > prompt_lines]
+    own = [f for f in findings if f.line is None or f.line > prompt_lines or f.code in BODY_RULES]
     if len(own) < len(findings):
         details["ignored_in_prompt"] = len(findings) - len(own)
     score = max(0.0, 1.0 - PENALTY_PER_FINDING * len(own))

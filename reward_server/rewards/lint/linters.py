@@ -20,17 +20,42 @@ __all__ = ["SANDBOX_LINTERS", "SandboxLinter", "suppression"]
 # Switching warnings off inside the code would buy a clean score; such code scores 0 instead.
 # Python needs no pattern: ruff runs with --ignore-noqa.
 _SUPPRESSIONS: dict[str, re.Pattern[str]] = {
-    # `#pragma GCC diagnostic ignored`, `_Pragma("clang diagnostic ...")`, and line markers
-    # (`# 1 "x.h" 3` makes what follows a system header, whose warnings are not shown).
-    "c": re.compile(r"\b(?:GCC|clang)\s+diagnostic\b|^[ \t]*#[ \t]*(?:line\b|\d)", re.M),
-    "java": re.compile(r"\bSuppressWarnings\b"),
-    "rust": re.compile(r"#!?\s*\[[^\]]*\b(?:allow|expect)\s*\("),
+    # `#pragma GCC diagnostic ignored`, `_Pragma("clang diagnostic ...")`, line markers
+    # (`# 1 "x.h" 3` makes what follows a system header, whose warnings are not shown),
+    # `#pragma GCC system_header` (the same, in a file that includes itself), and a `_Pragma`
+    # whose argument is not a string literal (built by macros, so its text cannot be read here).
+    # Matched on `_c_tokens_text`: splices joined, comments blanked, `%:` read as `#`.
+    "c": re.compile(
+        r"\b(?:GCC|clang)\s+diagnostic\b|\bsystem_header\b|^[ \t]*#[ \t]*(?:line\b|\d)"
+        r"|\b_Pragma\s*\((?!\s*(?:u8|[LuU])?\")",
+        re.M,
+    ),
+    "java": re.compile(r"\bSuppressWarnings\b"),  # matched after `\\uXXXX` escapes are decoded, as javac does
+    # `#[allow(…)]`, `#[expect(…)]`, and an attribute built from a macro's metavariable
+    # (`#[$a(unused)]` with `$a` = `allow`), whose name cannot be read here.
+    "rust": re.compile(r"#!?\s*\[[^\]]*(?:\b(?:allow|expect)\s*\(|\$)"),
 }
 _SUPPRESSIONS["cpp"] = _SUPPRESSIONS["c"]
 
 
+_JAVA_UNICODE_ESCAPE = re.compile(r"\\u+([0-9a-fA-F]{4})")
+_C_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def _c_tokens_text(code: str) -> str:
+    """C/C++ source as the preprocessor reads its directives: line splices (backslash-newline)
+    joined, comments replaced by a space, the digraph `%:` read as `#`. (A comment marker inside
+    a string literal is blanked too; that can only hide text, never add a match.)"""
+    joined = re.sub(r"\\[ \t]*\r?\n", "", code)
+    return _C_COMMENT.sub(" ", joined).replace("%:", "#")
+
+
 def suppression(language: str, code: str) -> str | None:
     """The first text in `code` that turns the linter's warnings off, if any."""
+    if language in ("c", "cpp"):
+        code = _c_tokens_text(code)
+    elif language == "java":
+        code = _JAVA_UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), code)
     pattern = _SUPPRESSIONS.get(language)
     match = pattern.search(code) if pattern else None
     return match.group(0).strip() if match else None

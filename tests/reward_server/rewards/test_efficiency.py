@@ -188,9 +188,14 @@ async def test_accuracy_and_efficiency_share_one_run_and_the_verdict_is_unchange
     # The program ran once per round: the accuracy run was the first round's.
     assert counting.runs[TENFOLD] == len(tenfold.details["efficiency"]["round_scores"])
     assert both[1].scores["efficiency"] == 0.0 and both[1].reward == 0.0
-    # The unusable reference errors the item; accuracy's verdict is still reported.
-    assert both[2].error is not None and both[2].error.startswith("efficiency: reference_solution")
-    assert both[2].scores["accuracy"] == 1.0
+    # The unusable reference is efficiency's non-verdict: at weight 0 it cannot move the reward, so
+    # it stays in details and the accuracy-only reward stands; at a weight it errors the item.
+    assert both[2].error is None and both[2].reward == 1.0 and both[2].scores == {"accuracy": 1.0}
+    assert both[2].details["efficiency"]["failure"] == "unusable_gold"
+    assert both[2].details["efficiency"]["error"].startswith("reference_solution")
+    weighted = await scorer.score(ScoreRequest(items=items[2:], rewards={"accuracy": 1.0, "efficiency": 0.5}))
+    assert weighted[0].error is not None and weighted[0].error.startswith("efficiency: reference_solution")
+    assert weighted[0].reward is None and weighted[0].scores["accuracy"] == 1.0
 
 
 async def test_efficiency_needs_a_sandbox_that_counts_the_whole_process_tree() -> None:

@@ -20,7 +20,7 @@ from reward_server.queue.client import JobQueue
 from reward_server.queue.jobs import JobStatus
 from reward_server.queue.worker import Worker
 from reward_server.schemas import ScoreItem, ScoreRequest
-from reward_server.services import Services
+from reward_server.services import queue_config, start_services
 from tests.reward_server.rewards.efficiency_tasks import (
     CLOSED_FORM,
     TENFOLD,
@@ -74,6 +74,10 @@ def test_score_api_refuses_bad_reference_fields_by_name(local_client: TestClient
     response = local_client.post("/v1/score", json=body)
     assert response.status_code == 422
     assert any(e["loc"][-1] == "reference_time_s" for e in response.json()["detail"]), response.text
+    body = {"items": [{"completion": "x", "task": stdio_task(reference_solution=" \n\t")}], "rewards": BOTH}
+    response = local_client.post("/v1/score", json=body)
+    assert response.status_code == 422 and "reference_solution is blank" in response.text, response.text
+    assert any(e["loc"][-1] == "reference_solution" for e in response.json()["detail"]), response.text
     # A missing reference is the item's error, saying what to give; the rest of the batch is scored.
     body = {"items": [*items()[:1], {"completion": "x", "task": function_task(reference_solution=None)}]}
     results = local_client.post("/v1/score", json=body | {"rewards": BOTH}).json()["results"]
@@ -99,11 +103,10 @@ async def test_queue_workers(redis_server: RedisServer) -> None:
         queue_chunk_items=2,
         redis_timeout_s=1.0,
     )
-    services = Services.create(settings)
-    await services.start()
-    queue = JobQueue(settings)
+    services = await start_services(settings)
+    queue = JobQueue(queue_config(settings))
     stop = asyncio.Event()
-    worker = Worker(settings, services)
+    worker = Worker(queue_config(settings), services.score_chunk)
     run = asyncio.create_task(worker.run(stop))
     try:
         request = ScoreRequest(items=[ScoreItem.model_validate(i) for i in items()], rewards=BOTH)
