@@ -291,17 +291,12 @@ class Worker:
         return status is not None and not JobStatus(status).finished
 
     async def _fail_request(self, chunk: Chunk, exc: UnknownReward | RequestError) -> None:
-        """The request itself is at fault: fail the job naming the field, numbered within the job."""
-        if isinstance(exc, UnknownReward):
-            answer = http_error(exc.shifted(chunk.start))  # the chunk's item index → the job's
-            assert isinstance(answer, RequestError)
-            field, message = list(answer.field), answer.message
-        else:
-            field, message = list(exc.field), exc.message
-            if field[:2] == ["body", "items"] and len(field) > 2 and isinstance(field[2], int):
-                field[2] += chunk.start
-        cause = {"field": field, "message": message}
-        await self._fail(chunk, str(RequestError(field, message)), cause)
+        """The request itself is at fault: fail the job naming the field, numbered within the job
+        (`UnknownReward.shifted`: the chunk's item index becomes the job's)."""
+        answer = http_error(exc.shifted(chunk.start) if isinstance(exc, UnknownReward) else exc)
+        assert isinstance(answer, RequestError)
+        cause = {"field": list(answer.field), "message": answer.message}
+        await self._fail(chunk, str(answer), cause)
 
     async def _fail(self, chunk: Chunk, message: str, cause: dict[str, Any] | None = None) -> None:
         await self.scripts.fail(
