@@ -29,6 +29,14 @@ class Chunk:
     items: list[dict[str, Any]]
     attempts: int = 0
     last_problem: str = "not sent yet"
+    last_answer: str | None = None  # the server's last non-200 answer, kept when a later attempt gets none
+
+    def history(self) -> str:
+        """The last problem, plus the server's last answer when a later attempt got no answer at all
+        (a timeout cut short by the call's deadline says less than the 503 before it)."""
+        if self.last_answer is None or self.last_answer == self.last_problem:
+            return self.last_problem
+        return f"{self.last_problem}; the server's last answer: {self.last_answer}"
 
 
 @dataclass
@@ -57,7 +65,7 @@ class ScoreCall:
                     self.results[position] = error_result(
                         item["id"],
                         f"reward client: no answer within the {budget_s:g} s deadline after "
-                        f"{chunk.attempts} attempt(s); last problem: {chunk.last_problem}",
+                        f"{chunk.attempts} attempt(s); last problem: {chunk.history()}",
                     )
 
     async def send(self, chunk: Chunk) -> None:
@@ -121,7 +129,7 @@ class ScoreCall:
         if status not in _RETRY_STATUSES:
             self._fail(chunk, f"HTTP {status}: {_error_text(response)}")
             return True, None
-        chunk.last_problem = f"HTTP {status}: {_error_text(response)}"
+        chunk.last_problem = chunk.last_answer = f"HTTP {status}: {_error_text(response)}"
         return False, parse_retry_after(response.headers.get("Retry-After"))
 
     def _retry_wait_s(self, chunk: Chunk, hint_s: float | None) -> float | None:
@@ -129,7 +137,7 @@ class ScoreCall:
         if chunk.attempts >= self.retry.max_attempts:
             self._fail(
                 chunk,
-                f"reward client: gave up after {chunk.attempts} attempts; last: {chunk.last_problem}",
+                f"reward client: gave up after {chunk.attempts} attempts; last: {chunk.history()}",
             )
             return None
         if hint_s is None:
@@ -141,7 +149,7 @@ class ScoreCall:
             self._fail(
                 chunk,
                 f"reward client: next retry in {wait_s:.3g} s would pass the call's deadline; "
-                f"{chunk.attempts} attempt(s), last: {chunk.last_problem}",
+                f"{chunk.attempts} attempt(s), last: {chunk.history()}",
             )
             return None
         return wait_s

@@ -179,6 +179,22 @@ async def test_retry_after_beyond_the_deadline_fails_fast(fake_server: Any) -> N
     assert all("would pass the call's deadline" in r["error"] and "429" in r["error"] for r in results)
 
 
+async def test_a_timeout_after_server_errors_still_names_the_servers_answer(fake_server: Any) -> None:
+    # The first attempt gets a 503, the second hangs past the call's deadline: the item's error
+    # says the attempt timed out and keeps the 503 the server gave, the only real diagnosis.
+    async def down_then_hanging(request: Request, body: dict[str, Any]) -> Response:
+        if len(server.requests) > 1:
+            await asyncio.sleep(30)
+        return Response("scoring backend down", status_code=503)
+
+    server = fake_server(down_then_hanging)
+    async with RewardClient(server.url, timeout_s=2, retry=FAST_RETRY) as client:
+        [result] = await client.ascore(items(1))
+    assert result["reward"] is None
+    assert "timed out" in result["error"], result["error"]
+    assert "the server's last answer: HTTP 503: scoring backend down" in result["error"], result["error"]
+
+
 async def test_413_halves_the_chunk_until_the_server_accepts_it(fake_server: Any) -> None:
     async def limit_two(request: Request, body: dict[str, Any]) -> Response | None:
         if len(body["items"]) > 2:

@@ -9,9 +9,10 @@ For a code task, opt-in (weight 0 unless asked):
   `min(1, max(reference, floor) / max(own, floor))`, or 1.0 when both are under `floor` (10 ms, or
   half the start-ups the tests paid when that is more: CPU time that small is start-up jitter on a
   busy host, not the program's work), where `own` and `reference` are
-  CPU seconds summed over the tests less one start-up per test (the least idle time of the
-  rounds). The item gets the median of 5 round scores (3 when a first run took 0.5 s or more),
-  the first round reusing the accuracy run.
+  CPU seconds summed over the tests less one start-up per test (the median idle time of the
+  rounds: each test's start-up is a draw from the same spread as the idle runs, so subtracting
+  their least would charge the code with the spread). The item gets the median of 5 round scores
+  (3 when a first run took 0.5 s or more), the first round reusing the accuracy run.
   The reference is the task's `reference_solution` run on the same tests, or else its
   `reference_time_s` (a total over the tests, start-up excluded) in every round.
 
@@ -163,9 +164,12 @@ class EfficiencyComponent:
                     idles.append(idle_run.cpu_time_s[0])
             if len(own) >= rounds:
                 break
-        # Start-up is the least idle time (a fixed cost: what is above it is disturbance), and the
-        # code and the reference of the same round are compared (they shared that round's load).
-        startup, tests = min(idles, default=0.0), len(first.cpu_time_s)
+        # Start-up is the median idle time: the start-ups inside the code's runs spread as the idle
+        # runs do (±5 ms for python3 on a quiet host), and the least of them would charge the code
+        # with that spread. The code and the reference of the same round are compared (they shared
+        # that round's load).
+        startup = statistics.median(idles) if idles else 0.0
+        tests = len(first.cpu_time_s)
         own_s = [max(0.0, sum(run) - tests * startup) for run in own]
         if reference is not None:
             reference_s = [max(0.0, sum(run) - tests * startup) for run in refs]

@@ -125,10 +125,14 @@ async def test_a_given_reference_time_is_used_as_a_total(local: Sandbox) -> None
         [fenced(CLOSED_FORM), fenced(TENFOLD)],
         stdio_task(reference_solution=None, reference_time_s=0.001),
     )
-    assert scored(closed).score == 1.0
-    # A 1 ms reference is under the floor (half the start-ups the tests paid, ~40 ms for python3 here),
-    # so the tenfold program scores floor / own: far below the closed form's 1.0, not near 0.
-    assert scored(tenfold).score < 0.25 and scored(tenfold).details["reference"] == "reference_time_s"
+    # A 1 ms reference is under the floor (half the start-ups the tests paid, ~35 ms for python3 here),
+    # so the closed form (start-up only) scores about 1.0 and the tenfold program floor / own: far
+    # below it, not near 0. Against a reference under the floor a round in which the host disturbed
+    # the code's start-ups by more than the floor scores below 1, so the bounds are the claim, not
+    # the quiet host's figures (1.0 and 0.2; 0.25 for the tenfold program at load 30).
+    closed_score, tenfold_score = scored(closed).score, scored(tenfold).score
+    assert closed_score > 0.75 and 0.02 < tenfold_score < 0.5, (closed, tenfold)
+    assert closed_score > 2 * tenfold_score and scored(tenfold).details["reference"] == "reference_time_s"
     assert "reference_cpu_s" not in scored(tenfold).details
 
 
