@@ -45,7 +45,7 @@ async def test_overrun_is_killed_and_pool_keeps_working(pool: CpuPool) -> None:
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         await pool.run(spin_forever, timeout_s=0.5)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10  # killed: spin_forever never returns on its own
     assert await pool.run(double, 21, timeout_s=5) == 42
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -82,9 +81,8 @@ def test_build_is_skipped_when_the_definition_hash_matches(
     tag = build_images.build_image("scratchtest", log=log.append)
     assert any(line.startswith("built ") for line in log)
     log.clear()
-    started = time.monotonic()
     assert build_images.build_image("scratchtest", log=log.append) == tag
-    assert log == [f"{tag} is up to date"] and time.monotonic() - started < 5
+    assert log == [f"{tag} is up to date"]  # and nothing built: the log names every build step it runs
     scratch_definitions.write_text(scratch_definitions.read_text().replace("one", "two"))
     log.clear()
     changed = build_images.build_image("scratchtest", log=log.append)
