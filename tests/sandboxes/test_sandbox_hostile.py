@@ -175,7 +175,7 @@ async def test_huge_stdout_is_cut_while_streaming(sandbox: DockerSandbox) -> Non
     result = await run(sandbox, code, Limits(time_limit_s=10.0, output_limit_bytes=64 * 1024))
     assert result.status is Verdict.OUTPUT_LIMIT and result.truncated
     assert len(result.stdout) + len(result.stderr) == 64 * 1024
-    assert result.wall_time_s < 2.0  # stopped at the cap, not at the time limit
+    assert result.wall_time_s < 5.0  # stopped at the cap, not at the 10 s time limit
     await assert_next_program_passes(sandbox)
 
 
