@@ -15,5 +15,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 @schema.parametrize()
 @settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case: schemathesis.Case) -> None:
-    response = case.call()
+    # A batch of 16 math items on one CPU worker can take more than schemathesis' 10 s default on
+    # a loaded host; the claim is "never a 5xx", so the timeout only has to be generous.
+    response = case.call(timeout=120)
     assert response.status_code < 500, response.text
