@@ -1,8 +1,10 @@
-"""With `serve --redis-url`, /metrics reads queue depth, live and busy workers from Redis on each scrape."""
+"""With `serve --redis-url`, /metrics reads queue depth, live and busy workers from Redis on each scrape,
+and counts the items queue workers scored from their results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,8 +15,8 @@ from reward_server.config import Settings
 from reward_server.queue.connections import ensure_group
 from reward_server.queue.keys import GROUP
 from reward_server.schemas import ScoreRequest
-from tests.support.prometheus import sample
-from tests.support.redis_fixtures import RedisServer, unique_prefix
+from tests.support.prometheus import increase, labels, sample, samples
+from tests.support.redis_fixtures import RedisServer, unique_prefix, wait_for_workers
 
 pytestmark = pytest.mark.redis
 
@@ -49,3 +51,27 @@ def test_queue_gauges_follow_redis(queued_api: tuple[TestClient, str], redis_ser
     for consumer in ("worker-a", "worker-b"):
         redis.xreadgroup(GROUP, consumer, {f"{prefix}:chunks": ">"}, count=1)
     assert sample(client, "reward_server_busy_workers") == 2
+
+
+def test_item_errors_scored_by_a_worker_are_counted_once_by_component_and_failure(
+    queued_api: tuple[TestClient, str],
+    redis_server: RedisServer,
+    spawn_worker: Callable[..., subprocess.Popen[bytes]],
+) -> None:
+    client, prefix = queued_api
+    spawn_worker(redis_server.url, prefix)
+    wait_for_workers(redis_server.client(), prefix, 1)
+    good = "<think>t</think><answer>\\boxed{1}</answer>"
+    items = [
+        {"id": "no-task", "completion": good},
+        {"id": "bad-gold", "completion": good, "task": {"type": "math", "answer": "."}},
+        {"id": "fine", "completion": good, "task": {"type": "math", "answer": "1"}},
+    ]
+    before = samples(client, "reward_server_item_errors_total")
+    response = client.post("/v1/score", json={"items": items, "rewards": {"accuracy": 1, "format": 1}})
+    assert response.status_code == 200, response.text
+    assert [r["error"] is None for r in response.json()["results"]] == [False, False, True]
+    assert increase(before, samples(client, "reward_server_item_errors_total")) == {
+        labels(component="accuracy", failure="invalid_item"): 1,
+        labels(component="accuracy", failure="unusable_gold"): 1,
+    }
