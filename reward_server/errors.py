@@ -1,9 +1,11 @@
 """The service's exceptions and the one place they become HTTP answers.
 
-Domain code raises errors that carry data and name no HTTP status, header or field path
-(`BatchTooLarge`, `UnknownReward` here; `queue.errors` for the queue; `sandboxes.SandboxError`
-for the sandbox); `http_error` maps each to the `RequestError` or `ServiceUnavailable` it is
-answered with, and the handlers installed by `install_error_handlers` send that answer.
+Domain code raises errors that carry data and name no HTTP status or header (`BatchTooLarge`,
+`UnknownReward` here; `sandboxes.SandboxError` for the sandbox; a subpackage's own errors derive
+from `Refused`, which says in the service's terms how a request is refused); `http_error` maps
+each to the `RequestError` or `ServiceUnavailable` it is answered with, and the handlers installed
+by `install_error_handlers` send that answer. Imports point one way: subpackages (the queue)
+import this module, never the reverse, so `Refused` carries what the mapping needs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from enum import StrEnum
+from typing import ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -65,6 +69,31 @@ class ServiceUnavailable(RewardServerError):
         self.status_code = status_code
 
 
+class Refusal(StrEnum):
+    """How the service says no to a request; `http_error` alone turns each into an HTTP status."""
+
+    INVALID = "invalid"  # the request asks for what cannot be done (422)
+    NOT_FOUND = "not_found"  # it names something that is not there: never was, or expired (404)
+    CONFLICT = "conflict"  # it asks for a change its target's state no longer allows (409)
+    BUSY = "busy"  # the service is full now: retry after `retry_after_s` (429 with Retry-After)
+
+
+class Refused(RewardServerError):
+    """Base of a subpackage's errors that refuse a request (the queue's `QueueError`).
+
+    A subclass sets `refusal` (how), `subject` (the request input at fault, as a location such as
+    ``("path", "job_id")`` or ``("header", "Idempotency-Key")``; empty: the request as a whole) and,
+    for `Refusal.BUSY`, `retry_after_s` (seconds to wait before retrying).
+    """
+
+    refusal: ClassVar[Refusal] = Refusal.INVALID
+    subject: ClassVar[tuple[str | int, ...]] = ()
+    retry_after_s: float = 1.0
+
+
+_REFUSAL_STATUS = {Refusal.INVALID: 422, Refusal.NOT_FOUND: 404, Refusal.CONFLICT: 409, Refusal.BUSY: 429}
+
+
 class BatchTooLarge(RewardServerError):
     """`count` items (samples, groups) in one request, over the server's `limit`; `part` names the
     request part that holds them (``items``, ``query``, ``groups``; None: the whole body)."""
@@ -92,24 +121,18 @@ class UnknownReward(RewardServerError):
 def http_error(exc: Exception) -> RewardServerError:
     """The HTTP answer to a domain error: a `RequestError` (status, field) or a `ServiceUnavailable`
     (status, Retry-After); any other `RewardServerError` as it is (its own status, no field)."""
-    # The queue imports this module: its errors are imported here, not at the top.
-    from reward_server.queue.errors import IdempotencyConflict, JobFinished, JobNotFound, QueueFull
-
     match exc:
         case BatchTooLarge():
             return PayloadTooLarge(("body",) if exc.part is None else ("body", exc.part), exc.message)
         case UnknownReward():
             where = ("body",) if exc.item is None else ("body", "items", exc.item)
             return RequestError((*where, exc.part, exc.name), exc.message)
-        case QueueFull():
+        case Refused(refusal=Refusal.BUSY):
             message = f"{exc.message}; retry after the Retry-After delay"
-            return ServiceUnavailable(message, retry_after_s=exc.retry_after_s, status_code=429)
-        case IdempotencyConflict():
-            return RequestError(("header", "Idempotency-Key"), exc.message)
-        case JobNotFound():
-            return RequestError(("path", "job_id"), exc.message, status_code=404)
-        case JobFinished():
-            return RequestError(("path", "job_id"), exc.message, status_code=409)
+            status = _REFUSAL_STATUS[exc.refusal]
+            return ServiceUnavailable(message, retry_after_s=exc.retry_after_s, status_code=status)
+        case Refused():
+            return RequestError(exc.subject, exc.message, status_code=_REFUSAL_STATUS[exc.refusal])
         case UnsupportedLanguage():
             return RequestError(("body", "language"), str(exc))
         case UnsafeFileName():

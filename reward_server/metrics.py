@@ -18,6 +18,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from reward_server.outcomes import Failure
 from reward_server.schemas import ScoreResult
 
 __all__ = [
@@ -51,9 +52,13 @@ ITEMS_SCORED = Counter(
 )
 ITEM_ERRORS = Counter(
     "reward_server_item_errors_total",
-    "Items that came back with an error (reward null).",
+    "Item errors (reward null): one per component whose non-verdict nulled the item's reward, by "
+    "component and failure class; component none: the item failed before any component ran.",
+    ["component", "failure"],
     registry=REGISTRY,
 )
+NO_COMPONENT = "none"  # the `component` of an item error that names no component's failure
+_FAILURES = frozenset(Failure)
 SANDBOX_VERDICTS = Counter(
     "reward_server_sandbox_verdicts_total",
     "Verdicts of code runs in sandboxes (passed, failed, timeout, ...).",
@@ -81,11 +86,16 @@ def observe_request(method: str, route: str, status: int, duration_s: float) -> 
     REQUEST_SECONDS.labels(method=method, route=route, status=str(status)).observe(duration_s)
 
 
-def record_results(results: Iterable[ScoreResult]) -> None:
-    """Count each component score, each failed item and each sandbox verdict of a scored batch.
+def record_results(results: Iterable[ScoreResult], *, unclassified: Failure = Failure.INTERNAL_ERROR) -> None:
+    """Count each component score, each item error and each sandbox verdict of a scored batch.
 
-    Verdicts are read from the results (`details[component]["verdicts"]`), so they are counted where
-    /metrics is scraped whether the batch was scored in this process or by queue workers.
+    Verdicts and failure classes are read from the results (`details[component]["verdicts"]` and
+    `["failure"]`), so they are counted where /metrics is scraped whether the batch was scored in this
+    process or by queue workers. An item error counts once per component whose non-verdict made it
+    (its details hold a `Failure` value and no `error` message of their own: a weight-0 component's
+    failure leaves the reward standing, outcomes.py); an error naming no such component counts once
+    as component ``none`` with failure `unclassified` (the scoring pipeline classifies every error it
+    makes, so on /v1/score that is a bug: internal_error).
     """
     for result in results:
         for component in result.scores:
@@ -96,7 +106,20 @@ def record_results(results: Iterable[ScoreResult]) -> None:
                 for verdict in verdicts:
                     record_sandbox_verdict(str(verdict))
         if result.error is not None:
-            ITEM_ERRORS.inc()
+            for component, failure in _failures(result) or [(NO_COMPONENT, unclassified.value)]:
+                ITEM_ERRORS.labels(component=component, failure=failure).inc()
+
+
+def _failures(result: ScoreResult) -> list[tuple[str, str]]:
+    """(component, failure class) of each non-verdict that made this result's error."""
+    failed: list[tuple[str, str]] = []
+    for component, details in result.details.items():
+        if component in result.scores or not isinstance(details, dict) or "error" in details:
+            continue
+        failure = details.get("failure")
+        if isinstance(failure, str) and failure in _FAILURES:
+            failed.append((component, failure))
+    return failed
 
 
 def record_sandbox_verdict(verdict: str) -> None:

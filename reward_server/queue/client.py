@@ -127,6 +127,12 @@ class JobQueue:
                 info.results = await self._results(job_id)
         return info
 
+    async def claim_metrics(self, job_id: str) -> bool:
+        """True once per done job, for the first reader of its results: that process counts them in its
+        metrics, so a job read many times (or by several API replicas) is counted once."""
+        async with self.reachable():
+            return await self.scripts.claim_metrics(job_id)
+
     async def request_error(self, job_id: str) -> tuple[list[str | int], str] | None:
         """The field and message of the request error that failed the job, if that is why it failed."""
         async with self.reachable():

@@ -36,6 +36,7 @@ class JobScripts:
         self._touch = redis.register_script(scripts.TOUCH)
         self._heartbeat = redis.register_script(scripts.HEARTBEAT)
         self._live_workers = redis.register_script(scripts.LIVE_WORKERS)
+        self._claim_metrics = redis.register_script(scripts.CLAIM_METRICS)
 
     def _job_keys(self, job_id: str) -> list[str]:
         keys = self.keys
@@ -136,6 +137,10 @@ class JobScripts:
         keys = self.keys
         status = await self._touch(keys=[keys.chunks, keys.job(job_id)], args=[GROUP, consumer, entry_id])
         return _text(status)
+
+    async def claim_metrics(self, job_id: str) -> bool:
+        """True for the first caller only, once the job is done: that caller counts its results."""
+        return bool(await self._claim_metrics(keys=[self.keys.job(job_id)], args=[]))
 
     async def heartbeat(self, *, consumer: str, ttl_s: int) -> None:
         """Count `consumer` among the live workers for `ttl_s` more seconds (Redis clock)."""

@@ -177,6 +177,14 @@ end
 return redis.call('HGET', KEYS[2], 'status')
 """
 
+# KEYS: job
+# The first reader of a done job's results claims them for its process's metrics: 1 once, then 0 (0 too for a
+# job gone or unfinished). HSETNX on the existing hash keeps its expiry, and an expired job is not recreated.
+CLAIM_METRICS = """
+if redis.call('HGET', KEYS[1], 'status') ~= 'done' then return 0 end
+return redis.call('HSETNX', KEYS[1], 'metrics_claimed', 1)
+"""
+
 # KEYS: workers   ARGV: consumer, ttl_s
 # A worker's heartbeat, on the Redis clock so machines with skewed clocks agree; forgets long-dead workers.
 HEARTBEAT = """

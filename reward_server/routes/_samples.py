@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from reward_server import metrics
+from reward_server.outcomes import Failure
 from reward_server.pipeline import validate_batch_size
 from reward_server.protocols.samples import Candidate, best_per_sample, validate_candidates
 from reward_server.schemas import ScoreRequest, ScoreResult
@@ -32,5 +33,7 @@ async def score_samples(
         weights = dict(rewards) if rewards is not None else None
         results = await services.backend.score(ScoreRequest(items=items, rewards=weights))
     chosen = best_per_sample(count, kept, results, all_errors)
-    metrics.record_results(chosen)
+    # The only errors naming no component's failure are samples that never became a score item: a
+    # label that is no task, an item that fails validation. Those are the sample's own fault.
+    metrics.record_results(chosen, unclassified=Failure.INVALID_ITEM)
     return chosen

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path
 
+from reward_server import metrics
 from reward_server.errors import RequestError
 from reward_server.pipeline import validate_batch_size
 from reward_server.queue.client import JobQueue
@@ -60,6 +61,8 @@ async def get_job(job_id: JobId, queue: Queue) -> JobInfo:
     info = await queue.get(job_id)
     if info is None:
         raise JobNotFound(job_id)
+    if info.results is not None and await queue.claim_metrics(job_id):
+        metrics.record_results(info.results)  # the workers expose no metrics: counted here, once per job
     return info
 
 

@@ -8,6 +8,8 @@ from fastapi.testclient import TestClient
 
 from reward_server.errors import (
     BatchTooLarge,
+    Refusal,
+    Refused,
     RequestError,
     RewardServerError,
     ServiceUnavailable,
@@ -103,3 +105,73 @@ def test_the_handlers_answer_with_the_mapping_and_retry_after() -> None:
             "type": "request_error",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "headers", "body"),
+    [
+        (
+            QueueFull(7, 5, 0.2),  # a delay under a second is still a whole second
+            429,
+            {"retry-after": "1"},
+            b'{"detail":[{"loc":[],"msg":"the job queue is full (7 items waiting, limit 5); '
+            b'retry after the Retry-After delay","type":"unavailable"}]}',
+        ),
+        (
+            IdempotencyConflict("job-1"),
+            422,
+            {},
+            b'{"detail":[{"loc":["header","Idempotency-Key"],"msg":"this key was already used for job '
+            b'job-1 with a different body; use a new key","type":"request_error"}]}',
+        ),
+        (
+            JobNotFound("job-1"),
+            404,
+            {},
+            b'{"detail":[{"loc":["path","job_id"],"msg":"no job \'job-1\': it never existed or its '
+            b'results expired","type":"request_error"}]}',
+        ),
+        (
+            JobFinished("job-1", "done"),
+            409,
+            {},
+            b'{"detail":[{"loc":["path","job_id"],"msg":"job job-1 is already done",'
+            b'"type":"request_error"}]}',
+        ),
+    ],
+)
+def test_each_queue_refusal_is_answered_byte_for_byte(
+    error: Exception, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/refuse")
+    async def refuse() -> None:
+        raise error
+
+    response = TestClient(app).get("/refuse")
+    assert response.status_code == status
+    assert response.content == body
+    expected = {"content-type": "application/json", "content-length": str(len(body)), **headers}
+    assert dict(response.headers) == expected
+
+
+def test_a_refusal_from_any_package_is_mapped_by_its_kind_alone() -> None:
+    """`http_error` knows no queue class: a new subpackage's refusal gets its answer from `Refused`."""
+
+    class Gone(Refused):
+        refusal = Refusal.NOT_FOUND
+        subject = ("path", "thing_id")
+
+    class Busy(Refused):
+        refusal = Refusal.BUSY
+        retry_after_s = 4.0
+
+    gone = http_error(Gone("no thing 7"))
+    assert isinstance(gone, RequestError)
+    assert (gone.status_code, gone.field, gone.message) == (404, ("path", "thing_id"), "no thing 7")
+    busy = http_error(Busy("too many things"))
+    assert isinstance(busy, ServiceUnavailable)
+    assert (busy.status_code, busy.retry_after_s) == (429, 4.0)
+    assert isinstance(QueueFull(1, 1, 1.0), Refused) and QueueFull(1, 1, 1.0).refusal is Refusal.BUSY

@@ -13,10 +13,12 @@ from reward_server import metrics
 from reward_server.app import create_app
 from reward_server.config import Settings
 from reward_server.logs import JsonFormatter, RequestIdFilter, request_id_var
-from tests.support.prometheus import sample
+from reward_server.schemas import ScoreResult
+from tests.support.prometheus import increase, labels, sample, samples
 
 GOOD = "<think>t</think><answer>\\boxed{1}</answer>"
 SANDBOX = "reward_server_sandbox_verdicts_total"
+ERRORS = "reward_server_item_errors_total"
 
 
 def test_metrics_is_prometheus_text(client: TestClient) -> None:
@@ -36,7 +38,7 @@ def test_metrics_is_prometheus_text(client: TestClient) -> None:
 def test_scoring_counts_items_per_component_and_errors(client: TestClient) -> None:
     before_acc = sample(client, "reward_server_items_scored_total", component="accuracy")
     before_fmt = sample(client, "reward_server_items_scored_total", component="format")
-    before_err = sample(client, "reward_server_item_errors_total")
+    before_err = samples(client, ERRORS)
     items = [
         {"completion": GOOD, "task": {"type": "math", "answer": "1"}},
         {"completion": GOOD, "task": {"type": "math", "answer": "2"}},
@@ -46,7 +48,54 @@ def test_scoring_counts_items_per_component_and_errors(client: TestClient) -> No
     assert response.status_code == 200
     assert sample(client, "reward_server_items_scored_total", component="accuracy") == before_acc + 2
     assert sample(client, "reward_server_items_scored_total", component="format") == before_fmt + 3
-    assert sample(client, "reward_server_item_errors_total") == before_err + 1
+    assert increase(before_err, samples(client, ERRORS)) == {
+        labels(component="accuracy", failure="invalid_item"): 1
+    }
+
+
+def test_each_item_error_is_counted_once_by_component_and_failure_class(client: TestClient) -> None:
+    """Bad input, bad gold and a watched (weight 0) component's failure, through POST /v1/score."""
+    before = samples(client, ERRORS)
+    items = [
+        {"id": "no-task", "completion": GOOD},  # accuracy needs a task: invalid_item
+        {"id": "bad-gold", "completion": GOOD, "task": {"type": "math", "answer": "."}},  # empty gold
+        {"id": "fine", "completion": GOOD, "task": {"type": "math", "answer": "1"}},
+        # accuracy watched at weight 0 fails too, but the item keeps its reward: no item error
+        {"id": "watched", "completion": GOOD, "rewards": {"format": 1, "accuracy": 0}},
+    ]
+    response = client.post("/v1/score", json={"items": items, "rewards": {"accuracy": 1, "format": 1}})
+    assert response.status_code == 200, response.text
+    results = {r["id"]: r for r in response.json()["results"]}
+    assert results["bad-gold"]["details"]["accuracy"]["failure"] == "unusable_gold"
+    assert results["watched"]["error"] is None and results["watched"]["details"]["accuracy"]["failure"]
+    assert increase(before, samples(client, ERRORS)) == {
+        labels(component="accuracy", failure="invalid_item"): 1,
+        labels(component="accuracy", failure="unusable_gold"): 1,
+    }
+
+
+def test_a_peer_sample_that_never_became_an_item_counts_as_invalid_input(client: TestClient) -> None:
+    """OpenRLHF's /get_reward: a label that is no task fails before any component runs."""
+    before = samples(client, ERRORS)
+    body = {"query": ["2+2? <answer>\\boxed{4}</answer>"], "prompts": ["2+2?"], "labels": [{"type": "nope"}]}
+    response = client.post("/get_reward", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["extra_logs"]["reward_error"] == [1.0]
+    assert increase(before, samples(client, ERRORS)) == {labels(component="none", failure="invalid_item"): 1}
+
+
+def test_the_item_error_counter_takes_only_the_failure_classes_and_none(client: TestClient) -> None:
+    """Its label values stay bounded whatever a result's details say: an unknown class is no class."""
+    result = ScoreResult(
+        reward=None,
+        error="accuracy: odd",
+        details={"accuracy": {"failure": "made_up"}, "format": {"failure": "timeout", "error": "watched"}},
+    )
+    before = samples(client, ERRORS)
+    metrics.record_results([result])
+    assert increase(before, samples(client, ERRORS)) == {
+        labels(component="none", failure="internal_error"): 1
+    }
 
 
 def test_latency_is_recorded_per_route_template_and_status(client: TestClient) -> None:
