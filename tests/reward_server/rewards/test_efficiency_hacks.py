@@ -75,6 +75,12 @@ AT_IMPORT = (
 )
 
 
+# Bounds that hold on a loaded host: tenfold work scores 0.1 quiet, 0.5 at most seen at load 30;
+# a program charged nothing would score 1.0.
+TENFOLD_AT_MOST = 0.65
+CACHED_ROUND = 0.8
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def local() -> AsyncIterator[Sandbox]:
     require_bwrap()
@@ -103,13 +109,15 @@ def scored(outcome: ComponentOutcome) -> ComponentScore:
 async def test_work_moved_out_of_sight_is_still_charged(local: Sandbox, code: str) -> None:
     result = scored(await efficiency(local, fenced(code), stdio_task()))
     assert "reason" not in result.details, result.details  # it passed its tests
-    assert result.score < 0.5, result.details
-    assert max(result.details["round_scores"]) < 0.5, result.details  # no round saw a cached answer
+    # Ten times the reference's work scores about 0.1 on a quiet host and up to 0.5 at load 30 (the
+    # start-up floor grows with the load); a round that saw a cached answer scores 1.0.
+    assert result.score < TENFOLD_AT_MOST, result.details
+    assert max(result.details["round_scores"]) < CACHED_ROUND, result.details  # no round saw a cached answer
 
 
 async def test_work_done_when_the_module_is_imported_is_charged(local: Sandbox) -> None:
     result = scored(await efficiency(local, fenced(AT_IMPORT), function_task()))
-    assert "reason" not in result.details and result.score < 0.5, result.details
+    assert "reason" not in result.details and result.score < TENFOLD_AT_MOST, result.details
     closed = scored(await efficiency(local, fenced(CLOSED_FORM_FN), function_task()))
     assert closed.score > result.score, (closed.details, result.details)
 
