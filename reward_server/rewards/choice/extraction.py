@@ -2,29 +2,38 @@
 
 Where the answer lives is decided as for math (`rewards.math.extraction.committed_region`): after
 `</think>`; a think block that never closes commits to nothing; the `<answer>` block when there is
-one; hidden text (comments, phantoms, white text) removed first.
+one; hidden text (comments, phantoms, white text) removed first, then NFKC (full-width `Ｃ`, `（Ｃ）`,
+`：` read as `C`, `(C)`, `:`).
 
 What the answer is, first tier that finds something:
 1. Boxes (`\\boxed{C}`, `\\boxed{\\text{(C) Paris}}`, `\\boxed{Paris}`) and answer phrases ("The answer
-   is C.", "**Answer:** C", "The correct option is (C)", "Final Answer: C) Paris", "I'd go with B"),
-   in the order written. The last one counts; an earlier, different one is superseded when the text
-   between corrects it or is a stretch of reasoning, and offered together with it when only a hedge
-   or a few words separate them (math's rule, `commit_answers`). Boxes quoted as wrong answers
-   ("a common mistake is \\boxed{A}") do not count.
-2. Statements that a letter is right: "Option C is correct", "(C) is the best answer".
+   is C.", "**Answer:** C", "The correct option is (C)", "Final Answer: C) Paris", "I'd go with B";
+   Chinese "答案是 C", "答案：C", "正确选项是 C", "故选 C", "选C。", Japanese "答えは C", "正解は C", Korean
+   "정답은 C"), in the order written; one followed by "?" or "吗" is a question, not an answer. The
+   last one counts; an earlier, different one is superseded when the text between corrects it or is
+   a stretch of reasoning, and offered together with it when only a hedge or a few words separate
+   them (math's rule, `commit_answers`). Boxes quoted as wrong answers ("a common mistake is
+   \\boxed{A}") do not count.
+2. Statements that a letter is right: "Option C is correct", "(C) is the best answer", "选项C正确"
+   ("Either C or D is correct" offers both).
 3. The last line, when it is only an answer (`C`, `(C)`, `**C**`, `C) Paris`, an option's text) or
    ends by naming one ("... therefore I think it's B.", "So it must be (C).").
-4. The first line, when the answer opens with its letter and then explains: "D. It cannot be A".
+4. The first line, when the answer opens with its letter and then explains: "D. It cannot be A",
+   "C (D would need x>0)"; not a Roman-numeral heading ("I. Introduction", "I. First, ...").
 Two different letters offered as the answer ("A or C", "either B or D", boxes A and C side by side,
-"C) Paris" when Paris is option A) commit to nothing: a hedge scores 0, as in math.
+"C) Paris" when Paris is option A, "C. D is also possible.", "The answer is C, though D could also be
+right", "答案是C或D") commit to nothing: a hedge scores 0, as in math. A letter named after the answer to
+reject it ("C. D is wrong because ...", "C, not D", "D could be right only if ...") is not offered.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from reward_server.rewards.choice.prose import is_heading, offered_after
 from reward_server.rewards.choice.reading import Reading, clean_answer_text, read_letters
 from reward_server.rewards.math.disowned import disowned_box, remove_hidden
 from reward_server.rewards.math.extraction import commit_answers, committed_region, find_boxed
@@ -36,14 +45,18 @@ MAX_STATEMENTS = 20  # only the last answers matter; a spray of thousands must n
 FINAL_LINE_CHARS = 200
 SHORT_ANSWER_CHARS = 400  # an answer that opens with its letter is read only this short (else: an outline)
 
-# "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with".
+# "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with"; "答案是", "答案：",
+# "正确选项是", "故选", "选" (Chinese), "答えは", "正解は" (Japanese), "정답은" (Korean).
 _ANSWER_MARKER = re.compile(
     r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice)"
     r"|\bthe\s+answer|\banswer|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
     r"(?:\s+(?:to\s+(?:this|the)\s+question|here|then))?"
     r"\s*(?:\*\*)?\s*(?:is(?:\s+therefore)?|would\s+be|should\s+be|will\s+be|must\s+be|:|=|-|–|—)"
     r"\s*(?:\*\*)?\s*:?"
-    r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b)",
+    r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b"
+    r"|(?:(?:最终|最后|正确|標準|标准)?答案|正确(?:的)?选项|正確(?:的)?選項|答え|正解|정답)\s*"
+    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=)\s*"
+    r"|(?:故|因此|所以|应|應|我)\s*(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*|(?<![\w])(?:选|選)(?=\s*[(\[]?[A-Z][)\]]?\s*(?:项|項)?\s*(?:[。.!,;\n]|$)))",
     re.IGNORECASE,
 )
 # "Option C is correct", "(C) is the best answer", "**C** is right".
@@ -52,6 +65,17 @@ _STATED_CORRECT = re.compile(
     r"(?:is|seems|appears)\s+(?:to\s+be\s+)?(?:the\s+)?(?:correct|right|best|true)\b(?!\s*\?)",
     re.MULTILINE,
 )
+# "选项C正确", "C项是正确的", "答案C对" (Chinese): a letter stated to be right; not "不正确", not a question.
+_STATED_CORRECT_CJK = re.compile(
+    r"(?:(?:选项|選項|答案)\s*)?(?<![A-Za-z0-9])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:项|項)?\s*(?:是|为|為)?\s*"
+    r"(?:正确|正確|[对對](?![应應于於比照]))(?:的)?(?!\s*(?:吗|嗎|呢|\?))"
+)
+# Just before a letter stated to be right: another letter offered with it ("Either C or D is correct").
+_OFFERED_BEFORE = re.compile(
+    r"(?<![\w'’])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:,\s*)?(?:\bor\b|/|,|或者?|还是)\s*(?:(?:option|choice)\s+)?[(\[]?$"
+)
+# Right after an answer: it is asked, not given ("The answer is A?", "答案是A吗？").
+_ASKED = re.compile(r"[ \t]*(?:\?|吗|嗎|呢)")
 _NOT_OPTION_BEFORE = re.compile(
     r"(?:statement|part|step|case|figure|table|point|vitamin|type|class|group|hepatitis|grade|plan|"
     r"person|player|team|city|country|company|box|room|set|matrix|line|angle|region|sample|patient)\s*$",
@@ -67,7 +91,10 @@ _RETRACTION = re.compile(
 _CONCLUDING = re.compile(
     r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
 )
-_OPENING_LETTER = re.compile(r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]]|[.:](?=\s|$))")
+# "D. It cannot be A", "(D) since ...", "C (D would need x>0)" (a bracketed remark closing the line).
+_OPENING_LETTER = re.compile(
+    r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]]|[.:](?=\s|$)|(?=[ \t]+\([^()\n]*\)[ \t]*[.!]?[ \t]*(?:\n|$)))"
+)
 # Right after an opening letter: the answer disowns it ("(A) is incorrect.", "A. Wrong", "A) cannot be").
 _DISOWNED_AFTER = re.compile(
     r"\s*(?:is\s+|are\s+|seems\s+|appears\s+)?(?:(?:definitely|clearly|certainly)\s+)?"
@@ -135,8 +162,8 @@ def _phrases(
         if clean_answer_text(rest).lstrip(" *:").startswith(("\\boxed", "\\fbox")):
             continue  # the box is read as a box
         reading = read_letters(rest, letters, options, lower_case=True)
-        if reading is None:
-            continue
+        if reading is None or _ASKED.match(rest, reading.end) or rest[reading.end - 1 : reading.end] == "?":
+            continue  # "The answer is A?": a question, not an answer
         if "\n" in m.group(0) and len({e.group(1) for e in _ENUMERATED.finditer(rest[:400])}) > 1:
             continue  # "Answer:" above a list of the options is not an answer
         source = "option_text" if reading.via_text else "answer_is"
@@ -152,10 +179,15 @@ def _raw_end(raw: str, reading: Reading) -> int:
 
 def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
     found: list[Found] = []
-    for m in list(_STATED_CORRECT.finditer(region))[-MAX_STATEMENTS:]:
+    stated = [*_STATED_CORRECT.finditer(region), *_STATED_CORRECT_CJK.finditer(region)]
+    for m in sorted(stated, key=lambda s: s.start())[-MAX_STATEMENTS:]:
         letter = m.group("letter")
+        before = region[max(0, m.start("letter") - 30) : m.start("letter")]
         if letter not in letters or _NOT_OPTION_BEFORE.search(region[max(0, m.start() - 20) : m.start()]):
             continue
+        with_it = _OFFERED_BEFORE.search(before)
+        if with_it is not None and with_it.group("letter") in letters:  # "Either C or D is correct"
+            letter = f"{with_it.group('letter')},{letter}"
         found.append((m.start(), m.end(), letter))
     return found
 
@@ -195,6 +227,8 @@ def _first_line(
     m = _OPENING_LETTER.match(text)
     if m is None or m.group(1) not in letters or _DISOWNED_AFTER.match(text, m.end()):
         return None
+    if m.group(1) == "I" and is_heading(text, options):
+        return None  # "I. Introduction", "I. First, we ...": a Roman-numeral heading, not option I
     if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1:
         return None  # "A) ... B) ...": the options discussed one by one, none chosen
     reading = read_letters(text.split("\n", 1)[0], letters, options)
@@ -204,7 +238,17 @@ def _first_line(
     ):
         return None  # a long text opening with "I. Introduction" or "A. Let's see" is an outline
     found = reading.letters if reading is not None and reading.letters[0] == m.group(1) else (m.group(1),)
-    return ChoiceExtraction("first_line", found)
+    return _also_offered(ChoiceExtraction("first_line", found), text[m.end() :], letters)
+
+
+def _also_offered(found: ChoiceExtraction, after: str, letters: Sequence[str]) -> ChoiceExtraction:
+    """`found` with a letter the text after it offers as possibly right too ("C. D is also possible."):
+    two different letters offered, a hedge."""
+    also = offered_after(after, found.letters, letters)
+    if also is None:
+        return found
+    note = f"{also!r} offered as possibly right after the answer"
+    return ChoiceExtraction(found.source, (*found.letters, also), found.superseded, (*found.notes, note))
 
 
 def _letters_of(offered: Sequence[str]) -> tuple[str, ...]:
@@ -222,11 +266,15 @@ def _from_region(region: str, letters: Sequence[str], options: Mapping[str, str]
             return ChoiceExtraction(
                 "retracted", (), _letters_of(offered), (*notes, f"answer {offered[-1]!r} taken back")
             )
-        return ChoiceExtraction(source, _letters_of(offered), _letters_of(superseded), tuple(notes))
+        committed = ChoiceExtraction(source, _letters_of(offered), _letters_of(superseded), tuple(notes))
+        return _also_offered(committed, after, letters)
     stated = _stated_correct(region, letters)
     if stated:
         offered, superseded, notes = commit_answers(region, stated)
-        return ChoiceExtraction("stated_correct", _letters_of(offered), _letters_of(superseded), tuple(notes))
+        committed = ChoiceExtraction(
+            "stated_correct", _letters_of(offered), _letters_of(superseded), tuple(notes)
+        )
+        return _also_offered(committed, region[stated[-1][1] :], letters)
     final = _final_line(region, letters, options) or _first_line(region, letters, options)
     return final if final is not None else ChoiceExtraction("none")
 
@@ -253,10 +301,17 @@ def extract_choice(
     if unfinished:
         return ChoiceExtraction("unfinished", notes=(unfinished,))
     if len(blocks) > 1:
-        readings = [_from_region(remove_hidden(b), letters, options) for b in blocks]
+        readings = [_from_region(_visible(b), letters, options) for b in blocks]
         offered = tuple(letter for r in readings for letter in r.letters)
         if len(set(offered)) > 1:
             return ChoiceExtraction("answer_block", offered, notes=("several answer blocks",))
     if blocks:
         region = blocks[-1]
-    return _from_region(remove_hidden(region), letters, options)
+    return _from_region(_visible(region), letters, options)
+
+
+def _visible(text: str) -> str:
+    """What a reader sees, in one spelling: hidden text removed, then NFKC (full-width `Ｃ`, `（Ｃ）`, `：`
+    read as `C`, `(C)`, `:`; circled `Ⓒ` as `C`)."""
+    visible = remove_hidden(text)
+    return visible if unicodedata.is_normalized("NFKC", visible) else unicodedata.normalize("NFKC", visible)
