@@ -22,7 +22,11 @@ __all__ = ["is_heading", "offered_after"]
 
 # A letter as prose names an option: "D", "(D)", "[D]", "**D**", "option D", "choice (D)".
 _REF = r"(?:(?i:option|choice)\s+)?(?P<open>[(\[])?(?:\*\*)?(?P<{name}>[A-Z])(?:\*\*)?[)\]]?"
-_APPROVING = r"(?:possible|plausible|likely|correct|right|valid|true|acceptable|reasonable|defensible)"
+_APPROVING = (
+    r"(?:a\s+|an\s+)?(?:possible|plausible|likely|correct|right|valid|true|acceptable|reasonable|defensible)"
+    r"(?:\s+(?:answer|option|choice))?"
+)
+_CONDITION = r"(?!\s*,?\s*(?:only\s+)?(?i:if|when|unless|under|had|were|but|though|although|however)\b)"
 # "D is also possible", "D could (also) be right", "D might be correct", "D works too", "D cannot be
 # ruled out" (a letter then words that say it may be the answer too); not under a condition.
 _ALSO_AFTER = re.compile(
@@ -30,26 +34,31 @@ _ALSO_AFTER = re.compile(
     r"(?:is|seems|looks|appears)\s+(?:to\s+be\s+)?(?:also|equally|just\s+as)\s+" + _APPROVING + r"|"
     r"(?:is|seems)\s+" + _APPROVING + r"\s+(?:too|as\s+well)|"
     r"(?:could|might|may|can)\s+(?:also\s+|equally\s+|well\s+|just\s+as\s+well\s+)?(?:be\s+)?"
-    r"(?:" + _APPROVING + r"|the\s+answer|it|work)|"
+    r"(?:" + _APPROVING + r"|the\s+answer|it|work)|would\s+(?:also|equally)\s+be\s+" + _APPROVING + r"|"
     r"(?:also\s+works|works\s+too|works\s+as\s+well)|"
-    r"(?:can(?:not|'t|\s+not))\s+be\s+(?:ruled\s+out|excluded|eliminated))\b"
-    r"(?!\s*,?\s*(?:only\s+)?(?i:if|when|unless|under|had|were|but|though|although|however|in\s+(?:a|another)\s+\w+)\b)"
+    r"(?:can(?:not|'t|\s+not))\s+be\s+(?:ruled\s+out|excluded|eliminated))\b" + _CONDITION
 )
-# "…, or maybe D", "though possibly D", "but it could also be D": words that offer what follows them.
+# "…, or maybe D", "though possibly D", "but it could also be D", "(or D)", ". Or D.": words
+# that offer what follows them.
 _ALSO_BEFORE = re.compile(
     r"(?i:\b(?:or|though|although|but|alternatively|perhaps)\s*,?\s+"
-    r"(?:(?:it\s+)?(?:could|might|may)\s+(?:also\s+|well\s+)?be\s+|(?:maybe|possibly|perhaps|potentially)\s+))"
+    r"(?:(?:it\s+)?(?:could|might|may)\s+(?:also\s+|well\s+)?be\s+|(?:maybe|possibly|perhaps|potentially)\s+)"
+    r"|(?:^|(?<=[.!?(\n]))\s*(?:or|and\s+maybe|or\s+maybe)\s+)"
     + _REF.format(name="letter")
     + r"(?=\s*(?:[.,;:!?)]|$|\s(?i:too|also|as\s+well|instead)\b))"
 )
-# Chinese: "也可能是 D", "或许是D", "也可以选D" (but not "不可能是 D", "不太可能是 D").
+# Chinese: "也可能是 D", "或许是D", "也可以选D" (but not "不可能是 D", "不太可能是 D"); "D也对", "D也正确".
 _ALSO_CJK = re.compile(
     r"(?<![不没沒太])(?:也|还|或)?(?:可能|或许|也许|可以选?)(?:是|选)?\s*[(\[]?(?P<letter>[A-Z])(?![A-Za-z])"
+)
+_ALSO_CJK_AFTER = re.compile(
+    r"(?<![A-Za-z])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:项|項)?\s*(?:也|同样|同樣|亦)\s*(?:是\s*)?"
+    r"(?:正确|正確|[对對](?![应應于於])|可以(?!\s*排除)|可能(?!\s*不)|行)"
 )
 _MODAL_AFTER_PRONOUN = re.compile(r"\s+(?i:could|might|may|can|am|was|should|would|think|believe)\b")
 
 # Roman-numeral outline: "I. Introduction", "I. First, …", "**I. Analysis**", with or without "II.".
-_HEADING_OPENING = re.compile(r"[#>*\s]*(?:\*\*)?I(?:[.)]|:(?=\s))(?:\*\*)?[ \t]*")
+_HEADING_OPENING = re.compile(r"[#>*\s]*(?:\*\*)?I(?:[.)]|:(?=\s)|(?=(?:\*\*)?[ \t]*\n))(?:\*\*)?[ \t]*")
 _OUTLINE_NEXT = re.compile(r"^[#>*\s]*(?:\*\*)?II(?:[.)]|:\s)", re.MULTILINE)
 _HEADING_WORDS = re.compile(
     r"(?i:first(?:ly)?|to\s+(?:begin|start)|let'?s|let\s+us|we|step|introduction|overview|background|"
@@ -62,7 +71,7 @@ _SENTENCE_END = re.compile(r"[.!?。](?:\s|$)")
 def offered_after(text: str, committed: Sequence[str], letters: Sequence[str]) -> str | None:
     """The first letter of `letters` not in `committed` that `text` (what follows the answer) offers
     as possibly right too, or None."""
-    for pattern in (_ALSO_AFTER, _ALSO_BEFORE, _ALSO_CJK):
+    for pattern in (_ALSO_AFTER, _ALSO_BEFORE, _ALSO_CJK, _ALSO_CJK_AFTER):
         for m in pattern.finditer(text):
             letter = m.group("letter")
             if letter not in letters or letter in committed:
@@ -85,6 +94,8 @@ def is_heading(text: str, options: Mapping[str, str] | None) -> bool:
     if m is None:
         return False
     line, _, below = text[m.end() :].partition("\n")
+    if not line.strip():  # "I" alone on its line: the heading's title is the next line
+        line, _, below = below.lstrip().partition("\n")
     title = line.strip().strip("*").strip()
     if options is not None and _names_option_i(title, options):
         return False

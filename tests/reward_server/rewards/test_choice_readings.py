@@ -30,6 +30,11 @@ MMLU_PRO_OPTIONS = dict(zip(A_TO_J, [str(n) for n in range(1, 11)], strict=True)
         "答案是C或D",
         "Either C or D is correct.",
         "Option C or option D is the best answer.",
+        "**Answer: C**\n\n(or D)",
+        "The answer is C.\nOr D.",
+        "The answer is C. D would also be correct.",
+        "C\n\nD is also a valid answer.",
+        "答案是C。D也对。",
     ],
 )
 def test_a_second_letter_offered_in_prose_after_the_answer_is_a_hedge(completion: str) -> None:
@@ -52,12 +57,31 @@ def test_a_second_letter_offered_in_prose_after_the_answer_is_a_hedge(completion
         "The answer is C. D might be correct, though it is not.",
         "答案是 C，不可能是 D。",
         "答案是 C，不太可能是 D。",
+        "答案是C。D也不对。",
+        "The answer is C. D is not correct either, and B as well.",
+        "The answer is C. Also, D is wrong.",
     ],
 )
 def test_a_committed_answer_that_names_another_letter_to_reject_it_still_pays(completion: str) -> None:
     result = check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS)
     assert result.score == 1.0, result.details
     assert check_choice(f"</think>{completion}", "D", "ABCD", OPTIONS).score == 0.0
+
+
+@pytest.mark.parametrize(
+    "completion",
+    ["**C**\n\nParis is the capital of France.", "(C)\nParis is the capital.", "C (the capital)"],
+)
+def test_a_letter_alone_on_the_first_line_with_its_explanation_below_pays(completion: str) -> None:
+    assert check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS).score == 1.0
+
+
+@pytest.mark.parametrize(
+    "completion", ["A\nB\nC\nD", "A (Rome)\nB (Madrid)\nC (Paris)\nD (Berlin)", "A (wrong)\nB (wrong)"]
+)
+def test_letters_listed_one_a_line_or_disowned_in_brackets_pay_nothing(completion: str) -> None:
+    for gold in "ABCD":
+        assert check_choice(f"</think>{completion}", gold, "ABCD", OPTIONS).score == 0.0, gold
 
 
 def test_the_pronoun_i_after_an_answer_is_not_a_second_option() -> None:
@@ -125,6 +149,8 @@ def test_chinese_prose_that_only_mentions_a_letter_pays_nothing(completion: str)
         "**I. Analysis**\nThe rate falls as it warms.",
         "I. The Reaction\nIt is exothermic.\nII. The Rate\nIt falls.",
         "I) Understanding the question\nWe need the rate.",
+        "I\nIntroduction\nThe rate falls as it warms.",
+        "Ⅰ. Introduction\nThe rate falls as it warms.",
     ],
 )
 def test_a_roman_numeral_heading_is_not_option_i(completion: str) -> None:
