@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from reward_server.rewards.choice.prose import is_heading, offered_after
-from reward_server.rewards.choice.reading import Reading, clean_answer_text, read_letters
+from reward_server.rewards.choice.reading import CJK, Reading, clean_answer_text, read_letters
 from reward_server.rewards.math.disowned import disowned_box, remove_hidden
 from reward_server.rewards.math.extraction import commit_answers, committed_region, find_boxed
 from reward_server.rewards.math.phrases import strip_boilerplate
@@ -45,20 +45,25 @@ MAX_STATEMENTS = 20  # only the last answers matter; a spray of thousands must n
 FINAL_LINE_CHARS = 200
 SHORT_ANSWER_CHARS = 400  # an answer that opens with its letter is read only this short (else: an outline)
 
-# "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with"; "答案是", "答案：",
-# "正确选项是", "故选", "选" (Chinese), "答えは", "正解は" (Japanese), "정답은" (Korean).
+# "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with".
 _ANSWER_MARKER = re.compile(
     r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice)"
     r"|\bthe\s+answer|\banswer|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
     r"(?:\s+(?:to\s+(?:this|the)\s+question|here|then))?"
     r"\s*(?:\*\*)?\s*(?:is(?:\s+therefore)?|would\s+be|should\s+be|will\s+be|must\s+be|:|=|-|–|—)"
     r"\s*(?:\*\*)?\s*:?"
-    r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b"
-    r"|(?:(?:最终|最后|正确|標準|标准)?答案|正确(?:的)?选项|正確(?:的)?選項|答え|正解|정답)\s*"
-    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=)\s*"
-    r"|(?:故|因此|所以|应|應|我)\s*(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*|(?<![\w])(?:选|選)(?=\s*[(\[]?[A-Z][)\]]?\s*(?:项|項)?\s*(?:[。.!,;\n]|$)))",
+    r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b)",
     re.IGNORECASE,
 )
+# Chinese "答案是", "答案：", "正确选项是", "故选", "选C。"; Japanese "答えは", "正解は"; Korean "정답은".
+# Scanned for only in text that holds such script (`_HAS_CJK`), so English text costs nothing more.
+_CJK_ANSWER_MARKER = re.compile(
+    r"(?:(?:最终|最后|正确|標準|标准)?答案|正确(?:的)?选项|正確(?:的)?選項|答え|正解|정답)\s*"
+    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=)\s*"
+    r"|(?:故|因此|所以|应|應|我)\s*(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*"
+    r"|(?<![\w])(?:选|選)(?=\s*[(\[]?[A-Z][)\]]?\s*(?:项|項)?\s*(?:[。.!,;\n]|$))"
+)
+_HAS_CJK = re.compile(f"[{CJK}]")
 # "Option C is correct", "(C) is the best answer", "**C** is right".
 _STATED_CORRECT = re.compile(
     r"(?:\b(?:option|choice|answer)\s+|[(\[]|\*\*|^|(?<=\s))(?P<letter>[A-Z])(?:[)\]]|\*\*)?\s+"
@@ -149,7 +154,7 @@ def _boxes(region: str, letters: Sequence[str], options: Mapping[str, str] | Non
         while content.startswith("{") and content.endswith("}"):  # \boxed{{B}}
             content = content[1:-1].strip()
         reading = read_letters(content, letters, options, whole=True, lower_case=True)
-        marker = _ANSWER_MARKER.match(clean_answer_text(content)) if reading is None else None
+        marker = _marker_at_start(clean_answer_text(content)) if reading is None else None
         if marker is not None:  # \boxed{\text{Answer: G}}
             rest = clean_answer_text(content)[marker.end() :]
             reading = read_letters(rest, letters, options, whole=True, lower_case=True)
@@ -162,7 +167,7 @@ def _phrases(
     region: str, letters: Sequence[str], options: Mapping[str, str] | None
 ) -> list[tuple[Found, str]]:
     found: list[tuple[Found, str]] = []
-    for m in list(_ANSWER_MARKER.finditer(region))[-MAX_STATEMENTS:]:
+    for m in _markers(region)[-MAX_STATEMENTS:]:
         if found and m.start() < found[-1][0][1]:
             continue  # "Final Answer: the answer is C" is one statement
         rest = region[m.end() : m.end() + 400]
@@ -176,6 +181,18 @@ def _phrases(
         source = "option_text" if reading.via_text else "answer_is"
         found.append(((m.start(), m.end() + _raw_end(rest, reading), ",".join(reading.letters)), source))
     return found
+
+
+def _markers(region: str) -> list[re.Match[str]]:
+    """The answer markers of `region` in order: English, and CJK ones when it holds that script."""
+    found = list(_ANSWER_MARKER.finditer(region))
+    if _HAS_CJK.search(region):
+        found = sorted([*found, *_CJK_ANSWER_MARKER.finditer(region)], key=lambda m: m.start())
+    return found
+
+
+def _marker_at_start(text: str) -> re.Match[str] | None:
+    return _ANSWER_MARKER.match(text) or _CJK_ANSWER_MARKER.match(text)
 
 
 def _raw_end(raw: str, reading: Reading) -> int:

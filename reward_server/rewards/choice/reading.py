@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from reward_server.tasks.choice_letters import option_letter
 
-__all__ = ["Reading", "clean_answer_text", "read_letters"]
+__all__ = ["CJK", "Reading", "clean_answer_text", "read_letters"]
 
 # What a reader skips before the letter: "The answer is definitely option (C)", "答案是选项 C".
 _FILLER = re.compile(
