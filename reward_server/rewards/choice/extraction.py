@@ -33,7 +33,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reward_server.rewards.choice.prose import is_heading, offered_after
+from reward_server.rewards.choice.prose import NOT_OPTION_BEFORE, is_heading, offered_after
 from reward_server.rewards.choice.reading import CJK, Reading, clean_answer_text, read_letters
 from reward_server.rewards.math.disowned import disowned_box, remove_hidden
 from reward_server.rewards.math.extraction import commit_answers, committed_region, find_boxed
@@ -81,11 +81,6 @@ _OFFERED_BEFORE = re.compile(
 )
 # Right after an answer: it is asked, not given ("The answer is A?", "答案是A吗？").
 _ASKED = re.compile(r"[ \t]*(?:\?|吗|嗎|呢)")
-_NOT_OPTION_BEFORE = re.compile(
-    r"(?:statement|part|step|case|figure|table|point|vitamin|type|class|group|hepatitis|grade|plan|"
-    r"person|player|team|city|country|company|box|room|set|matrix|line|angle|region|sample|patient)\s*$",
-    re.IGNORECASE,
-)
 # After the last answer: it is taken back ("Wait, ...", "Actually, ...").
 _RETRACTION = re.compile(
     r"(?:^\s*|[.!?\n]\s*)(?:no\b[,.!]?\s*)?(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
@@ -207,7 +202,7 @@ def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
     for m in sorted(stated, key=lambda s: s.start())[-MAX_STATEMENTS:]:
         letter = m.group("letter")
         before = region[max(0, m.start("letter") - 30) : m.start("letter")]
-        if letter not in letters or _NOT_OPTION_BEFORE.search(region[max(0, m.start() - 20) : m.start()]):
+        if letter not in letters or NOT_OPTION_BEFORE.search(region[max(0, m.start() - 20) : m.start()]):
             continue
         with_it = _OFFERED_BEFORE.search(before)
         if with_it is not None and with_it.group("letter") in letters:  # "Either C or D is correct"

@@ -18,10 +18,16 @@ from collections.abc import Mapping, Sequence
 
 from reward_server.tasks.choice_letters import option_letter
 
-__all__ = ["is_heading", "offered_after"]
+__all__ = ["NOT_OPTION_BEFORE", "is_heading", "offered_after"]
 
 # A letter as prose names an option: "D", "(D)", "[D]", "**D**", "option D", "choice (D)".
 _REF = r"(?:(?i:option|choice)\s+)?(?P<open>[(\[])?(?:\*\*)?(?P<{name}>[A-Z])(?:\*\*)?[)\]]?"
+# Just before a capital letter: it names something else ("Vitamin D", "Type I", "Hepatitis B").
+NOT_OPTION_BEFORE = re.compile(
+    r"(?:statement|part|step|case|figure|table|point|vitamin|type|class|group|hepatitis|grade|plan|"
+    r"person|player|team|city|country|company|box|room|set|matrix|line|angle|region|sample|patient)\s*$",
+    re.IGNORECASE,
+)
 _APPROVING = (
     r"(?:a\s+|an\s+)?(?:possible|plausible|likely|correct|right|valid|true|acceptable|reasonable|defensible)"
     r"(?:\s+(?:answer|option|choice))?"
@@ -76,6 +82,8 @@ def offered_after(text: str, committed: Sequence[str], letters: Sequence[str]) -
             letter = m.group("letter")
             if letter not in letters or letter in committed:
                 continue
+            if NOT_OPTION_BEFORE.search(text[max(0, m.start("letter") - 20) : m.start("letter")]):
+                continue  # "Vitamin D could also be right": not an option
             bare = m.start("letter") == m.start()  # no "option", bracket or bold before it
             if letter == "I" and bare and _MODAL_AFTER_PRONOUN.match(text, m.end("letter")):
                 continue  # "but I could be wrong": the pronoun

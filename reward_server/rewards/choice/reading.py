@@ -59,7 +59,7 @@ _CONNECTORS = frozenset(
 # "C、D": further letters offered with the first.
 _MORE = re.compile(
     r"\s*\(?\s*(?:,\s*(?:or|and)?|\band\s*/\s*or\b|/|&|\bor\b|\band\b|[-–—]\s*or\b|\\lor|\\vee|"
-    r"或者?|或是|还是|還是|和|与|與|及|、|か|または|또는|이나)?\s*"
+    r"或者?|或是|还是|還是|和|与|與|及|、|か|または|と|や|또는|이나|와|과)?\s*"
     r"(?:(?:possibly|maybe|perhaps|probably|potentially|else|alternatively)\b,?\s*|(?:也|还)?(?:也许|或许|可能)是?\s*)?",
     re.IGNORECASE,
 )

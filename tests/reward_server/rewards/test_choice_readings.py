@@ -35,6 +35,8 @@ MMLU_PRO_OPTIONS = dict(zip(A_TO_J, [str(n) for n in range(1, 11)], strict=True)
         "The answer is C. D would also be correct.",
         "C\n\nD is also a valid answer.",
         "答案是C。D也对。",
+        "正解は C と D",
+        "정답은 C와 D",
     ],
 )
 def test_a_second_letter_offered_in_prose_after_the_answer_is_a_hedge(completion: str) -> None:
@@ -60,6 +62,7 @@ def test_a_second_letter_offered_in_prose_after_the_answer_is_a_hedge(completion
         "答案是C。D也不对。",
         "The answer is C. D is not correct either, and B as well.",
         "The answer is C. Also, D is wrong.",
+        "The answer is C. Vitamin D might be correct for bones.",
     ],
 )
 def test_a_committed_answer_that_names_another_letter_to_reject_it_still_pays(completion: str) -> None:
