@@ -91,20 +91,19 @@ _RETRACTION = re.compile(
 _CONCLUDING = re.compile(
     r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
 )
-# "D. It cannot be A", "(D) since ...", "C (D would need x>0)" (a bracketed remark closing the line),
-# "C" alone on the first line with its explanation below.
+# "D. It cannot be A", "B。不是 A", "(D) since ...", "C (D would need x>0)" (a bracketed remark closing
+# the line), "C" alone on the first line with its explanation below.
 _OPENING_LETTER = re.compile(
-    r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]]|[.:](?=\s|$)|(?=[ \t]+\([^()\n]*\)[ \t]*[.!]?[ \t]*(?:\n|$))"
+    r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]。]|[.:](?=\s|$)|(?=[ \t]+\([^()\n]*\)[ \t]*[.!]?[ \t]*(?:\n|$))"
     r"|(?=[ \t]*\n))"
 )
 # Right after an opening letter: the answer disowns it ("(A) is incorrect.", "A. Wrong", "A) cannot be").
 _DISOWNED_AFTER = re.compile(
     r"\s*\(?\s*(?:is\s+|are\s+|seems\s+|appears\s+)?(?:(?:definitely|clearly|certainly)\s+)?"
     r"(?:incorrect|wrong|false|invalid|not\b(?!\s+only)|isn'?t|can(?:not|'t)|could\s*n(?:o|')t|"
-    r"ruled\s+out|eliminated|excluded)",
+    r"ruled\s+out|eliminated|excluded|(?:是|為|为)?(?:不对|不對|不正确|不正確|错|錯|排除))",
     re.IGNORECASE,
 )
-# Lines that list options: "A) Rome", "**B.** Madrid", "- C: Paris", "D (Berlin)".
 # Lines that list options: "A) Rome", "**B.** Madrid", "- C: Paris", "D (Berlin)", a letter alone.
 _ENUMERATED = re.compile(
     r"^\s*(?:[-*]\s*)?(?:\*\*)?[(\[]?([A-Z])(?:[)\].:](?:\*\*)?\s|[ \t]+\(|[)\]]?(?:\*\*)?[ \t]*$)",

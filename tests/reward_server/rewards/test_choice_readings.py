@@ -112,6 +112,7 @@ def test_the_pronoun_i_after_an_answer_is_not_a_second_option() -> None:
         "정답은 C입니다.",
         "选项C正确。",
         "C项是正确的",
+        "C。不是 A",  # lighteval's Chinese letter test form
     ],
 )
 def test_answers_in_chinese_japanese_korean_and_full_width_are_read(completion: str) -> None:
@@ -136,6 +137,7 @@ def test_answers_in_chinese_japanese_korean_and_full_width_are_read(completion: 
         "选项A正确吗？",
         "A对应罗马。",
         "The answer is A?",
+        "A。不对。",
     ],
 )
 def test_chinese_prose_that_only_mentions_a_letter_pays_nothing(completion: str) -> None:
