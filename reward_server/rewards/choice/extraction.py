@@ -197,7 +197,9 @@ def _raw_end(raw: str, reading: Reading) -> int:
 
 def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
     found: list[Found] = []
-    stated = [*_STATED_CORRECT.finditer(region), *_STATED_CORRECT_CJK.finditer(region)]
+    stated = list(_STATED_CORRECT.finditer(region))
+    if _HAS_CJK.search(region):
+        stated += _STATED_CORRECT_CJK.finditer(region)
     for m in sorted(stated, key=lambda s: s.start())[-MAX_STATEMENTS:]:
         letter = m.group("letter")
         before = region[max(0, m.start("letter") - 30) : m.start("letter")]
