@@ -81,10 +81,11 @@ _OFFERED_BEFORE = re.compile(
 )
 # Right after an answer: it is asked, not given ("The answer is A?", "答案是A吗？").
 _ASKED = re.compile(r"[ \t]*(?:\?|吗|嗎|呢)")
-# After the last answer: it is taken back ("Wait, ...", "Actually, ...").
+# After the last answer: it is taken back ("Wait, ...", "Actually, ...", "等等", "不对").
 _RETRACTION = re.compile(
     r"(?:^\s*|[.!?\n]\s*)(?:no\b[,.!]?\s*)?(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
-    r"let me reconsider|I made a mistake)",
+    r"let me reconsider|I made a mistake)"
+    r"|(?:^|[.!?。,;\n])\s*(?:等等|等一下|不对|不對|不，|不,|待って|いや|잠깐|아니)",  # "答案是C。等等，不对"
     re.IGNORECASE,
 )
 # The last line concludes: "... therefore I think it's B.", "So it must be (C)."

@@ -63,6 +63,7 @@ def test_a_second_letter_offered_in_prose_after_the_answer_is_a_hedge(completion
         "The answer is C. D is not correct either, and B as well.",
         "The answer is C. Also, D is wrong.",
         "The answer is C. Vitamin D might be correct for bones.",
+        "答案是C。D不对。",
     ],
 )
 def test_a_committed_answer_that_names_another_letter_to_reject_it_still_pays(completion: str) -> None:
@@ -85,6 +86,14 @@ def test_a_letter_alone_on_the_first_line_with_its_explanation_below_pays(comple
 def test_letters_listed_one_a_line_or_disowned_in_brackets_pay_nothing(completion: str) -> None:
     for gold in "ABCD":
         assert check_choice(f"</think>{completion}", gold, "ABCD", OPTIONS).score == 0.0, gold
+
+
+@pytest.mark.parametrize(
+    "completion", ["答案是C。等等，不对。", "答案是C，不对，是D。", "答えは C。いや、違う。"]
+)
+def test_an_answer_taken_back_in_chinese_or_japanese_commits_to_nothing(completion: str) -> None:
+    result = check_choice(f"</think>{completion}", "C", "ABCD")
+    assert result.score == 0.0 and result.details["status"] == "retracted", result.details
 
 
 def test_the_pronoun_i_after_an_answer_is_not_a_second_option() -> None:
