@@ -105,10 +105,12 @@ _DISOWNED_AFTER = re.compile(
     r"ruled\s+out|eliminated|excluded|(?:是|為|为)?(?:不对|不對|不正确|不正確|错|錯|排除))",
     re.IGNORECASE,
 )
-# Lines that list options: "A) Rome", "**B.** Madrid", "- C: Paris", "D (Berlin)", a letter alone.
-_ENUMERATED = re.compile(
-    r"^\s*(?:[-*]\s*)?(?:\*\*)?[(\[]?([A-Z])(?:[)\].:](?:\*\*)?\s|[ \t]+\(|[)\]]?(?:\*\*)?[ \t]*$)",
-    re.MULTILINE,
+_ENUMERATED = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?[(\[]?([A-Z])[)\].:](?:\*\*)?\s", re.MULTILINE)
+# Two lines in a row of one of these shapes ("A" then "B", "A (Rome)" then "B (Madrid)"): letters listed,
+# none chosen.
+_LIST_LINE_SHAPES = (
+    re.compile(r"\s*(?:[-*]\s*)?[(\[]?([A-Z])[)\]]?\s*$"),
+    re.compile(r"\s*(?:[-*]\s*)?([A-Z])[ \t]+\("),
 )
 
 
@@ -213,6 +215,15 @@ def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
     return found
 
 
+def _listed_together(first: str, second: str) -> bool:
+    """Whether two consecutive lines list two different letters in the same bare shape."""
+    for shape in _LIST_LINE_SHAPES:
+        a, b = shape.match(clean_answer_text(first)), shape.match(clean_answer_text(second))
+        if a is not None and b is not None and a.group(1) != b.group(1):
+            return True
+    return False
+
+
 def _final_line(
     region: str, letters: Sequence[str], options: Mapping[str, str] | None
 ) -> ChoiceExtraction | None:
@@ -226,7 +237,8 @@ def _final_line(
     listed = {
         m.group(1) for m in _ENUMERATED.finditer(tail[tail.rfind("\n\n") + 2 :] if "\n\n" in tail else tail)
     }
-    if len(listed) > 1:
+    last_lines = [row for row in tail.split("\n") if row.strip()][-2:]
+    if len(listed) > 1 or (len(last_lines) == 2 and _listed_together(*last_lines)):
         return None  # the text ends by listing the options, not by choosing one
     reading = read_letters(line, letters, options, whole=True)
     if reading is None:
@@ -250,8 +262,11 @@ def _first_line(
         return None
     if m.group(1) == "I" and is_heading(text, options):
         return None  # "I. Introduction", "I. First, we ...": a Roman-numeral heading, not option I
-    if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1:
-        return None  # "A) ... B) ...": the options discussed one by one, none chosen
+    first_lines = [row for row in text[: FINAL_LINE_CHARS * 3].split("\n") if row.strip()][:2]
+    if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1 or (
+        len(first_lines) == 2 and _listed_together(*first_lines)
+    ):
+        return None  # "A) ... B) ...", "A\nB": the options discussed or listed one by one, none chosen
     reading = read_letters(text.split("\n", 1)[0], letters, options)
     names_its_option = reading is not None and options is not None and reading.letters[-1] == m.group(1)
     if len(text) > SHORT_ANSWER_CHARS and not (

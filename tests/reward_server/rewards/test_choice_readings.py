@@ -81,7 +81,21 @@ def test_a_letter_alone_on_the_first_line_with_its_explanation_below_pays(comple
 
 
 @pytest.mark.parametrize(
-    "completion", ["A\nB\nC\nD", "A (Rome)\nB (Madrid)\nC (Paris)\nD (Berlin)", "A (wrong)\nB (wrong)"]
+    "completion", ["A (Rome) is in Italy.\nB (Madrid) is in Spain.\nSo:\nC", "B) Madrid is wrong.\n\nC"]
+)
+def test_a_last_line_answer_after_options_discussed_in_prose_pays(completion: str) -> None:
+    assert check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS).score == 1.0
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "A\nB\nC\nD",
+        "A\n\nB\n\nC\n\nD",
+        "**C**\n**D**",
+        "A (Rome)\nB (Madrid)\nC (Paris)\nD (Berlin)",
+        "A (wrong)\nB (wrong)",
+    ],
 )
 def test_letters_listed_one_a_line_or_disowned_in_brackets_pay_nothing(completion: str) -> None:
     for gold in "ABCD":
