@@ -101,7 +101,7 @@ _OPENING_LETTER = re.compile(
 # Right after an opening letter: the answer disowns it ("(A) is incorrect.", "A. Wrong", "A) cannot be").
 _DISOWNED_AFTER = re.compile(
     r"\s*\(?\s*(?:is\s+|are\s+|seems\s+|appears\s+)?(?:(?:definitely|clearly|certainly)\s+)?"
-    r"(?:incorrect|wrong|false|invalid|not\b(?!\s+only)|isn'?t|can(?:not|'t)|could\s*n(?:o|')t|"
+    r"(?:incorrect|wrong|false|invalid|not\b(?!\s+only|\s+[(\[]?(?-i:[A-Z])\b)|isn'?t|can(?:not|'t)|could\s*n(?:o|')t|"
     r"ruled\s+out|eliminated|excluded|(?:是|為|为)?(?:不对|不對|不正确|不正確|错|錯|排除))",
     re.IGNORECASE,
 )

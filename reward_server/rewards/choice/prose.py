@@ -32,7 +32,10 @@ _APPROVING = (
     r"(?:a\s+|an\s+)?(?:possible|plausible|likely|correct|right|valid|true|acceptable|reasonable|defensible)"
     r"(?:\s+(?:answer|option|choice))?"
 )
-_CONDITION = r"(?!\s*,?\s*(?:only\s+)?(?i:if|when|unless|under|had|were|but|though|although|however)\b)"
+_CONDITION = (
+    r"(?!\s*,?\s*(?:only\s+)?(?i:if|when|unless|under|had|were|but|though|although|however|"
+    r"in\s+(?:a|another|some|other|certain))\b)"
+)
 # "D is also possible", "D could (also) be right", "D might be correct", "D works too", "D cannot be
 # ruled out" (a letter then words that say it may be the answer too); not under a condition.
 _ALSO_AFTER = re.compile(

@@ -74,7 +74,12 @@ def test_a_committed_answer_that_names_another_letter_to_reject_it_still_pays(co
 
 @pytest.mark.parametrize(
     "completion",
-    ["**C**\n\nParis is the capital of France.", "(C)\nParis is the capital.", "C (the capital)"],
+    [
+        "**C**\n\nParis is the capital of France.",
+        "(C)\nParis is the capital.",
+        "C (the capital)",
+        "C (not A)",
+    ],
 )
 def test_a_letter_alone_on_the_first_line_with_its_explanation_below_pays(completion: str) -> None:
     assert check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS).score == 1.0
@@ -95,6 +100,8 @@ def test_a_last_line_answer_after_options_discussed_in_prose_pays(completion: st
         "**C**\n**D**",
         "A (Rome)\nB (Madrid)\nC (Paris)\nD (Berlin)",
         "A (wrong)\nB (wrong)",
+        "A (not the capital)",
+        "A. Not a good choice.",
     ],
 )
 def test_letters_listed_one_a_line_or_disowned_in_brackets_pay_nothing(completion: str) -> None:
