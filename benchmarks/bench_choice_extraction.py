@@ -14,6 +14,8 @@ Data sets, each case a completion and the letter a grader should read (None: no 
   MMLU-Pro styles; labels ours).
 - `lighteval-tests`: the English letter cases of lighteval's tests/unit/metrics/test_extractive_match.py
   (`test_extraction_abc`), the expected letter read from their gold and verdict.
+- `lighteval-tests-zh`: the Chinese letter cases of the same file (`test_multilingual_extraction_abc`);
+  lighteval runs them with `Language.CHINESE`.
 - `nemo-gym-tests`: NeMo-Gym's resources_servers/mcqa/tests/test_app.py cases for the markdown-aware
   `Answer:` mode and the box forms (their expected extraction; an ambiguous list expects None).
 - `nemo-gym-rollouts`: NeMo-Gym's resources_servers/mcqa/data/example_rollouts*.jsonl, 10 real
@@ -55,6 +57,12 @@ LIGHTEVAL_CASES: list[Case] = [
     ("le-6", "D", "ABCD", None, "D"),
     ("le-7", "C", "ABCD", None, "C"),
     ("le-8", "A", "ABCD", None, "A"),
+]
+# lighteval test_extractive_match.py, test_multilingual_extraction_abc (Chinese): (pred, letter).
+LIGHTEVAL_ZH_CASES: list[Case] = [
+    ("le-zh-1", "B。 不是 A", "ABCD", None, "B"),
+    ("le-zh-2", "B。不是 A", "ABCD", None, "B"),
+    ("le-zh-3", "B不是 A", "ABCD", None, "B"),
 ]
 # NeMo-Gym resources_servers/mcqa/tests/test_app.py (lenient_answer_colon_md and box forms).
 _OPT = {letter: f"opt{letter}" for letter in "ABCD"}
@@ -120,7 +128,7 @@ def ours(completion: str, letters: str, options: Mapping[str, str] | None) -> st
     return extract_choice(completion, letters, options).letter
 
 
-def lighteval_extractor(without_anchor: bool) -> Extractor | None:
+def lighteval_extractor(without_anchor: bool, language: str = "ENGLISH") -> Extractor | None:
     try:
         from lighteval.metrics.utils.extractive_match_utils import (
             IndicesExtractionConfig,
@@ -137,7 +145,7 @@ def lighteval_extractor(without_anchor: bool) -> Extractor | None:
 
     def extract(completion: str, letters: str, options: Mapping[str, str] | None) -> str | None:
         doc = Doc(query="", choices=[options.get(x, x) if options else x for x in letters], gold_index=0)
-        regexes = get_extraction_regexes(doc, [config], Language.ENGLISH)
+        regexes = get_extraction_regexes(doc, [config], Language[language])
         found = extract_target_from_pred(completion, regexes)
         return str(found[0]) if found else None
 
@@ -172,17 +180,19 @@ def main() -> None:
     sets: dict[str, list[Case]] = {
         "corpus": list(CASES),
         "lighteval-tests": LIGHTEVAL_CASES,
+        "lighteval-tests-zh": LIGHTEVAL_ZH_CASES,
         "nemo-gym-tests": NEMO_GYM_CASES,
     }
     if (args.nemo_gym_repo / ".git").exists() or (args.nemo_gym_repo / "HEAD").exists():
         sets["nemo-gym-rollouts"] = nemo_gym_rollouts(args.nemo_gym_repo)
-    extractors: dict[str, Extractor | None] = {
-        "reward-server": ours,
-        "lighteval (anchored)": lighteval_extractor(False),
-        "lighteval (no anchor)": lighteval_extractor(True),
-    }
     print(f"{'data set':<20}{'extractor':<24}{'cases':>6}{'wrong':>7}{'FN':>12}{'FP':>12}")
     for set_name, cases in sets.items():
+        language = "CHINESE" if set_name.endswith("-zh") else "ENGLISH"
+        extractors: dict[str, Extractor | None] = {
+            "reward-server": ours,
+            "lighteval (anchored)": lighteval_extractor(False, language),
+            "lighteval (no anchor)": lighteval_extractor(True, language),
+        }
         for ex_name, extractor in extractors.items():
             if extractor is None:
                 continue
@@ -194,6 +204,7 @@ def main() -> None:
                 for line in wrong:
                     print(f"    {line}")
     timing([case for cases in sets.values() for case in cases])
+    least_cpu_time([case for cases in sets.values() for case in cases])
 
 
 def timing(cases: list[Case], repeats: int = 50) -> None:
@@ -220,6 +231,22 @@ def timing(cases: list[Case], repeats: int = 50) -> None:
         f"\ncheck_choice {choice * 1e6:.0f} us/item, math extract_answer {math * 1e6:.0f} us/item, "
         f"ratio {choice / math:.2f} ({len(cases)} completions, median of {repeats} passes)"
     )
+
+
+def least_cpu_time(cases: list[Case], repeats: int = 40) -> None:
+    """The least CPU time (`time.process_time`) per completion of `check_choice` over `repeats` passes: on a
+    loaded shared host it moves far less than wall-clock medians, so two commits can be compared by it."""
+    import time
+
+    from reward_server.rewards.choice import check_choice
+
+    least = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        for case in cases:
+            check_choice(case[1], case[4] or case[2][0], case[2], case[3])
+        least = min(least, time.process_time() - start)
+    print(f"check_choice least CPU time {least / len(cases) * 1e6:.0f} us/item (least of {repeats} passes)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 __all__ = ["LETTERS", "check_choice_task", "normalise_option_text", "option_letter"]
@@ -24,15 +25,15 @@ _EDGE = " \t\n.,;:!?\"'`*_$()[]{}“”‘’«»"
 
 
 def normalise_option_text(text: str) -> str:
-    """The spelling option texts are compared in: LaTeX text commands unwrapped, markdown and
-    quotes and edge punctuation dropped, case folded, runs of space collapsed.
+    """The spelling option texts are compared in: NFKC (full-width forms as ASCII), LaTeX text commands
+    unwrapped, markdown and quotes and edge punctuation dropped, case folded, runs of space collapsed.
 
     >>> normalise_option_text("  **The Mitochondria.** ")
     'the mitochondria'
     >>> normalise_option_text("$\\\\text{Paris}$")
     'paris'
     """
-    s = _TEXT_COMMAND.sub(r"\1", text)
+    s = _TEXT_COMMAND.sub(r"\1", unicodedata.normalize("NFKC", text))
     s = s.replace("**", "").replace("\\%", "%")
     s = _SPACE.sub(" ", s).strip(_EDGE).strip()
     return s.casefold()

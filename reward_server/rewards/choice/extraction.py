@@ -2,30 +2,39 @@
 
 Where the answer lives is decided as for math (`rewards.math.extraction.committed_region`): after
 `</think>`; a think block that never closes commits to nothing; the `<answer>` block when there is
-one; hidden text (comments, phantoms, white text) removed first.
+one; hidden text (comments, phantoms, white text) removed first, then NFKC (full-width `Ｃ`, `（Ｃ）`,
+`：` read as `C`, `(C)`, `:`).
 
 What the answer is, first tier that finds something:
 1. Boxes (`\\boxed{C}`, `\\boxed{\\text{(C) Paris}}`, `\\boxed{Paris}`) and answer phrases ("The answer
-   is C.", "**Answer:** C", "The correct option is (C)", "Final Answer: C) Paris", "I'd go with B"),
-   in the order written. The last one counts; an earlier, different one is superseded when the text
-   between corrects it or is a stretch of reasoning, and offered together with it when only a hedge
-   or a few words separate them (math's rule, `commit_answers`). Boxes quoted as wrong answers
-   ("a common mistake is \\boxed{A}") do not count.
-2. Statements that a letter is right: "Option C is correct", "(C) is the best answer".
+   is C.", "**Answer:** C", "The correct option is (C)", "Final Answer: C) Paris", "I'd go with B";
+   Chinese "答案是 C", "答案：C", "正确选项是 C", "故选 C", "选C。", Japanese "答えは C", "正解は C", Korean
+   "정답은 C"), in the order written; one followed by "?" or "吗" is a question, not an answer. The
+   last one counts; an earlier, different one is superseded when the text between corrects it or is
+   a stretch of reasoning, and offered together with it when only a hedge or a few words separate
+   them (math's rule, `commit_answers`). Boxes quoted as wrong answers ("a common mistake is
+   \\boxed{A}") do not count.
+2. Statements that a letter is right: "Option C is correct", "(C) is the best answer", "选项C正确"
+   ("Either C or D is correct" offers both).
 3. The last line, when it is only an answer (`C`, `(C)`, `**C**`, `C) Paris`, an option's text) or
    ends by naming one ("... therefore I think it's B.", "So it must be (C).").
-4. The first line, when the answer opens with its letter and then explains: "D. It cannot be A".
+4. The first line, when the answer opens with its letter and then explains: "D. It cannot be A",
+   "C (D would need x>0)"; not a Roman-numeral heading ("I. Introduction", "I. First, ...").
 Two different letters offered as the answer ("A or C", "either B or D", boxes A and C side by side,
-"C) Paris" when Paris is option A) commit to nothing: a hedge scores 0, as in math.
+"C) Paris" when Paris is option A, "C. D is also possible.", "The answer is C, though D could also be
+right", "答案是C或D") commit to nothing: a hedge scores 0, as in math. A letter named after the answer to
+reject it ("C. D is wrong because ...", "C, not D", "D could be right only if ...") is not offered.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reward_server.rewards.choice.reading import Reading, clean_answer_text, read_letters
+from reward_server.rewards.choice.prose import NOT_OPTION_BEFORE, is_heading, offered_after
+from reward_server.rewards.choice.reading import CJK, Reading, clean_answer_text, read_letters
 from reward_server.rewards.math.disowned import disowned_box, remove_hidden
 from reward_server.rewards.math.extraction import commit_answers, committed_region, find_boxed
 from reward_server.rewards.math.phrases import strip_boilerplate
@@ -46,36 +55,63 @@ _ANSWER_MARKER = re.compile(
     r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b)",
     re.IGNORECASE,
 )
+# Chinese "答案是", "答案：", "正确选项是", "故选", "选C。"; Japanese "答えは", "正解は"; Korean "정답은".
+# Scanned for only in text that holds such script (`_HAS_CJK`), so English text costs nothing more.
+_CJK_ANSWER_MARKER = re.compile(
+    r"(?:(?:最终|最后|正确|標準|标准)?答案|正确(?:的)?选项|正確(?:的)?選項|答え|正解|정답)\s*"
+    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=)\s*"
+    r"|(?:故|因此|所以|应|應|我)\s*(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*"
+    r"|(?<![\w])(?:选|選)(?=\s*[(\[]?[A-Z][)\]]?\s*(?:项|項)?\s*(?:[。.!,;\n]|$))"
+)
+_HAS_CJK = re.compile(f"[{CJK}]")
 # "Option C is correct", "(C) is the best answer", "**C** is right".
 _STATED_CORRECT = re.compile(
     r"(?:\b(?:option|choice|answer)\s+|[(\[]|\*\*|^|(?<=\s))(?P<letter>[A-Z])(?:[)\]]|\*\*)?\s+"
     r"(?:is|seems|appears)\s+(?:to\s+be\s+)?(?:the\s+)?(?:correct|right|best|true)\b(?!\s*\?)",
     re.MULTILINE,
 )
-_NOT_OPTION_BEFORE = re.compile(
-    r"(?:statement|part|step|case|figure|table|point|vitamin|type|class|group|hepatitis|grade|plan|"
-    r"person|player|team|city|country|company|box|room|set|matrix|line|angle|region|sample|patient)\s*$",
-    re.IGNORECASE,
+# "选项C正确", "C项是正确的", "答案C对" (Chinese): a letter stated to be right; not "不正确", not a question.
+_STATED_CORRECT_CJK = re.compile(
+    r"(?:(?:选项|選項|答案)\s*)?(?<![A-Za-z0-9])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:项|項)?\s*(?:是|为|為)?\s*"
+    r"(?:正确|正確|[对對](?![应應于於比照]))(?:的)?(?!\s*(?:吗|嗎|呢|\?))"
 )
-# After the last answer: it is taken back ("Wait, ...", "Actually, ...").
+# Just before a letter stated to be right: another letter offered with it ("Either C or D is correct").
+_OFFERED_BEFORE = re.compile(
+    r"(?<![\w'’])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:,\s*)?(?:\bor\b|/|,|或者?|还是)\s*(?:(?:option|choice)\s+)?[(\[]?$"
+)
+# Right after an answer: it is asked, not given ("The answer is A?", "答案是A吗？").
+_ASKED = re.compile(r"[ \t]*(?:\?|吗|嗎|呢)")
+# After the last answer: it is taken back ("Wait, ...", "Actually, ...", "等等", "不对").
 _RETRACTION = re.compile(
     r"(?:^\s*|[.!?\n]\s*)(?:no\b[,.!]?\s*)?(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
-    r"let me reconsider|I made a mistake)",
+    r"let me reconsider|I made a mistake)"
+    r"|(?:^|[.!?。,;\n])\s*(?:等等|等一下|不对|不對|不，|不,|待って|いや|잠깐|아니)",  # "答案是C。等等，不对"
     re.IGNORECASE,
 )
 # The last line concludes: "... therefore I think it's B.", "So it must be (C)."
 _CONCLUDING = re.compile(
     r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
 )
-_OPENING_LETTER = re.compile(r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]]|[.:](?=\s|$))")
+# "D. It cannot be A", "B。不是 A", "(D) since ...", "C (D would need x>0)" (a bracketed remark closing
+# the line), "C" alone on the first line with its explanation below.
+_OPENING_LETTER = re.compile(
+    r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]。]|[.:](?=\s|$)|(?=[ \t]+\([^()\n]*\)[ \t]*[.!]?[ \t]*(?:\n|$))"
+    r"|(?=[ \t]*\n))"
+)
 # Right after an opening letter: the answer disowns it ("(A) is incorrect.", "A. Wrong", "A) cannot be").
 _DISOWNED_AFTER = re.compile(
-    r"\s*(?:is\s+|are\s+|seems\s+|appears\s+)?(?:(?:definitely|clearly|certainly)\s+)?"
-    r"(?:incorrect|wrong|false|invalid|not\b(?!\s+only)|isn'?t|can(?:not|'t)|could\s*n(?:o|')t|"
-    r"ruled\s+out|eliminated|excluded)",
+    r"\s*\(?\s*(?:is\s+|are\s+|seems\s+|appears\s+)?(?:(?:definitely|clearly|certainly)\s+)?"
+    r"(?:incorrect|wrong|false|invalid|not\b(?!\s+only|\s+[(\[]?(?-i:[A-Z])\b)|isn'?t|can(?:not|'t)|could\s*n(?:o|')t|"
+    r"ruled\s+out|eliminated|excluded|(?:是|為|为)?(?:不对|不對|不正确|不正確|错|錯|排除))",
     re.IGNORECASE,
 )
 _ENUMERATED = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?[(\[]?([A-Z])[)\].:](?:\*\*)?\s", re.MULTILINE)
+# Two lines in a row of one of these shapes ("A" then "B", "A (Rome)" then "B (Madrid)"): letters listed,
+# none chosen.
+_LIST_LINE_SHAPES = (
+    re.compile(r"\s*(?:[-*]\s*)?[(\[]?([A-Z])[)\]]?\s*$"),
+    re.compile(r"\s*(?:[-*]\s*)?([A-Z])[ \t]+\("),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +151,7 @@ def _boxes(region: str, letters: Sequence[str], options: Mapping[str, str] | Non
         while content.startswith("{") and content.endswith("}"):  # \boxed{{B}}
             content = content[1:-1].strip()
         reading = read_letters(content, letters, options, whole=True, lower_case=True)
-        marker = _ANSWER_MARKER.match(clean_answer_text(content)) if reading is None else None
+        marker = _marker_at_start(clean_answer_text(content)) if reading is None else None
         if marker is not None:  # \boxed{\text{Answer: G}}
             rest = clean_answer_text(content)[marker.end() :]
             reading = read_letters(rest, letters, options, whole=True, lower_case=True)
@@ -128,20 +164,32 @@ def _phrases(
     region: str, letters: Sequence[str], options: Mapping[str, str] | None
 ) -> list[tuple[Found, str]]:
     found: list[tuple[Found, str]] = []
-    for m in list(_ANSWER_MARKER.finditer(region))[-MAX_STATEMENTS:]:
+    for m in _markers(region)[-MAX_STATEMENTS:]:
         if found and m.start() < found[-1][0][1]:
             continue  # "Final Answer: the answer is C" is one statement
         rest = region[m.end() : m.end() + 400]
         if clean_answer_text(rest).lstrip(" *:").startswith(("\\boxed", "\\fbox")):
             continue  # the box is read as a box
         reading = read_letters(rest, letters, options, lower_case=True)
-        if reading is None:
-            continue
+        if reading is None or _ASKED.match(rest, reading.end) or rest[reading.end - 1 : reading.end] == "?":
+            continue  # "The answer is A?": a question, not an answer
         if "\n" in m.group(0) and len({e.group(1) for e in _ENUMERATED.finditer(rest[:400])}) > 1:
             continue  # "Answer:" above a list of the options is not an answer
         source = "option_text" if reading.via_text else "answer_is"
         found.append(((m.start(), m.end() + _raw_end(rest, reading), ",".join(reading.letters)), source))
     return found
+
+
+def _markers(region: str) -> list[re.Match[str]]:
+    """The answer markers of `region` in order: English, and CJK ones when it holds that script."""
+    found = list(_ANSWER_MARKER.finditer(region))
+    if _HAS_CJK.search(region):
+        found = sorted([*found, *_CJK_ANSWER_MARKER.finditer(region)], key=lambda m: m.start())
+    return found
+
+
+def _marker_at_start(text: str) -> re.Match[str] | None:
+    return _ANSWER_MARKER.match(text) or _CJK_ANSWER_MARKER.match(text)
 
 
 def _raw_end(raw: str, reading: Reading) -> int:
@@ -152,12 +200,28 @@ def _raw_end(raw: str, reading: Reading) -> int:
 
 def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
     found: list[Found] = []
-    for m in list(_STATED_CORRECT.finditer(region))[-MAX_STATEMENTS:]:
+    stated = list(_STATED_CORRECT.finditer(region))
+    if _HAS_CJK.search(region):
+        stated += _STATED_CORRECT_CJK.finditer(region)
+    for m in sorted(stated, key=lambda s: s.start())[-MAX_STATEMENTS:]:
         letter = m.group("letter")
-        if letter not in letters or _NOT_OPTION_BEFORE.search(region[max(0, m.start() - 20) : m.start()]):
+        before = region[max(0, m.start("letter") - 30) : m.start("letter")]
+        if letter not in letters or NOT_OPTION_BEFORE.search(region[max(0, m.start() - 20) : m.start()]):
             continue
+        with_it = _OFFERED_BEFORE.search(before)
+        if with_it is not None and with_it.group("letter") in letters:  # "Either C or D is correct"
+            letter = f"{with_it.group('letter')},{letter}"
         found.append((m.start(), m.end(), letter))
     return found
+
+
+def _listed_together(first: str, second: str) -> bool:
+    """Whether two consecutive lines list two different letters in the same bare shape."""
+    for shape in _LIST_LINE_SHAPES:
+        a, b = shape.match(clean_answer_text(first)), shape.match(clean_answer_text(second))
+        if a is not None and b is not None and a.group(1) != b.group(1):
+            return True
+    return False
 
 
 def _final_line(
@@ -173,7 +237,8 @@ def _final_line(
     listed = {
         m.group(1) for m in _ENUMERATED.finditer(tail[tail.rfind("\n\n") + 2 :] if "\n\n" in tail else tail)
     }
-    if len(listed) > 1:
+    last_lines = [row for row in tail.split("\n") if row.strip()][-2:]
+    if len(listed) > 1 or (len(last_lines) == 2 and _listed_together(*last_lines)):
         return None  # the text ends by listing the options, not by choosing one
     reading = read_letters(line, letters, options, whole=True)
     if reading is None:
@@ -195,8 +260,13 @@ def _first_line(
     m = _OPENING_LETTER.match(text)
     if m is None or m.group(1) not in letters or _DISOWNED_AFTER.match(text, m.end()):
         return None
-    if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1:
-        return None  # "A) ... B) ...": the options discussed one by one, none chosen
+    if m.group(1) == "I" and is_heading(text, options):
+        return None  # "I. Introduction", "I. First, we ...": a Roman-numeral heading, not option I
+    first_lines = [row for row in text[: FINAL_LINE_CHARS * 3].split("\n") if row.strip()][:2]
+    if len({e.group(1) for e in _ENUMERATED.finditer(text)}) > 1 or (
+        len(first_lines) == 2 and _listed_together(*first_lines)
+    ):
+        return None  # "A) ... B) ...", "A\nB": the options discussed or listed one by one, none chosen
     reading = read_letters(text.split("\n", 1)[0], letters, options)
     names_its_option = reading is not None and options is not None and reading.letters[-1] == m.group(1)
     if len(text) > SHORT_ANSWER_CHARS and not (
@@ -204,7 +274,17 @@ def _first_line(
     ):
         return None  # a long text opening with "I. Introduction" or "A. Let's see" is an outline
     found = reading.letters if reading is not None and reading.letters[0] == m.group(1) else (m.group(1),)
-    return ChoiceExtraction("first_line", found)
+    return _also_offered(ChoiceExtraction("first_line", found), text[m.end() :], letters)
+
+
+def _also_offered(found: ChoiceExtraction, after: str, letters: Sequence[str]) -> ChoiceExtraction:
+    """`found` with a letter the text after it offers as possibly right too ("C. D is also possible."):
+    two different letters offered, a hedge."""
+    also = offered_after(after, found.letters, letters)
+    if also is None:
+        return found
+    note = f"{also!r} offered as possibly right after the answer"
+    return ChoiceExtraction(found.source, (*found.letters, also), found.superseded, (*found.notes, note))
 
 
 def _letters_of(offered: Sequence[str]) -> tuple[str, ...]:
@@ -222,11 +302,15 @@ def _from_region(region: str, letters: Sequence[str], options: Mapping[str, str]
             return ChoiceExtraction(
                 "retracted", (), _letters_of(offered), (*notes, f"answer {offered[-1]!r} taken back")
             )
-        return ChoiceExtraction(source, _letters_of(offered), _letters_of(superseded), tuple(notes))
+        committed = ChoiceExtraction(source, _letters_of(offered), _letters_of(superseded), tuple(notes))
+        return _also_offered(committed, after, letters)
     stated = _stated_correct(region, letters)
     if stated:
         offered, superseded, notes = commit_answers(region, stated)
-        return ChoiceExtraction("stated_correct", _letters_of(offered), _letters_of(superseded), tuple(notes))
+        committed = ChoiceExtraction(
+            "stated_correct", _letters_of(offered), _letters_of(superseded), tuple(notes)
+        )
+        return _also_offered(committed, region[stated[-1][1] :], letters)
     final = _final_line(region, letters, options) or _first_line(region, letters, options)
     return final if final is not None else ChoiceExtraction("none")
 
@@ -253,10 +337,17 @@ def extract_choice(
     if unfinished:
         return ChoiceExtraction("unfinished", notes=(unfinished,))
     if len(blocks) > 1:
-        readings = [_from_region(remove_hidden(b), letters, options) for b in blocks]
+        readings = [_from_region(_visible(b), letters, options) for b in blocks]
         offered = tuple(letter for r in readings for letter in r.letters)
         if len(set(offered)) > 1:
             return ChoiceExtraction("answer_block", offered, notes=("several answer blocks",))
     if blocks:
         region = blocks[-1]
-    return _from_region(remove_hidden(region), letters, options)
+    return _from_region(_visible(region), letters, options)
+
+
+def _visible(text: str) -> str:
+    """What a reader sees, in one spelling: hidden text removed, then NFKC (full-width `Ｃ`, `（Ｃ）`, `：`
+    read as `C`, `(C)`, `:`; circled `Ⓒ` as `C`)."""
+    visible = remove_hidden(text)
+    return visible if unicodedata.is_normalized("NFKC", visible) else unicodedata.normalize("NFKC", visible)

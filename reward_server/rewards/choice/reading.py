@@ -13,21 +13,24 @@ from collections.abc import Mapping, Sequence
 
 from reward_server.tasks.choice_letters import option_letter
 
-__all__ = ["Reading", "clean_answer_text", "read_letters"]
+__all__ = ["CJK", "Reading", "clean_answer_text", "read_letters"]
 
-# What a reader skips before the letter: "The answer is definitely option (C)".
+# What a reader skips before the letter: "The answer is definitely option (C)", "答案是选项 C".
 _FILLER = re.compile(
     r"(?:(?:definitely|clearly|certainly|probably|likely|most likely|indeed|therefore|thus|hence|"
-    r"for sure|then|either|option|choice|letter|answer|choose|select)\b[\s:,\-]*)+",
+    r"for sure|then|either|option|choice|letter|answer|choose|select)\b[\s:,\-]*"
+    r"|(?:选项|選項|选择|选)[\s:]*)+",
     re.IGNORECASE,
 )
+# Chinese, Japanese and Korean script: a letter next to it is a token of its own ("选C项", "C입니다").
+CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff"
 # A letter token: (C), [C], C), C., C:, C.  Group `open` is the bracket when there is one.
 _TOKEN = re.compile(r"(?P<open>[(\[（])?\s*(?P<letter>[A-Z])(?:\s*(?P<close>[)\]）]))?(?P<after>[.:;!?]?)")
 _TOKEN_LOWER = re.compile(
     r"(?P<open>[(\[（])?\s*(?P<letter>[a-z])(?:\s*(?P<close>[)\]）]))?(?P<after>[.:;!?]?)(?![A-Za-z0-9])"
 )
 # What may follow a letter token for it to be a token of its own.
-_TOKEN_END = re.compile(r"(?:$|[\s.,;:!?)\]）*\"`”}/&]|['’]\s|[-–—]\s)")
+_TOKEN_END = re.compile(rf"(?:$|[\s.,;:!?)\]）*\"`”}}/&{CJK}]|['’]\s|[-–—]\s)")
 # Ordinary words that can follow "A"/"I" used as an option ("A because ...", "A, since ...").
 _CONNECTORS = frozenset(
     [
@@ -52,17 +55,18 @@ _CONNECTORS = frozenset(
         "whereas",
     ]
 )
-# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D", "C (or possibly D)", "C, or maybe D": further
-# letters offered with the first.
+# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D", "C (or possibly D)", "C, or maybe D", "C或D",
+# "C、D": further letters offered with the first.
 _MORE = re.compile(
-    r"\s*\(?\s*(?:,\s*(?:or|and)?|\band\s*/\s*or\b|/|&|\bor\b|\band\b|[-–—]\s*or\b|\\lor|\\vee)?\s*"
-    r"(?:(?:possibly|maybe|perhaps|probably|potentially|else|alternatively)\b,?\s*)?",
+    r"\s*\(?\s*(?:,\s*(?:or|and)?|\band\s*/\s*or\b|/|&|\bor\b|\band\b|[-–—]\s*or\b|\\lor|\\vee|"
+    r"或者?|或是|还是|還是|和|与|與|及|、|か|または|と|や|또는|이나|와|과)?\s*"
+    r"(?:(?:possibly|maybe|perhaps|probably|potentially|else|alternatively)\b,?\s*|(?:也|还)?(?:也许|或许|可能)是?\s*)?",
     re.IGNORECASE,
 )
 # After a second letter, a verb means a new clause about it ("C, and A is wrong"), not an offer.
 _CLAUSE_VERB = re.compile(
     r"\s*(?:is|was|are|isn'?t|wasn'?t|can|cannot|can'?t|could|would|does|doesn'?t|seems|looks|"
-    r"has|had|fails|only|also)\b",
+    r"has|had|fails|only|also|might|may|must|should|will|won'?t)\b|\s*(?:是|不|错|錯|对|對|都|也|为|為|は|も|가|는|은|도)",
     re.IGNORECASE,
 )
 _WRAPPERS = re.compile(
