@@ -3,9 +3,10 @@
 The code is the program the accuracy checker runs (`program_code`); Python goes to ruff on the
 host, C, C++, Java, Rust and Go to their compiler or `go vet` inside the language's sandbox, under
 `lint_timeout_s` of CPU time and `lint_memory_limit_mb`. Nothing runs the program. Scores and
-penalties: see `findings`. A linter that does not finish (time, memory, crash, a sandbox error
-that persists), a language without a linter, or an item that is not a code task gets an item
-error, never a made-up score.
+penalties: see `findings`; Python that can run code from a string (`exec`, `eval`, a module that
+imports or starts processes, ...: `dynamic`) scores 0. A linter that does not finish (time,
+memory, crash, a sandbox error that persists), a language without a linter, or an item that is
+not a code task gets an item error, never a made-up score.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Any
 
 from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.code.extract import ProgramCode, program_code
+from reward_server.rewards.lint.dynamic import hidden_code
 from reward_server.rewards.lint.findings import PENALTY_PER_FINDING, lint_score, unlintable_score
 from reward_server.rewards.lint.linters import SANDBOX_LINTERS, SandboxLinter, suppression
-from reward_server.rewards.lint.ruff import EXEC_RULE, RULES, RuffFailed, reaches_exec, ruff_version, run_ruff
+from reward_server.rewards.lint.ruff import EXEC_RULE, RULES, RuffFailed, ruff_version, run_ruff
 from reward_server.rewards.text import completion_text
 from reward_server.sandbox_gate import SandboxGate
 from reward_server.schemas import CodeTask, ScoreItem
@@ -104,10 +106,8 @@ class LintComponent:
                 )
         if any(f.code == EXEC_RULE and not f.error for f in report.findings):
             return unlintable_score("the code runs code from a string (exec), which no linter sees", details)
-        if not any(f.error for f in report.findings) and (reached := reaches_exec(program.code)):
-            return unlintable_score(
-                f"the code reaches exec, which runs code no linter sees: {reached!r}", details
-            )
+        if not any(f.error for f in report.findings) and (hidden := hidden_code(program.code)):
+            return unlintable_score(f"the code can run code that no linter sees: it {hidden}", details)
         return lint_score(report.findings, details, prompt_lines=program.prompt_lines)
 
     async def _in_sandbox(

@@ -9,8 +9,9 @@ temporary directory as its working directory, a bare environment, the code on st
 
 Rules (`RULES`): ruff's defaults (E4, E7, E9, F: pyflakes and the pycodestyle errors that are not
 about layout) plus B (bugbear: likely bugs), SIM (simplifiable code) and C901 (functions over
-McCabe complexity 10), S307 (`eval`) and S102 (`exec`: code run from a string hides it from the
-linter, so the lint reward scores it 0). `--ignore-noqa`: a `# noqa` comment does not hide a finding.
+McCabe complexity 10), S307 (`eval`) and S102 (`exec`). Code run from a string hides it from the
+linter, so the lint reward scores it 0: S102 and the wider rule in `dynamic`. `--ignore-noqa`: a
+`# noqa` comment does not hide a finding.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import resource
 import tempfile
 import weakref
@@ -29,22 +29,10 @@ from ruff.__main__ import find_ruff_bin
 
 from reward_server.rewards.lint.findings import Finding
 
-__all__ = ["EXEC_RULE", "RULES", "RuffFailed", "RuffReport", "reaches_exec", "ruff_version", "run_ruff"]
+__all__ = ["EXEC_RULE", "RULES", "RuffFailed", "RuffReport", "ruff_version", "run_ruff"]
 
 RULES = ("E4", "E7", "E9", "F", "B", "SIM", "C901", "S102", "S307")
 EXEC_RULE = "S102"  # exec(): code in a string, which no linter sees
-# What S102 misses: `exec` reached without a direct call (`run = exec`, `getattr(builtins, "exec")`,
-# `__builtins__.__dict__["exec"]`, `compile(src, "m", "exec")` handed to eval). Comments are left out.
-_EXEC_ELSEWHERE = re.compile(r"""(?<![\w.])exec\b(?!\s*\()|(?P<q>['"])exec(?P=q)""")
-
-
-def reaches_exec(code: str) -> str | None:
-    """The first text in `code` that reaches `exec` other than by a plain call, if any."""
-    for line in code.splitlines():
-        match = _EXEC_ELSEWHERE.search(line.split("#", 1)[0])
-        if match:
-            return line.strip()[:100]
-    return None
 
 
 OUTPUT_LIMIT_BYTES = 8 << 20

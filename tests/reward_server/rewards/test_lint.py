@@ -69,13 +69,15 @@ async def test_noqa_comments_do_not_hide_findings() -> None:
     assert result.details["counts"] == {"F401": 2}
 
 
-async def test_code_run_from_a_string_scores_zero_and_eval_costs_a_finding() -> None:
+async def test_code_run_from_a_string_scores_zero_and_so_does_eval() -> None:
     hidden = 'exec("import os\\nimport sys\\nprint(1)")\n'
     result = scored(await LintComponent(None).check(fenced(hidden, "python"), task("python")))
     assert result.score == 0.0 and "exec" in result.details["reason"]
+    # eval runs whatever string it is given (`eval("exec(...)")`), the input's or the program's own:
+    # a 0, not one S307 finding (ast.literal_eval reads a literal from the input).
     uses_eval = fenced("print(eval(input()))\n", "python")
     parsed = scored(await LintComponent(None).check(uses_eval, task("python")))
-    assert parsed.score == pytest.approx(0.9) and parsed.details["counts"] == {"S307": 1}
+    assert parsed.score == 0.0 and "uses eval (line 1)" in parsed.details["reason"], parsed.details
 
 
 async def test_python_that_does_not_parse_scores_zero() -> None:
