@@ -33,6 +33,7 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import posixpath
 import tokenize
 
 __all__ = ["ATTRIBUTES", "BARE_NAMES", "MODULES", "PATHS", "hidden_code"]
@@ -50,7 +51,7 @@ MODULES = frozenset(
     | {"inspect", "pydoc", "site", "rlcompleter", "tkinter", "_tkinter", "idlelib", "unittest.mock"}
     | {"logging.config", "_xxsubinterpreters", "_interpreters", "_testcapi", "_testinternalcapi"}
     | {"pathlib", "shutil", "tempfile", "zipfile", "tarfile", "fileinput", "distutils", "setuptools"}
-    | {"py_compile", "compileall", "lib2to3", "ensurepip", "venv", "turtle"}
+    | {"py_compile", "compileall", "lib2to3", "ensurepip", "venv", "turtle", "unittest", "mailcap", "test"}
 )
 ATTRIBUTES = frozenset(
     # namespaces and code objects: where builtins and code live
@@ -63,6 +64,16 @@ ATTRIBUTES = frozenset(
     | {"get_objects", "get_referents", "get_referrers", "FunctionType", "LambdaType", "CodeType"}
     | {"get_type_hints", "ForwardRef", "source_to_code", "exec_module", "load_module"}
     | {"load_extension", "enable_load_extension", "tofile", "open_memmap", "ctypeslib", "f2py"}
+    | {"__path__", "os", "sys", "_os", "_sys", "StrFormatter", "save", "savez", "savez_compressed", "savetxt"}
+    | {
+        "memmap",
+        "Popen",
+        "check_output",
+        "getoutput",
+        "getstatusoutput",
+        "IMAP4_stream",
+        "CGIHTTPRequestHandler",
+    }
     | {"urlretrieve", "FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler", "WatchedFileHandler"}
     # processes
     | {"system", "popen", "execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe"}
@@ -76,7 +87,7 @@ ATTRIBUTES = frozenset(
 PATHS = frozenset(
     {"os.open", "os.rename", "os.renames", "os.replace", "os.link", "os.symlink", "os.copy_file_range"}
     | {"string.Formatter", "numpy.save", "numpy.savez", "numpy.savez_compressed", "numpy.savetxt"}
-    | {"numpy.memmap", "numpy.load", "numpy.distutils"}
+    | {"numpy.load", "npyio.load", "numpy.distutils", "numpy.testing", "sys.path"}
 )
 # Private helpers solutions use (`heapq._heapify_max` for a max-heap, `os._exit` to skip teardown).
 _PRIVATE_ALLOWED = frozenset(
@@ -88,6 +99,10 @@ _ATTRIBUTE_CALLERS = frozenset({"operator.attrgetter", "operator.methodcaller", 
 _SAFE_STAR = frozenset({"math", "cmath", "itertools", "collections", "heapq", "bisect", "functools"})
 _SAFE_STAR |= {"decimal", "fractions", "statistics", "random", "array", "copy", "sortedcontainers"}
 _SOURCE_CODECS = frozenset({"utf-8", "utf-8-sig", "ascii", "iso8859-1"})
+# What a string annotation may hold: a type expression (`"Item"`, `"list[int] | None"`), never a
+# call (functools.singledispatch evaluates annotations with typing.get_type_hints).
+_TYPE_NODES: tuple[type[ast.AST], ...] = (ast.Expression, ast.Name, ast.Attribute, ast.Subscript, ast.Tuple)
+_TYPE_NODES += (ast.List, ast.Constant, ast.BinOp, ast.BitOr, ast.Load)
 
 
 def hidden_code(code: str) -> str | None:
@@ -186,6 +201,10 @@ class _Scan:
             return self._check_name(node)
         if isinstance(node, ast.Attribute):
             return self._check_attribute(node, node.value, node.attr)
+        if isinstance(node, ast.MatchClass):  # `case object(__globals__=g)` reads the attribute
+            return next((f"reaches {a}" for a in node.kwd_attrs if a in ATTRIBUTES), None)
+        if isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign):
+            return _check_annotation(node)
         if isinstance(node, ast.keyword) and node.arg == "filename":  # logging.basicConfig(filename=...)
             return (
                 None
@@ -208,6 +227,8 @@ class _Scan:
     def _check_name(self, node: ast.Name) -> str | None:
         if node.id in BARE_NAMES:
             return f"uses {node.id}"
+        if node.id == "__match_args__":  # the attributes a class pattern reads
+            return "sets __match_args__"
         call = self._called(node)
         path = self.aliases.get(node.id, node.id)
         if node.id in _NAME_GETTERS:
@@ -235,18 +256,18 @@ class _Scan:
         return self._check_attribute(call, call.args[0], name)
 
     def _check_attribute(self, node: ast.AST, value: ast.expr, attr: str) -> str | None:
-        if attr in ATTRIBUTES:
-            return f"reaches {attr}"
         base = self.path(value)
+        if attr in ATTRIBUTES or (attr == "Formatter" and base != "logging"):  # string.Formatter
+            return f"reaches {attr}"
         if base is None:
             return None
         path = f"{base}.{attr}"
         if any(path == p or path.endswith(f".{p}") for p in PATHS):
             return f"reaches {path}"
-        if any(path == m or path.startswith(f"{m}.") for m in MODULES):
+        imported = base.split(".")[0] in self.imported  # not a variable that happens to be called `code`
+        if imported and any(path == m or path.startswith(f"{m}.") for m in MODULES):
             return f"reaches {path}"
-        private = attr.startswith("_") and not attr.endswith("__") and path not in _PRIVATE_ALLOWED
-        if private and base.split(".")[0] in self.imported:
+        if imported and _private(path):
             return f"reaches the private {path}"
         if path in _OPENERS:
             call = self._called(node) if isinstance(node, ast.Attribute) else None
@@ -279,8 +300,29 @@ def _check_import(node: ast.Import | ast.ImportFrom) -> str | None:
         parts = name.split(".")
         if any(".".join(parts[: i + 1]) in MODULES for i in range(len(parts))):
             return f"imports {name}"
-        if name in PATHS or (len(parts) > 1 and parts[-1] in ATTRIBUTES | BARE_NAMES):
+        if name in PATHS or (len(parts) > 1 and parts[-1] in ATTRIBUTES | BARE_NAMES) or _private(name):
             return f"imports {name}"
+    return None
+
+
+def _private(path: str) -> bool:
+    """A single-underscore name after the top-level module (`random._os`), bar `_PRIVATE_ALLOWED`."""
+    parts = path.split(".")[1:]
+    return path not in _PRIVATE_ALLOWED and any(p.startswith("_") and not p.endswith("__") for p in parts)
+
+
+def _check_annotation(node: ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign) -> str | None:
+    annotation = node.returns if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) else node.annotation
+    for part in ast.walk(annotation) if annotation is not None else ():
+        text = _literal(part) if isinstance(part, ast.expr) else None
+        if text is None:
+            continue
+        try:
+            parsed = ast.parse(text.strip(), mode="eval")
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return "has a string annotation that is not a type"
+        if not all(isinstance(n, _TYPE_NODES) for n in ast.walk(parsed)):
+            return "has a string annotation that is not a type"
     return None
 
 
@@ -305,4 +347,7 @@ def _unimportable(target: ast.expr | None) -> bool:
     if isinstance(target, ast.Constant) and isinstance(target.value, int):
         return True
     name = _literal(target)
-    return name is not None and not name.lower().endswith(_IMPORTABLE) and not name.startswith("/proc")
+    if name is None:
+        return False
+    parts = posixpath.normpath(name).split("/")
+    return not name.lower().endswith(_IMPORTABLE) and ".." not in parts and "proc" not in parts

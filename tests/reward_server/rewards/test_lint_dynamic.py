@@ -114,7 +114,7 @@ HIDES_CODE = {
     "object subclasses walk": ("print(().__class__.__base__.__subclasses__())\n", "reaches __subclasses__"),
     "frame builtins": ("import sys\n\nprint(sys._getframe().f_builtins)\n", "reaches f_builtins"),
     "sys.modules": ("import sys\n\nprint(sys.modules['built' + 'ins'])\n", "reaches modules"),
-    "a module's private import": ("import random\n\nprint(random._os)\n", "reaches the private random._os"),
+    "a module's private import": ("import random\n\nprint(random._os)\n", "reaches _os"),
     "a builtins module another module imported": (
         "import dataclasses\n\nprint(dataclasses.builtins)\n",
         "builtins",
@@ -133,8 +133,34 @@ HIDES_CODE = {
     ),
     "numpy savetxt to a .py file": (
         "import numpy as np\n\nnp.savetxt('helper.py', [], header='x = 1')\n",
-        "reaches numpy.savetxt",
+        "reaches savetxt",
     ),
+    "a class pattern reading __globals__": (
+        "def f():\n    pass\n\n\nmatch f:\n    case object(__globals__=g):\n        print(g)\n",
+        "reaches __globals__",
+    ),
+    "computed __match_args__": ("class F:\n    __match_args__ = ('__glob' + 'als__',)\n", "__match_args__"),
+    "a string annotation singledispatch evaluates": (
+        "from functools import singledispatch\n\n\n@singledispatch\ndef f(x):\n    return x\n\n\n"
+        "@f.register\ndef _(x: \"print('hidden') or int\"):\n    return x\n",
+        "string annotation",
+    ),
+    "a zip archive put on sys.path": ("import sys\n\nsys.path.insert(0, 'data.txt')\n", "reaches sys.path"),
+    "a package's __path__": ("import json\n\njson.__path__.append('data.txt')\n", "reaches __path__"),
+    "a private name imported": ("from random import _os\n\n_os.rename('a.txt', 'm.py')\n", "random._os"),
+    "os reached through os.path": (
+        "from os import path\n\n\ndef move(m):\n    m.os.rename('a.txt', 'm.py')\n\n\nmove(path)\n",
+        "m.os",
+    ),
+    "string.Formatter as logging re-exports it": (
+        "import logging\n\n\nclass F(logging.StrFormatter):\n    pass\n",
+        "reaches StrFormatter",
+    ),
+    "the process's own memory": (
+        "with open('../../proc/self/mem', 'wb') as f:\n    f.write(b'')\n",
+        "writes a file",
+    ),
+    "a command run by imaplib": ("import imaplib\n\nimaplib.IMAP4_stream('python3 -c 1')\n", "IMAP4_stream"),
 }
 
 
@@ -202,6 +228,15 @@ CLEAN = {
         "print(Item('a'))\n"
     ),
     "main guard": "def main():\n    print('ok')\n\n\nif __name__ == '__main__':\n    main()\n",
+    "forward references in string annotations": (
+        "from typing import Optional\n\n\nclass Node:\n    parent: Optional['Node'] = None\n\n\n"
+        "def first(x: 'Node') -> 'list[int] | None':\n    return [1] if x.parent else None\n"
+    ),
+    "variables named like modules": "code = input()\ntest = code.split()\nprint(test, code.upper())\n",
+    "logging.Formatter and a match statement": (
+        "import logging\n\nlogging.Formatter('%(message)s')\nmatch input().split():\n"
+        "    case [a, b]:\n        print(int(a) + int(b))\n    case _:\n        print(0)\n"
+    ),
 }
 
 
