@@ -4,24 +4,27 @@ ruff lints the source it is given. A program that runs code held in a string (`e
 `compile`, a module that imports, unpickles or starts a process, a file it writes and then
 imports) could keep arbitrarily bad code there and still lint clean, so such a program scores 0.
 The rule reads the program with Python's own `ast` (nothing runs) and is a denylist over names,
-imported module paths and attribute names, chosen so that none of the ways to reach a code runner
-is left open:
+imported module paths and attribute names that closes the ways to reach a code runner known to
+us (a way on none of these lists is not caught; README "Lint reward" lists the known gaps):
 
 - `BARE_NAMES`: the builtins that run code or hand out the namespace holding them, flagged on
   any use, even when the program binds the name itself (telling a shadowed `eval` from the
   builtin needs the order of execution; call your own function something else).
 - `getattr` / `setattr` / `delattr` only as a direct call with a string literal name, which is
   then checked as an attribute; `operator.attrgetter` / `methodcaller` likewise.
-- `MODULES`: importing them (or any submodule) in any form, or reaching them as an attribute.
+- `MODULES`: importing them (or any submodule) in any form, or reaching them as an attribute of
+  an imported name.
 - `ATTRIBUTES`: attribute names flagged on any object (`x.system`, `f.__globals__`, `t.tb_frame`),
-  since objects can be passed around where no import alias follows them.
-- `PATHS`: attributes flagged on one module only (`os.rename`, `numpy.savetxt`), followed through
+  since objects can be passed around where no import alias follows them; also as keywords of a
+  class pattern (`case object(__globals__=g)`), and `__match_args__` may not be set.
+- `PATHS`: attributes flagged on one module only (`os.rename`, `sys.path`), followed through
   `import … as`, `from … import … as` and plain assignments (`o = os`); a module bound by
   `import` may otherwise only be used as `module.attribute` (`f(os)` or `[os]` is flagged), and a
   private attribute of a module (`random._os`, `dataclasses._create_fn`) is flagged.
 - Files: `open` (and `io.open`, `codecs.open`, …) with a write mode needs a literal path that
   Python cannot import (not `.py`, `.pyc`, `.so`, `.zip`, …) or a file descriptor; `pathlib`,
   `shutil`, `tempfile`, `zipfile`, `tarfile` and `fileinput` are in `MODULES`.
+- A string annotation that is not a type expression (`functools.singledispatch` evaluates them).
 - A source encoding declaration other than UTF-8, ASCII or Latin-1 (`# coding: unicode_escape`
   turns `\\u000a` in a comment into a new line of code).
 
