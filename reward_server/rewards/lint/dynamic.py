@@ -43,7 +43,7 @@ __all__ = ["ATTRIBUTES", "BARE_NAMES", "MODULES", "PATHS", "hidden_code"]
 
 BARE_NAMES = frozenset(
     {"exec", "eval", "compile", "__import__", "breakpoint", "globals", "locals", "vars", "help"}
-    | {"__builtins__", "__builtin__", "__loader__", "__spec__"}
+    | {"__builtins__", "__builtin__", "__loader__", "__spec__", "__annotations__"}
 )
 _NAME_GETTERS = frozenset({"getattr", "setattr", "delattr"})
 MODULES = frozenset(
@@ -67,7 +67,19 @@ ATTRIBUTES = frozenset(
     | {"get_objects", "get_referents", "get_referrers", "FunctionType", "LambdaType", "CodeType"}
     | {"get_type_hints", "ForwardRef", "source_to_code", "exec_module", "load_module"}
     | {"load_extension", "enable_load_extension", "tofile", "open_memmap", "ctypeslib", "f2py"}
-    | {"__path__", "os", "sys", "_os", "_sys", "StrFormatter", "save", "savez", "savez_compressed", "savetxt"}
+    | {
+        "__path__",
+        "__annotations__",
+        "os",
+        "sys",
+        "_os",
+        "_sys",
+        "StrFormatter",
+        "save",
+        "savez",
+        "savez_compressed",
+        "savetxt",
+    }
     | {
         "memmap",
         "Popen",
@@ -262,6 +274,9 @@ class _Scan:
         base = self.path(value)
         if attr in ATTRIBUTES or (attr == "Formatter" and base != "logging"):  # string.Formatter
             return f"reaches {attr}"
+        call = self._called(node) if isinstance(node, ast.Attribute) else None
+        if attr == "open" and call is not None:  # `gzip.open`, a `DataSource().open`: the same modes
+            return _check_open(call, ast.unparse(node))
         if base is None:
             return None
         path = f"{base}.{attr}"
@@ -273,8 +288,7 @@ class _Scan:
         if imported and _private(path):
             return f"reaches the private {path}"
         if path in _OPENERS:
-            call = self._called(node) if isinstance(node, ast.Attribute) else None
-            return _check_open(call, path) if call else f"uses {path}"
+            return f"uses {path}"  # not called where it is named (an alias, `getattr(io, "open")`)
         return None
 
 

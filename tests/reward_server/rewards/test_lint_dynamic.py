@@ -160,6 +160,15 @@ HIDES_CODE = {
         "with open('../../proc/self/mem', 'wb') as f:\n    f.write(b'')\n",
         "writes a file",
     ),
+    "annotations set at run time": (
+        "from functools import singledispatch\n\n\n@singledispatch\ndef f(x):\n    return x\n\n\n"
+        "def g(x):\n    return x\n\n\ng.__annotations__ = {'x': 'int'}\nf.register(g)\n",
+        "reaches __annotations__",
+    ),
+    "any module's open with a write mode": (
+        "import gzip\n\ngzip.open('m.py', 'wb').close()\n",
+        "writes a file",
+    ),
     "a command run by imaplib": ("import imaplib\n\nimaplib.IMAP4_stream('python3 -c 1')\n", "IMAP4_stream"),
 }
 
