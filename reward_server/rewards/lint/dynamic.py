@@ -28,7 +28,10 @@ us (a way on none of these lists is not caught; README "Lint reward" lists the k
 - A source encoding declaration other than UTF-8, ASCII or Latin-1 (`# coding: unicode_escape`
   turns `\\u000a` in a comment into a new line of code).
 
-Code that `ast` cannot parse is left to ruff's verdict (a syntax error scores 0 there).
+Code that `ast` cannot parse is left to ruff's verdict (a syntax error scores 0 there); code nested
+too deeply to check counts as hiding code. Python's AST takes about 400 bytes of memory per byte of
+source, so the lint component runs this module as a script under the lint limits for large programs
+(`python -I -S dynamic.py`, the code on stdin, `{"hidden": reason or null}` on stdout).
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ from __future__ import annotations
 import ast
 import codecs
 import io
+import json
 import posixpath
+import sys
 import tokenize
 
 __all__ = ["ATTRIBUTES", "BARE_NAMES", "MODULES", "PATHS", "hidden_code"]
@@ -135,9 +140,14 @@ def hidden_code(code: str) -> str | None:
         return f"declares the source encoding {cookie!r}, which can turn comments into code (line 1)"
     try:
         tree = ast.parse(code)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except (SyntaxError, ValueError):
         return None
-    return _Scan(tree).first()
+    except RecursionError:
+        return "is nested too deeply to check (line ?)"
+    try:
+        return _Scan(tree).first()
+    except RecursionError:
+        return "is nested too deeply to check (line ?)"
 
 
 def _source_encoding(code: str) -> str | None:
@@ -368,3 +378,9 @@ def _unimportable(target: ast.expr | None) -> bool:
         return False
     parts = posixpath.normpath(name).split("/")
     return not name.lower().endswith(_IMPORTABLE) and ".." not in parts and "proc" not in parts
+
+
+if __name__ == "__main__":
+    sys.stdout.write(
+        json.dumps({"hidden": hidden_code(sys.stdin.buffer.read().decode("utf-8", "surrogatepass"))})
+    )

@@ -305,3 +305,23 @@ async def test_humaneval_solutions_through_the_component_keep_their_score() -> N
         )
         outcome = await LintComponent(None).check(problem["canonical_solution"], humaneval)
         assert isinstance(outcome, ComponentScore) and "reason" not in outcome.details, (key, outcome)
+
+
+async def test_a_large_program_is_checked_in_a_child_process_under_the_lint_limits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reward_server.rewards.lint import component
+
+    def in_process(code: str) -> str | None:
+        raise AssertionError("a program over INLINE_CHECK_CHARS is checked in the server's process")
+
+    monkeypatch.setattr(component, "hidden_code", in_process)
+    padding = "".join(f"v{i} = {i}\n" for i in range(12_000))  # ~130 kB of clean lines
+    assert len(padding) > component.INLINE_CHECK_CHARS
+    clean = await lint(padding + "print(v1)\n")
+    assert clean.score == 1.0 and "reason" not in clean.details, clean.details
+    hidden = await lint(padding + "import builtins\n\ngetattr(builtins, 'ex' + 'ec')('x = 1')\n")
+    assert hidden.score == 0.0 and "imports builtins (line 12001)" in hidden.details["reason"], hidden.details
+    tiny = LintComponent(None, memory_limit_mb=256)  # ruff fits, the AST (~400 B per byte) does not
+    outcome = await tiny.check(f"<answer>```python\n{padding * 8}```</answer>", task())
+    assert isinstance(outcome, ItemError) and "hidden-code check failed" in outcome.message, outcome
