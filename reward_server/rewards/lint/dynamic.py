@@ -60,6 +60,7 @@ MODULES = frozenset(
     | {"logging.config", "_xxsubinterpreters", "_interpreters", "_testcapi", "_testinternalcapi"}
     | {"pathlib", "shutil", "tempfile", "zipfile", "tarfile", "fileinput", "distutils", "setuptools"}
     | {"py_compile", "compileall", "lib2to3", "ensurepip", "venv", "turtle", "unittest", "mailcap", "test"}
+    | {"optparse"}  # Values.read_file execs a file
 )
 ATTRIBUTES = frozenset(
     # namespaces and code objects: where builtins and code live
@@ -72,6 +73,7 @@ ATTRIBUTES = frozenset(
     | {"get_objects", "get_referents", "get_referrers", "FunctionType", "LambdaType", "CodeType"}
     | {"get_type_hints", "ForwardRef", "source_to_code", "exec_module", "load_module"}
     | {"load_extension", "enable_load_extension", "tofile", "open_memmap", "ctypeslib", "f2py"}
+    | {"_evaluate", "_eval_type", "_create_fn", "_current_frames"}  # private runners on stdlib objects
     | {
         "__path__",
         "__annotations__",

@@ -169,6 +169,16 @@ HIDES_CODE = {
         "import gzip\n\ngzip.open('m.py', 'wb').close()\n",
         "writes a file",
     ),
+    "a typing forward reference evaluated by hand": (
+        "import typing\n\nref = typing.Optional['print(1) or int'].__args__[0]\n"
+        "print(ref._evaluate({}, {}, frozenset()))\n",
+        "reaches _evaluate",
+    ),
+    "a file optparse executes": (
+        "import optparse\n\nwith open('opts.txt', 'w') as f:\n    f.write('x = 1')\n"
+        "optparse.Values().read_file('opts.txt')\n",
+        "imports optparse",
+    ),
     "a command run by imaplib": ("import imaplib\n\nimaplib.IMAP4_stream('python3 -c 1')\n", "IMAP4_stream"),
 }
 
