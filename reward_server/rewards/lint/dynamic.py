@@ -74,28 +74,10 @@ ATTRIBUTES = frozenset(
     | {"get_type_hints", "ForwardRef", "source_to_code", "exec_module", "load_module"}
     | {"load_extension", "enable_load_extension", "tofile", "open_memmap", "ctypeslib", "f2py"}
     | {"_evaluate", "_eval_type", "_create_fn", "_current_frames"}  # private runners on stdlib objects
-    | {
-        "__path__",
-        "__annotations__",
-        "os",
-        "sys",
-        "_os",
-        "_sys",
-        "StrFormatter",
-        "save",
-        "savez",
-        "savez_compressed",
-        "savetxt",
-    }
-    | {
-        "memmap",
-        "Popen",
-        "check_output",
-        "getoutput",
-        "getstatusoutput",
-        "IMAP4_stream",
-        "CGIHTTPRequestHandler",
-    }
+    # import paths and annotations, frames' modules (`os.path.os`), writers, string.Formatter, processes
+    | {"__path__", "__annotations__", "os", "sys", "_os", "_sys", "StrFormatter", "memmap"}
+    | {"save", "savez", "savez_compressed", "savetxt", "Popen", "check_output", "getoutput"}
+    | {"getstatusoutput", "IMAP4_stream", "CGIHTTPRequestHandler"}
     | {"urlretrieve", "FileHandler", "RotatingFileHandler", "TimedRotatingFileHandler", "WatchedFileHandler"}
     # processes
     | {"system", "popen", "execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp", "execvpe"}
