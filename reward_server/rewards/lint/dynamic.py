@@ -74,7 +74,7 @@ ATTRIBUTES = frozenset(
     | {"get_type_hints", "ForwardRef", "source_to_code", "exec_module", "load_module"}
     | {"load_extension", "enable_load_extension", "tofile", "open_memmap", "ctypeslib", "f2py"}
     | {"_evaluate", "_eval_type", "_create_fn", "_current_frames"}  # private runners on stdlib objects
-    # import paths and annotations, frames' modules (`os.path.os`), writers, string.Formatter, processes
+    # import paths, annotations, modules held by other modules (`os.path.os`), writers, processes
     | {"__path__", "__annotations__", "os", "sys", "_os", "_sys", "StrFormatter", "memmap"}
     | {"save", "savez", "savez_compressed", "savetxt", "Popen", "check_output", "getoutput"}
     | {"getstatusoutput", "IMAP4_stream", "CGIHTTPRequestHandler"}
