@@ -3,9 +3,10 @@
 The code is the program the accuracy checker runs (`program_code`); Python goes to ruff on the
 host, C, C++, Java, Rust and Go to their compiler or `go vet` inside the language's sandbox, under
 `lint_timeout_s` of CPU time and `lint_memory_limit_mb`. Nothing runs the program. Scores and
-penalties: see `findings`. A linter that does not finish (time, memory, crash, a sandbox error
-that persists), a language without a linter, or an item that is not a code task gets an item
-error, never a made-up score.
+penalties: see `findings`; Python that can run code from a string (`exec`, `eval`, a module that
+imports or starts processes, ...: `dynamic`) scores 0. A linter that does not finish (time,
+memory, crash, a sandbox error that persists), a language without a linter, or an item that is
+not a code task gets an item error, never a made-up score.
 """
 
 from __future__ import annotations
@@ -17,9 +18,17 @@ from typing import Any
 
 from reward_server.rewards.base import ComponentScore, Failure, ItemError
 from reward_server.rewards.code.extract import ProgramCode, program_code
+from reward_server.rewards.lint.dynamic import hidden_code
 from reward_server.rewards.lint.findings import PENALTY_PER_FINDING, lint_score, unlintable_score
 from reward_server.rewards.lint.linters import SANDBOX_LINTERS, SandboxLinter, suppression
-from reward_server.rewards.lint.ruff import EXEC_RULE, RULES, RuffFailed, reaches_exec, ruff_version, run_ruff
+from reward_server.rewards.lint.ruff import (
+    EXEC_RULE,
+    RULES,
+    RuffFailed,
+    ruff_version,
+    run_hidden_code_check,
+    run_ruff,
+)
 from reward_server.rewards.text import completion_text
 from reward_server.sandbox_gate import SandboxGate
 from reward_server.schemas import CodeTask, ScoreItem
@@ -30,6 +39,9 @@ __all__ = ["LINTED_LANGUAGES", "LintComponent"]
 LINTED_LANGUAGES = ("python", *SANDBOX_LINTERS)
 _UNREAD = re.compile(r"\b(?:warning|error)\b", re.I)
 _TAIL = 1000
+INLINE_CHECK_CHARS = 16_000
+"""Programs up to this size get the hidden-code check in the server's process (about 1 ms for a
+typical solution, ~40 ms at 16 000 on a busy host); larger ones in a child process under the lint limits."""
 
 
 class LintComponent:
@@ -104,11 +116,21 @@ class LintComponent:
                 )
         if any(f.code == EXEC_RULE and not f.error for f in report.findings):
             return unlintable_score("the code runs code from a string (exec), which no linter sees", details)
-        if not any(f.error for f in report.findings) and (reached := reaches_exec(program.code)):
-            return unlintable_score(
-                f"the code reaches exec, which runs code no linter sees: {reached!r}", details
-            )
+        if not any(f.error for f in report.findings):
+            try:
+                hidden = await self._hidden_code(program.code)
+            except RuffFailed as exc:
+                return ItemError(f"lint: {exc}", failure=Failure.TIMEOUT)
+            if hidden:
+                return unlintable_score(f"the code can run code that no linter sees: it {hidden}", details)
         return lint_score(report.findings, details, prompt_lines=program.prompt_lines)
+
+    async def _hidden_code(self, code: str) -> str | None:
+        if len(code) <= INLINE_CHECK_CHARS:
+            return hidden_code(code)
+        return await run_hidden_code_check(
+            code, time_limit_s=self.time_limit_s, memory_limit_mb=self.memory_limit_mb
+        )
 
     async def _in_sandbox(
         self, program: ProgramCode, linter: SandboxLinter, details: dict[str, Any]

@@ -9,8 +9,9 @@ temporary directory as its working directory, a bare environment, the code on st
 
 Rules (`RULES`): ruff's defaults (E4, E7, E9, F: pyflakes and the pycodestyle errors that are not
 about layout) plus B (bugbear: likely bugs), SIM (simplifiable code) and C901 (functions over
-McCabe complexity 10), S307 (`eval`) and S102 (`exec`: code run from a string hides it from the
-linter, so the lint reward scores it 0). `--ignore-noqa`: a `# noqa` comment does not hide a finding.
+McCabe complexity 10), S307 (`eval`) and S102 (`exec`). Code run from a string hides it from the
+linter, so the lint reward scores it 0: S102 and the wider rule in `dynamic`. `--ignore-noqa`: a
+`# noqa` comment does not hide a finding.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import resource
+import sys
 import tempfile
 import weakref
 from dataclasses import dataclass
@@ -27,24 +28,21 @@ from typing import Any
 
 from ruff.__main__ import find_ruff_bin
 
+from reward_server.rewards.lint import dynamic
 from reward_server.rewards.lint.findings import Finding
 
-__all__ = ["EXEC_RULE", "RULES", "RuffFailed", "RuffReport", "reaches_exec", "ruff_version", "run_ruff"]
+__all__ = [
+    "EXEC_RULE",
+    "RULES",
+    "RuffFailed",
+    "RuffReport",
+    "run_hidden_code_check",
+    "ruff_version",
+    "run_ruff",
+]
 
 RULES = ("E4", "E7", "E9", "F", "B", "SIM", "C901", "S102", "S307")
 EXEC_RULE = "S102"  # exec(): code in a string, which no linter sees
-# What S102 misses: `exec` reached without a direct call (`run = exec`, `getattr(builtins, "exec")`,
-# `__builtins__.__dict__["exec"]`, `compile(src, "m", "exec")` handed to eval). Comments are left out.
-_EXEC_ELSEWHERE = re.compile(r"""(?<![\w.])exec\b(?!\s*\()|(?P<q>['"])exec(?P=q)""")
-
-
-def reaches_exec(code: str) -> str | None:
-    """The first text in `code` that reaches `exec` other than by a plain call, if any."""
-    for line in code.splitlines():
-        match = _EXEC_ELSEWHERE.search(line.split("#", 1)[0])
-        if match:
-            return line.strip()[:100]
-    return None
 
 
 OUTPUT_LIMIT_BYTES = 8 << 20
@@ -99,6 +97,39 @@ def ruff_version() -> str:
 
 async def run_ruff(code: str, *, time_limit_s: float, memory_limit_mb: int) -> RuffReport:
     """Lint `code` as `main.py` with `RULES`. Raises `RuffFailed` when ruff gives no report."""
+    argv = [find_ruff_bin(), "check", "--isolated", "--no-cache", "--ignore-noqa", "--exit-zero"]
+    argv += ["--select", ",".join(RULES), "--output-format", "json", "--stdin-filename", "main.py", "-"]
+    stdout, truncated = await _run_limited("ruff", argv, code, time_limit_s, memory_limit_mb)
+    if truncated:
+        return RuffReport(_partial_findings(stdout), truncated=True)
+    try:
+        report = json.loads(stdout)
+    except json.JSONDecodeError as exc:
+        raise RuffFailed(f"ruff's report is not JSON: {exc}") from None
+    return RuffReport(_findings(report))
+
+
+async def run_hidden_code_check(code: str, *, time_limit_s: float, memory_limit_mb: int) -> str | None:
+    """`dynamic.hidden_code(code)` in a child Python under the same limits as ruff (Python's AST of a
+    large program takes far more memory and time than the server should spend in its event loop).
+    Raises `RuffFailed` when the check does not finish."""
+    argv = [sys.executable, "-I", "-S", dynamic.__file__]
+    stdout, truncated = await _run_limited("the hidden-code check", argv, code, time_limit_s, memory_limit_mb)
+    try:
+        verdict = json.loads(stdout) if not truncated else None
+    except json.JSONDecodeError:
+        verdict = None
+    if not isinstance(verdict, dict) or not isinstance(verdict.get("hidden"), str | None):
+        raise RuffFailed(f"the hidden-code check gave no verdict: {stdout[:200]!r}")
+    hidden: str | None = verdict["hidden"]
+    return hidden
+
+
+async def _run_limited(
+    tool: str, argv: list[str], code: str, time_limit_s: float, memory_limit_mb: int
+) -> tuple[bytes, bool]:
+    """Run `argv` with `code` on stdin under the limits (module docstring): its stdout, and whether
+    that passed `OUTPUT_LIMIT_BYTES`. Raises `RuffFailed` on a time-out or a failed exit."""
     loop = asyncio.get_running_loop()
     slots = _slots.get(loop)
     if slots is None:
@@ -110,8 +141,6 @@ async def run_ruff(code: str, *, time_limit_s: float, memory_limit_mb: int) -> R
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit_mb << 20, memory_limit_mb << 20))
         resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
 
-    argv = [find_ruff_bin(), "check", "--isolated", "--no-cache", "--ignore-noqa", "--exit-zero"]
-    argv += ["--select", ",".join(RULES), "--output-format", "json", "--stdin-filename", "main.py", "-"]
     async with slots:
         with tempfile.TemporaryDirectory(prefix="reward-lint-") as workdir:
             process = await asyncio.create_subprocess_exec(
@@ -129,21 +158,15 @@ async def run_ruff(code: str, *, time_limit_s: float, memory_limit_mb: int) -> R
                     _communicate(process, code.encode("utf-8", "surrogatepass")), 3 * time_limit_s + 2
                 )
             except TimeoutError:
-                raise RuffFailed(f"ruff took longer than {3 * time_limit_s + 2:g} s") from None
+                raise RuffFailed(f"{tool} took longer than {3 * time_limit_s + 2:g} s") from None
             finally:
                 if process.returncode is None:
                     process.kill()
                     await process.wait()
-    if truncated:
-        return RuffReport(_partial_findings(stdout), truncated=True)
-    if process.returncode != 0:
+    if not truncated and process.returncode != 0:
         reason = stderr.decode("utf-8", "replace").strip()[-500:] or f"exit status {process.returncode}"
-        raise RuffFailed(f"ruff failed ({reason}); time limit {cpu_s} s CPU, memory {memory_limit_mb} MB")
-    try:
-        report = json.loads(stdout)
-    except json.JSONDecodeError as exc:
-        raise RuffFailed(f"ruff's report is not JSON: {exc}") from None
-    return RuffReport(_findings(report))
+        raise RuffFailed(f"{tool} failed ({reason}); time limit {cpu_s} s CPU, memory {memory_limit_mb} MB")
+    return stdout, truncated
 
 
 async def _communicate(process: asyncio.subprocess.Process, data: bytes) -> tuple[bytes, bool, bytes]:

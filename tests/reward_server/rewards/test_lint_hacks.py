@@ -123,11 +123,12 @@ HIDDEN_EXEC = {
 async def test_code_run_from_a_string_without_a_plain_exec_call_scores_zero(code: str) -> None:
     python = task("python")
     result = scored(await LintComponent(None).check(fenced(code, "python"), python))
-    assert result.score == 0.0 and "exec" in result.details["reason"], result.details
+    assert result.score == 0.0 and "no linter sees" in result.details["reason"], result.details
 
 
-async def test_exec_in_a_comment_or_a_longer_name_is_not_code_from_a_string() -> None:
-    code = "import os\n\n# exec is not used here\nprint(os.execv, 'executable')\n"
+async def test_exec_in_a_comment_a_string_or_a_longer_name_is_not_code_from_a_string() -> None:
+    code = "import os\n\n# exec is not used here\nexecutor = os.cpu_count()\n"
+    code += "print(executor, 'exec', 'executable')\n"
     result = scored(await LintComponent(None).check(fenced(code, "python"), task("python")))
     assert result.score == 1.0, result.details
 
