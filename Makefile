@@ -11,7 +11,7 @@ lint:
 	ruff format --check reward_server sandboxes trainer_client tests benchmarks deploy
 
 types:
-	mypy reward_server sandboxes trainer_client
+	mypy reward_server sandboxes trainer_client benchmarks
 
 test:
 	scripts/test

@@ -25,7 +25,7 @@ from typing import Any
 
 from reward_server.config import Settings
 from reward_server.schemas import ScoreItem, ScoreRequest
-from reward_server.services import Services
+from reward_server.services import Services, start_services
 
 N = 1_000_000  # the reference's loop: about 70 ms of CPU in CPython here, over twice the start-up
 LOOP = "n = int(input())\ns = 0\nfor i in range(n):\n    s += i\nprint(s)\n"
@@ -69,11 +69,14 @@ def cost_items(by_time: bool) -> list[ScoreItem]:
     function = {"reference_time_s": 0.03} if by_time else {"reference_solution": LOOP_FN}
     rows = [(c, stdio_task(stdio)) for c in (CLOSED, LOOP, THREEFOLD, WRONG)]
     rows += [(c, function_task(function)) for c in (CLOSED_FN, LOOP_FN, THREEFOLD_FN, WRONG_FN)]
-    return [ScoreItem(id=i, completion=fenced(c), task=t) for i, (c, t) in enumerate(rows)]
+    return [
+        ScoreItem.model_validate({"id": i, "completion": fenced(c), "task": t})
+        for i, (c, t) in enumerate(rows)
+    ]
 
 
 async def score(services: Services, items: list[ScoreItem], rewards: dict[str, float]) -> list[Any]:
-    results = await services.scorer.score(ScoreRequest(items=items, rewards=rewards))
+    results = await services.backend.score(ScoreRequest(items=items, rewards=rewards))
     errors = [r.error for r in results if r.error]
     if errors:
         raise SystemExit(f"scoring failed: {errors[0]}")
@@ -112,7 +115,9 @@ async def stability(services: Services, repeats: int, label: str) -> None:
         scores, runs = [], []
         for _ in range(repeats):
             [result] = await score(
-                services, [ScoreItem(completion=completion, task=task)], {"accuracy": 0.0, "efficiency": 1.0}
+                services,
+                [ScoreItem.model_validate({"completion": completion, "task": task})],
+                {"accuracy": 0.0, "efficiency": 1.0},
             )
             scores.append(result.scores["efficiency"])
             runs.append(len(result.details["efficiency"]["round_scores"]))
@@ -151,8 +156,7 @@ async def main() -> None:
     parser.add_argument("--n", type=int, default=N, help="loop length of the reference's big test")
     args = parser.parse_args()
     N = args.n
-    services = Services.create(Settings(sandbox=args.sandbox, cpu_workers=1))
-    await services.start()
+    services = await start_services(Settings(sandbox=args.sandbox, cpu_workers=1))
     try:
         print(
             f"sandbox {args.sandbox}; n={N}; {os.cpu_count()} CPUs; load average at start {os.getloadavg()}"

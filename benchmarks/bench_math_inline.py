@@ -15,6 +15,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 from reward_server.rewards.math import check_math_quick
 from reward_server.rewards.math.exact_forms import parse_exact
@@ -66,11 +67,11 @@ def main() -> None:
     rows = [
         (
             f"check_math_quick {text[:24]!r}… ({len(text)} chars)",
-            _median_ms(lambda t=text: check_math_quick(t, "5"), args.repeat),
+            _median_ms(partial(check_math_quick, text, "5"), args.repeat),
         )
         for text in ADVERSARIAL_COMPLETIONS
     ] + [
-        (f"parse_exact {text!r}", _median_ms(lambda t=text: parse_exact(t), args.repeat))
+        (f"parse_exact {text!r}", _median_ms(partial(parse_exact, text), args.repeat))
         for text in COSTLY_FORMS
     ]
     print(f"load average {os.getloadavg()[0]:.1f}; baseline (ordinary completion) {baseline:.3f} ms")

@@ -18,6 +18,7 @@ import base64
 import json
 import subprocess
 import time
+from typing import Any, cast
 
 from sandboxes.build_images import ensure_images
 from sandboxes.docker import RUNNER_SOURCE
@@ -83,7 +84,7 @@ def main() -> None:
             for _ in range(args.requests):
                 answer = request({"op": "run", "files": files, "steps": steps, "reset": True})
                 assert answer.get("ok") and answer.get("clean"), answer
-                for result in answer["results"]:  # type: ignore[union-attr]
+                for result in cast(list[dict[str, Any]], answer["results"]):
                     assert result["exit_code"] == 0 and not result["spawn_error"], result
             spent = cpu_s() - before
             print(f"  {label:30s}: {spent / args.requests * 1e3:6.1f} ms")

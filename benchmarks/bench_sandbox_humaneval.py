@@ -32,7 +32,8 @@ from reward_server.config import Settings
 from reward_server.rewards.code import CodeChecker, humaneval_program
 from reward_server.schemas import CodeTask
 from sandboxes import DockerConfig, DockerSandbox, Limits, Verdict
-from sandboxes.build_images import ensure_images, image_tag
+from sandboxes.build_images import ensure_images
+from sandboxes.languages import image_tag
 
 
 def completion(problem: dict[str, Any], body: str) -> str:

@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 
 from sandboxes import DockerConfig, DockerSandbox, LocalConfig, LocalSandbox
-from sandboxes.build_images import ensure_images, image_tag
+from sandboxes.build_images import ensure_images
+from sandboxes.languages import image_tag
 
 PROGRAM = "pass\n"
 
