@@ -114,6 +114,14 @@ _LIST_LINE_SHAPES = (
 )
 
 
+# Look-alikes of Latin capitals in Cyrillic and Greek, read as those when standing alone ("С or Β").
+_LATIN_OF = str.maketrans("АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABCEHKMOPTXABEZHIKMNOPTYX")
+_LOOKALIKE = re.compile(r"(?<![^\W\d_])[АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ](?![^\W\d_])")
+_MARKED_LETTER = re.compile(r"([A-Za-z])[\u0300-\u036f\u20d0-\u20ff]+")
+_FORMAT_TAG = re.compile(r"</?(?i:b|strong|i|em|u|code|mark|del|s|strike|ins|big|small|tt|kbd|samp|var)>")
+_LINE_TAG = re.compile(r"<(?i:br\s*/?|/?p|/?div)>")
+
+
 @dataclass(frozen=True, slots=True)
 class ChoiceExtraction:
     """What the completion answers.
@@ -195,7 +203,9 @@ def _marker_at_start(text: str) -> re.Match[str] | None:
 def _raw_end(raw: str, reading: Reading) -> int:
     """Where the reading ends in the raw text (markup was dropped before reading): the line end at most."""
     line_end = raw.find("\n")
-    return min(len(raw) if line_end < 0 else line_end, reading.end + raw.count("*", 0, reading.end + 4))
+    window = raw[: reading.end + 4]
+    dropped = window.count("*") + window.count("`")
+    return min(len(raw) if line_end < 0 else line_end, reading.end + dropped)
 
 
 def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
@@ -348,6 +358,25 @@ def extract_choice(
 
 def _visible(text: str) -> str:
     """What a reader sees, in one spelling: hidden text removed, then NFKC (full-width `Ｃ`, `（Ｃ）`, `：`
-    read as `C`, `(C)`, `:`; circled `Ⓒ` as `C`)."""
+    read as `C`, `(C)`, `:`; circled `Ⓒ` as `C`), invisible format characters (zero-width space,
+    soft hyphen, BOM) dropped, marks over a Latin letter dropped (`D̶`, `D́` read as `D`), and a
+    Cyrillic or Greek capital standing alone that looks like a Latin one (`С`, `Β`) read as it."""
     visible = remove_hidden(text)
-    return visible if unicodedata.is_normalized("NFKC", visible) else unicodedata.normalize("NFKC", visible)
+    if not unicodedata.is_normalized("NFKC", visible):
+        visible = unicodedata.normalize("NFKC", visible)
+    if not visible.isascii():
+        visible = _LOOKALIKE.sub(lambda m: m.group(0).translate(_LATIN_OF), _invisible_dropped(visible))
+        visible = _MARKED_LETTER.sub(r"\1", visible)
+    return _bare_tags_dropped(visible)
+
+
+def _invisible_dropped(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def _bare_tags_dropped(text: str) -> str:
+    """HTML formatting tags without attributes removed (`<b>C</b>` reads `C`), line tags made line
+    breaks; left alone when a `<style>` could hide what they wrap."""
+    if "<" not in text or "<style" in text.lower():
+        return text
+    return _FORMAT_TAG.sub("", _LINE_TAG.sub("\n", text))
