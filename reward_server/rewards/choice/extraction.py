@@ -84,7 +84,7 @@ _ASKED = re.compile(r"[ \t]*(?:\?|吗|嗎|呢)")
 # After the last answer: it is taken back ("Wait, ...", "Actually, ...", "等等", "不对").
 _RETRACTION = re.compile(
     r"(?:^\s*|[.!?\n]\s*)(?:no\b[,.!]?\s*)?(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
-    r"let me reconsider|I made a mistake)"
+    r"let me reconsider|I made a mistake|just\s+kidding|(?:I'?m|I\s+am)\s+kidding)"
     r"|(?:^|[.!?。,;\n])\s*(?:等等|等一下|不对|不對|不，|不,|待って|いや|잠깐|아니)",  # "答案是C。等等，不对"
     re.IGNORECASE,
 )
@@ -181,6 +181,8 @@ def _phrases(
         reading = read_letters(rest, letters, options, lower_case=True)
         if reading is None or _ASKED.match(rest, reading.end) or rest[reading.end - 1 : reading.end] == "?":
             continue  # "The answer is A?": a question, not an answer
+        if _DISOWNED_AFTER.match(clean_answer_text(rest), reading.end):
+            continue  # "Answer: C is wrong": the letter is named to reject it
         if "\n" in m.group(0) and len({e.group(1) for e in _ENUMERATED.finditer(rest[:400])}) > 1:
             continue  # "Answer:" above a list of the options is not an answer
         source = "option_text" if reading.via_text else "answer_is"
@@ -288,13 +290,25 @@ def _first_line(
 
 
 def _also_offered(found: ChoiceExtraction, after: str, letters: Sequence[str]) -> ChoiceExtraction:
-    """`found` with a letter the text after it offers as possibly right too ("C. D is also possible."):
-    two different letters offered, a hedge."""
-    also = offered_after(after, found.letters, letters)
+    """`found` with a letter the text after it offers as possibly right too ("C. D is also possible.",
+    or a letter alone on the next line: "Answer: C\nD"): two different letters offered, a hedge."""
+    also = offered_after(after, found.letters, letters) or _letter_line_below(after, found.letters, letters)
     if also is None:
         return found
     note = f"{also!r} offered as possibly right after the answer"
     return ChoiceExtraction(found.source, (*found.letters, also), found.superseded, (*found.notes, note))
+
+
+def _letter_line_below(after: str, committed: Sequence[str], letters: Sequence[str]) -> str | None:
+    """Another letter alone on the next non-empty line after the answer ("Answer: C\nD"), or None."""
+    _, newline, below = after.partition("\n")
+    if not newline:
+        return None
+    line = next((row for row in below.split("\n", 8)[:8] if row.strip()), "")
+    bare = _LIST_LINE_SHAPES[0].match(clean_answer_text(line))
+    if bare is None or bare.group(1) not in letters or bare.group(1) in committed:
+        return None
+    return bare.group(1)
 
 
 def _letters_of(offered: Sequence[str]) -> tuple[str, ...]:

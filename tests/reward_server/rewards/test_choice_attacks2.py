@@ -55,3 +55,65 @@ def test_a_style_block_keeps_formatting_tags_unread() -> None:
     # CSS could hide what a tag wraps: with a <style> block the tags are not dropped.
     completion = "</think><style>b{display:none}</style>The answer is <b>C</b>"
     assert check_choice(completion, "C", "ABCD").score == 0.0
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "The answer is C. Also D.",
+        "The answer is C. Either that or D.",
+        "The answer is C, unless it is D.",
+        "The answer is C. If not, D.",
+        "The answer is C. Otherwise D.",
+        "The answer is C. Second choice: D.",
+        "The answer is C. D is another possibility.",
+        "The answer is C. D is also a candidate.",
+        "The answer is C. D is also an option.",
+        "The answer is C. `D` is also possible.",
+        "The answer is C. $D$ is also possible.",
+        "The answer is C. \\textbf{D} is also possible.",
+        "The answer is C (60%), D (40%).",
+        "The answer is C (50%) or D (50%).",
+        "C: 60%, D: 40%",
+        "答案是C，或者D",
+        "答案是C。或D。",
+        "答案是C，D也有可能",
+        "答案是C，不过D也说得通",
+        "Answer: C\nD",
+        "Answer:\nC\nD",
+        "The answer is C<br>D",
+    ],
+)
+def test_another_letter_offered_after_the_answer_in_other_words_is_a_hedge(completion: str) -> None:
+    for gold in "CD":
+        result = check_choice(f"</think>{completion}", gold, "ABCD", OPTIONS)
+        assert result.score == 0.0, (gold, result.details)
+        assert result.details["status"] == "hedged", result.details
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "The answer is C. D is also a wrong answer.",
+        "The answer is C. Option D (40%) is the share of a different city.",
+        "The answer is C.\n\nD is wrong because Berlin is in Germany.",
+        "答案是C。D是错的。",
+    ],
+)
+def test_another_letter_named_without_offering_it_leaves_the_answer(completion: str) -> None:
+    result = check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS)
+    assert result.score == 1.0, result.details
+
+
+def test_an_answer_taken_back_as_a_joke_commits_to_nothing() -> None:
+    result = check_choice("</think>The answer is C. Just kidding, it's B.", "C", "ABCD")
+    assert result.score == 0.0, result.details
+    assert result.details["status"] == "retracted", result.details
+
+
+@pytest.mark.parametrize(
+    "completion", ["Answer: C is wrong, so D.", "The answer is C is wrong.", "Answer: (C) is incorrect."]
+)
+def test_a_letter_an_answer_phrase_names_to_reject_it_is_not_the_answer(completion: str) -> None:
+    result = check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS)
+    assert result.score == 0.0, result.details
