@@ -47,9 +47,10 @@ SHORT_ANSWER_CHARS = 400  # an answer that opens with its letter is read only th
 
 # "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with".
 _ANSWER_MARKER = re.compile(
-    r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice)"
-    r"|\bthe\s+answer|\banswer|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
+    r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice|response)"
+    r"|\bthe\s+answer|\banswer|\bans\b|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
     r"(?:\s+(?:to\s+(?:this|the)\s+question|here|then))?"
+    r"(?:\s*,\s*(?:therefore|then|thus|hence|of\s+course|I\s+think|I\s+believe)\s*,)?"
     r"\s*(?:\*\*)?\s*(?:is(?:\s+therefore)?|would\s+be|should\s+be|will\s+be|must\s+be|:|=|-|–|—)"
     r"\s*(?:\*\*)?\s*:?"
     r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b)",
@@ -59,20 +60,23 @@ _ANSWER_MARKER = re.compile(
 # Scanned for only in text that holds such script (`_HAS_CJK`), so English text costs nothing more.
 _CJK_ANSWER_MARKER = re.compile(
     r"(?:(?:最终|最后|正确|標準|标准)?答案|正确(?:的)?选项|正確(?:的)?選項|答え|正解|정답)\s*"
-    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=)\s*"
-    r"|(?:故|因此|所以|应|應|我)\s*(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*"
+    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=|应选|應選|(?:选|選)(?![项項择擇]))\s*"
+    r"|(?:故|因此|所以|应|應|我)\s*[,]?\s*(?:本题|本題|此题|此題)?\s*(?:应|應)?(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*"
+    r"|【(?:正确|正確)?答案】\s*:?\s*|(?<![\w])答\s*:\s*|正确的(?:选项|答案)?(?:是|为)\s*"
+    r"|(?:最终|最后)?答案\s+(?=[(\[]?[A-Z][)\]]?\s*(?:[。.!,;\n]|$))"
     r"|(?<![\w])(?:选|選)(?=\s*[(\[]?[A-Z][)\]]?\s*(?:项|項)?\s*(?:[。.!,;\n]|$))"
 )
 _HAS_CJK = re.compile(f"[{CJK}]")
 # "Option C is correct", "(C) is the best answer", "**C** is right".
 _STATED_CORRECT = re.compile(
     r"(?:\b(?:option|choice|answer)\s+|[(\[]|\*\*|^|(?<=\s))(?P<letter>[A-Z])(?:[)\]]|\*\*)?\s+"
-    r"(?:is|seems|appears)\s+(?:to\s+be\s+)?(?:the\s+)?(?:correct|right|best|true)\b(?!\s*\?)",
+    r"(?:is|seems|appears)\s+(?:to\s+be\s+)?"
+    r"(?:(?:the\s+)?(?:most\s+)?(?:correct|right|best|true|appropriate|accurate)|the\s+(?:final\s+)?answer)\b(?!\s*\?)",
     re.MULTILINE,
 )
 # "选项C正确", "C项是正确的", "答案C对" (Chinese): a letter stated to be right; not "不正确", not a question.
 _STATED_CORRECT_CJK = re.compile(
-    r"(?:(?:选项|選項|答案)\s*)?(?<![A-Za-z0-9])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:项|項)?\s*(?:是|为|為)?\s*"
+    r"(?:(?:选项|選項|答案)\s*)?(?<![A-Za-z0-9])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:选项|選項|项|項)?\s*(?:是|为|為)?\s*"
     r"(?:正确|正確|[对對](?![应應于於比照]))(?:的)?(?!\s*(?:吗|嗎|呢|\?))"
 )
 # Just before a letter stated to be right: another letter offered with it ("Either C or D is correct").
@@ -90,12 +94,15 @@ _RETRACTION = re.compile(
 )
 # The last line concludes: "... therefore I think it's B.", "So it must be (C)."
 _CONCLUDING = re.compile(
-    r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
+    r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is|"
+    r"I'?d\s+say|I\s+would\s+say|I'?m\s+going\s+with|I\s+am\s+going\s+with)\s+",
+    re.IGNORECASE,
 )
 # "D. It cannot be A", "B。不是 A", "(D) since ...", "C (D would need x>0)" (a bracketed remark closing
 # the line), "C" alone on the first line with its explanation below.
 _OPENING_LETTER = re.compile(
     r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]。]|[.:](?=\s|$)|(?=[ \t]+\([^()\n]*\)[ \t]*[.!]?[ \t]*(?:\n|$))"
+    r"|,(?=\s+(?i:since|because|as|given)\b)"
     r"|(?=[ \t]*\n))"
 )
 # Right after an opening letter: the answer disowns it ("(A) is incorrect.", "A. Wrong", "A) cannot be").

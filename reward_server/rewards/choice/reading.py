@@ -18,7 +18,7 @@ __all__ = ["CJK", "Reading", "clean_answer_text", "read_letters"]
 # What a reader skips before the letter: "The answer is definitely option (C)", "答案是选项 C".
 _FILLER = re.compile(
     r"(?:(?:definitely|clearly|certainly|probably|likely|most likely|indeed|therefore|thus|hence|"
-    r"for sure|then|either|option|choice|letter|answer|choose|select)\b[\s:,\-]*"
+    r"for sure|then|so|either|option|choice|letter|answer|choose|select)\b[\s:,\-]*"
     r"|(?:选项|選項|选择|选)[\s:]*)+",
     re.IGNORECASE,
 )
@@ -30,7 +30,7 @@ _TOKEN_LOWER = re.compile(
     r"(?P<open>[(\[（])?\s*(?P<letter>[a-z])(?:\s*(?P<close>[)\]）]))?(?P<after>[.:;!?]?)(?![A-Za-z0-9])"
 )
 # What may follow a letter token for it to be a token of its own.
-_TOKEN_END = re.compile(rf"(?:$|[\s.,;:!?)\]）*\"`”}}/&{CJK}]|['’]\s|[-–—]\s)")
+_TOKEN_END = re.compile(rf"(?:$|[\s.,;:!?)\]）*\"`”}}/&{CJK}]|['’]\s|[-–—]\s|\((?=[{CJK}]))")
 # Ordinary words that can follow "A"/"I" used as an option ("A because ...", "A, since ...").
 _CONNECTORS = frozenset(
     [
@@ -160,8 +160,8 @@ def read_letters(
     """
     s = clean_answer_text(text)
     line = s.split("\n", 1)[0] if not whole else s
-    skip = _FILLER.match(line.lstrip(" *:-–—>\t"))
-    start = len(line) - len(line.lstrip(" *:-–—>\t")) + (skip.end() if skip else 0)
+    skip = _FILLER.match(line.lstrip(" *:,-–—>\t"))
+    start = len(line) - len(line.lstrip(" *:,-–—>\t")) + (skip.end() if skip else 0)
     first = _token_at(line, start, letters, options, lower_case)
     if first is None:
         return _read_option_text(line[start:], options, whole=whole, offset=start)

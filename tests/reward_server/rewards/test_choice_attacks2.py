@@ -117,3 +117,52 @@ def test_an_answer_taken_back_as_a_joke_commits_to_nothing() -> None:
 def test_a_letter_an_answer_phrase_names_to_reject_it_is_not_the_answer(completion: str) -> None:
     result = check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS)
     assert result.score == 0.0, result.details
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "C is the answer.",
+        "C is the most appropriate answer.",
+        "The correct response is C.",
+        "The answer, therefore, is C.",
+        "The answer is, therefore, C.",
+        "Ans: C",
+        "So, C.",
+        "I'd say C.",
+        "I'm going with C.",
+        "C, since A, B and D are other capitals.",
+        "因此，本题选C。",
+        "所以答案选C",
+        "答案选C",
+        "故本题选C",
+        "答：C",
+        "答案 C",
+        "【答案】C",
+        "【答案】：C",
+        "正确的是C。",
+        "C选项正确。",
+        "答案：C（巴黎）",
+    ],
+)
+def test_common_phrasings_of_real_models_are_read(completion: str) -> None:
+    result = check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS)
+    assert result.score == 1.0, result.details
+
+
+@pytest.mark.parametrize(
+    "completion",
+    ["C is not the answer.", "C is the answer?", "答案 C 是错的", "答案选项中没有正确的", "So C is wrong."],
+)
+def test_those_phrasings_do_not_read_a_rejection_or_a_question(completion: str) -> None:
+    result = check_choice(f"</think>{completion}", "C", "ABCD", OPTIONS)
+    assert result.score == 0.0, result.details
+
+
+MMLU_PRO = dict(zip("ABCDEFGHIJ", [str(n) for n in range(1, 11)], strict=True))  # option I is "9"
+
+
+@pytest.mark.parametrize("completion", ["I is the answer.", "So I'd say I.", "I'm going with I."])
+def test_mmlu_pro_option_i_in_those_phrasings(completion: str) -> None:
+    result = check_choice(f"</think>{completion}", "I", "ABCDEFGHIJ", MMLU_PRO)
+    assert result.score == 1.0, result.details
