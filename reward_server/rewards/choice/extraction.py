@@ -87,8 +87,9 @@ _OFFERED_BEFORE = re.compile(
 _ASKED = re.compile(r"[ \t]*(?:\?|吗|嗎|呢)")
 # After the last answer: it is taken back ("Wait, ...", "Actually, ...", "等等", "不对").
 _RETRACTION = re.compile(
-    r"(?:^\s*|[.!?\n]\s*)(?:no\b[,.!]?\s*)?(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
-    r"let me reconsider|I made a mistake|just\s+kidding|(?:I'?m|I\s+am)\s+kidding)"
+    r"(?:^\s*|[.!?\n]\s*)(?:(?:hmm+|um+|uh+)\b[,.!]?\s*)?(?:no\b[,.!]?\s*)?"
+    r"(?:wait\b|actually\b|oops\b|on second thought|scratch that|let me reconsider|I made a mistake|"
+    r"just\s+kidding|(?:I'?m|I\s+am)\s+kidding)"
     r"|(?:^|[.!?。,;\n])\s*(?:等等|等一下|不对|不對|不，|不,|待って|いや|잠깐|아니)",  # "答案是C。等等，不对"
     re.IGNORECASE,
 )
@@ -250,8 +251,8 @@ def _final_line(
     if not text:
         return None
     line = text.rsplit("\n", 1)[-1].strip()
-    if len(line) > FINAL_LINE_CHARS:
-        return None
+    if len(line) > FINAL_LINE_CHARS or line.endswith(("?", "吗", "嗎")):
+        return None  # "D?": a question, not an answer
     tail = text[-FINAL_LINE_CHARS * 3 :]
     listed = {
         m.group(1) for m in _ENUMERATED.finditer(tail[tail.rfind("\n\n") + 2 :] if "\n\n" in tail else tail)
@@ -259,16 +260,25 @@ def _final_line(
     last_lines = [row for row in tail.split("\n") if row.strip()][-2:]
     if len(listed) > 1 or (len(last_lines) == 2 and _listed_together(*last_lines)):
         return None  # the text ends by listing the options, not by choosing one
-    reading = read_letters(line, letters, options, whole=True)
+    reading = read_letters(line, letters, options, whole=True) or _concluded(line, letters, options)
     if reading is None:
-        concluding = list(_CONCLUDING.finditer(line))
-        if not concluding:
-            return None
-        reading = read_letters(line[concluding[-1].end() :], letters, options, whole=True)
-        if reading is None:
-            return None
+        return None
     source = "option_text" if reading.via_text else "final_line"
     return ChoiceExtraction(source, reading.letters)
+
+
+def _concluded(line: str, letters: Sequence[str], options: Mapping[str, str] | None) -> Reading | None:
+    """What the last line concludes ("... therefore it's B."); every letter it concludes when it does
+    so more than once ("I'd say A. I'd say B." offers both)."""
+    concluding = list(_CONCLUDING.finditer(line))[-MAX_STATEMENTS:]
+    if not concluding:
+        return None
+    last = read_letters(line[concluding[-1].end() :], letters, options, whole=True)
+    if last is None:
+        return None
+    earlier = [read_letters(line[m.end() :], letters, options) for m in concluding[:-1]]
+    offered = [letter for r in earlier if r is not None for letter in r.letters]
+    return Reading((*offered, *last.letters), last.end, last.via_text)
 
 
 def _first_line(
@@ -279,6 +289,8 @@ def _first_line(
     m = _OPENING_LETTER.match(text)
     if m is None or m.group(1) not in letters or _DISOWNED_AFTER.match(text, m.end()):
         return None
+    if _RETRACTION.search(text[m.end() :]):
+        return None  # "D. Hmm, no, actually A.", "C. Oops, I meant D."
     if m.group(1) == "I" and is_heading(text, options):
         return None  # "I. Introduction", "I. First, we ...": a Roman-numeral heading, not option I
     first_lines = [row for row in text[: FINAL_LINE_CHARS * 3].split("\n") if row.strip()][:2]
@@ -338,6 +350,8 @@ def _from_region(region: str, letters: Sequence[str], options: Mapping[str, str]
     stated = _stated_correct(region, letters)
     if stated:
         offered, superseded, notes = commit_answers(region, stated)
+        if _RETRACTION.search(region[stated[-1][1] :]):  # "Option C is correct. Wait, no."
+            return ChoiceExtraction("retracted", (), _letters_of(offered), (*notes, "answer taken back"))
         committed = ChoiceExtraction(
             "stated_correct", _letters_of(offered), _letters_of(superseded), tuple(notes)
         )

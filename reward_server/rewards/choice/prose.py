@@ -56,10 +56,11 @@ _ALSO_AFTER = re.compile(
 _ALSO_BEFORE = re.compile(
     r"(?i:\b(?:or|though|although|but|alternatively|perhaps)\s*,?\s+"
     r"(?:(?:it\s+)?(?:could|might|may)\s+(?:also\s+|well\s+)?be\s+|(?:maybe|possibly|perhaps|potentially)\s+)"
-    r"|(?:^|(?<=[.!?(\n]))\s*(?:or|also|and\s+maybe|or\s+maybe)\s+"
+    r"|(?:^|(?<=[.!?(\n]))\s*(?:or|also|and\s+maybe|or\s+maybe|maybe|perhaps|possibly)\s+"
     r"|(?:^|(?<=[.!?(\n;,]))\s*(?:if\s+not|otherwise|or\s+else|failing\s+that|"
     r"second\s+(?:choice|guess|best))\s*[,:]?\s*"
-    r"|\b(?:(?:either\s+)?(?:that|this|it)\s+or|unless\s+(?:it\s+is|it'?s|the\s+answer\s+is))\s+)"
+    r"|\b(?:(?:either\s+)?(?:that|this|it)\s+or|unless\s+(?:it\s+is|it'?s|the\s+answer\s+is)|"
+    r"or\s+(?:is|was)\s+it|it\s+(?:could|might|may)\s+(?:also\s+|well\s+)?be)\s+)"
     + _REF.format(name="letter")
     + r"(?=\s*(?:[.,;:!?)]|$|\s(?i:too|also|as\s+well|instead)\b))"
 )

@@ -166,3 +166,43 @@ MMLU_PRO = dict(zip("ABCDEFGHIJ", [str(n) for n in range(1, 11)], strict=True)) 
 def test_mmlu_pro_option_i_in_those_phrasings(completion: str) -> None:
     result = check_choice(f"</think>{completion}", "I", "ABCDEFGHIJ", MMLU_PRO)
     assert result.score == 1.0, result.details
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "D. Hmm, no, actually A.",
+        "D. Wait, that is wrong.",
+        "D. Oops, I meant A.",
+        "Option D is correct. Wait, no.",
+        "Option D is correct. Actually it is A.",
+    ],
+)
+def test_an_answer_stated_first_or_as_correct_can_be_taken_back(completion: str) -> None:
+    result = check_choice(f"</think>{completion}", "D", "ABCD", OPTIONS)
+    assert result.score == 0.0, result.details
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "D. It cannot be A. Or can it? Maybe A.",
+        "The answer is D. Perhaps A.",
+        "The answer is D. Or is it A?",
+        "D. I might be wrong; it could be A.",
+    ],
+)
+def test_a_doubt_that_names_another_letter_is_a_hedge(completion: str) -> None:
+    for gold in "AD":
+        result = check_choice(f"</think>{completion}", gold, "ABCD", OPTIONS)
+        assert result.score == 0.0, (gold, result.details)
+
+
+def test_a_last_line_that_asks_is_no_answer() -> None:
+    assert check_choice("</think>C?\nD?", "D", "ABCD").score == 0.0
+
+
+@pytest.mark.parametrize("completion", ["I'd say A. I'd say B. I'd say C. I'd say D.", "It's A. It's D."])
+def test_a_last_line_that_concludes_several_letters_is_a_hedge(completion: str) -> None:
+    for gold in "AD":
+        assert check_choice(f"</think>{completion}", gold, "ABCD").score == 0.0
