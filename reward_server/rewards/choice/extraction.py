@@ -28,6 +28,7 @@ reject it ("C. D is wrong because ...", "C, not D", "D could be right only if ..
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -126,6 +127,8 @@ _LIST_LINE_SHAPES = (
 _LATIN_OF = str.maketrans("АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABCEHKMOPTXABEZHIKMNOPTYX")
 _LOOKALIKE = re.compile(r"(?<![^\W\d_])[АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ](?![^\W\d_])")
 _MARKED_LETTER = re.compile(r"([A-Za-z])[\u0300-\u036f\u20d0-\u20ff]+")
+_WHITESPACE_RUN = re.compile(r"\s{2,}")
+_END_OF_TURN = re.compile(r"<\|(?:im_end|endoftext|eot_id|end|end_of_turn)\|>|</s>|<end_of_turn>")
 _FORMAT_TAG = re.compile(r"</?(?i:b|strong|i|em|u|code|mark|del|s|strike|ins|big|small|tt|kbd|samp|var)>")
 _LINE_TAG = re.compile(r"<(?i:br\s*/?|/?p|/?div)>")
 
@@ -381,6 +384,8 @@ def extract_choice(
     region, unfinished, blocks = committed_region(completion, think_tag, answer_tag)
     if unfinished:
         return ChoiceExtraction("unfinished", notes=(unfinished,))
+    region = _spoken(region, think_tag)
+    blocks = [_spoken(b, think_tag) for b in blocks]
     if len(blocks) > 1:
         readings = [_from_region(_visible(b), letters, options) for b in blocks]
         offered = tuple(letter for r in readings for letter in r.letters)
@@ -391,18 +396,45 @@ def extract_choice(
     return _from_region(_visible(region), letters, options)
 
 
+def _spoken(region: str, think_tag: str) -> str:
+    """The region as the turn says it: up to an end-of-turn token (`<|im_end|>`, `</s>`: what follows
+    was never part of the reply), without a second think block opened in it (`<think>…</think>`, or
+    `<think>…` to the end: thought again, not answer)."""
+    end = _END_OF_TURN.search(region)
+    if end is not None:
+        region = region[: end.start()]
+    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
+    spoken: list[str] = []
+    pos = 0
+    while (start := region.find(open_tag, pos)) >= 0:
+        spoken.append(region[pos:start])
+        close = region.find(close_tag, start)
+        pos = len(region) if close < 0 else close + len(close_tag)
+    spoken.append(region[pos:])
+    return "".join(spoken)
+
+
 def _visible(text: str) -> str:
     """What a reader sees, in one spelling: hidden text removed, then NFKC (full-width `Ｃ`, `（Ｃ）`, `：`
     read as `C`, `(C)`, `:`; circled `Ⓒ` as `C`), invisible format characters (zero-width space,
     soft hyphen, BOM) dropped, marks over a Latin letter dropped (`D̶`, `D́` read as `D`), and a
     Cyrillic or Greek capital standing alone that looks like a Latin one (`С`, `Β`) read as it."""
     visible = remove_hidden(text)
+    if "&" in visible and ";" in visible:
+        visible = html.unescape(visible)  # "C &amp; D" reads "C & D"
     if not unicodedata.is_normalized("NFKC", visible):
         visible = unicodedata.normalize("NFKC", visible)
     if not visible.isascii():
         visible = _LOOKALIKE.sub(lambda m: m.group(0).translate(_LATIN_OF), _invisible_dropped(visible))
         visible = _MARKED_LETTER.sub(r"\1", visible)
-    return _bare_tags_dropped(visible)
+    return _WHITESPACE_RUN.sub(_one_gap, _bare_tags_dropped(visible))
+
+
+def _one_gap(run: re.Match[str]) -> str:
+    """A run of whitespace as a reader takes it: a paragraph break, a line break, or one space. Keeps
+    every whitespace run the readers scan short (a run of thousands would make them quadratic)."""
+    breaks = run.group(0).count("\n")
+    return "\n\n" if breaks > 1 else "\n" if breaks else " "
 
 
 def _invisible_dropped(text: str) -> str:

@@ -206,3 +206,37 @@ def test_a_last_line_that_asks_is_no_answer() -> None:
 def test_a_last_line_that_concludes_several_letters_is_a_hedge(completion: str) -> None:
     for gold in "AD":
         assert check_choice(f"</think>{completion}", gold, "ABCD").score == 0.0
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "<think>x</think>I need to think more.<think>The answer is C",
+        "<think>x</think>Let me think again.\n<think>\nAfter much thought the answer is C.",
+        "<think>x</think><think>The answer is C</think>",
+    ],
+)
+def test_a_think_block_opened_again_after_the_first_is_thought_not_answer(completion: str) -> None:
+    result = check_choice(completion, "C", "ABCD", OPTIONS)
+    assert result.score == 0.0, result.details
+
+
+@pytest.mark.parametrize("end", ["<|im_end|>", "</s>", "<|eot_id|>", "<|endoftext|>"])
+def test_what_follows_an_end_of_turn_token_is_not_the_reply(end: str) -> None:
+    completion = f"<think>x</think>The answer is D.{end}The answer is C."
+    assert check_choice(completion, "C", "ABCD", OPTIONS).score == 0.0
+    assert check_choice(completion, "D", "ABCD", OPTIONS).score == 1.0
+
+
+def test_html_entities_are_read_as_the_characters_they_show() -> None:
+    assert check_choice("</think>The answer is C &amp; D.", "C", "ABCD").details["status"] == "hedged"
+    assert check_choice("</think>The answer is &#67;.", "C", "ABCD").score == 1.0
+
+
+@pytest.mark.parametrize("gap", ["\n", "\n ", " "])
+def test_a_long_run_of_whitespace_is_read_as_one_gap(gap: str) -> None:
+    # Thousands of line breaks between an answer and a second letter made the prose readers
+    # quadratic (minutes per completion); a run is read as one gap, so this is a hedge read at once.
+    completion = "</think>Answer: C" + gap * 20_000 + "D"
+    result = check_choice(completion, "C", "ABCD")
+    assert result.score == 0.0, result.details
