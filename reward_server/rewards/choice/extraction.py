@@ -3,7 +3,9 @@
 Where the answer lives is decided as for math (`rewards.math.extraction.committed_region`): after
 `</think>`; a think block that never closes commits to nothing; the `<answer>` block when there is
 one; hidden text (comments, phantoms, white text) removed first, then NFKC (full-width `Ｃ`, `（Ｃ）`,
-`：` read as `C`, `(C)`, `:`).
+`：` read as `C`, `(C)`, `:`), format characters, accents over a letter and HTML formatting tags dropped,
+look-alike Cyrillic / Greek capitals read as Latin, whitespace runs read as one gap (`_visible`); text after
+an end-of-turn token and a think block opened again are not the answer (`_spoken`).
 
 What the answer is, first tier that finds something:
 1. Boxes (`\\boxed{C}`, `\\boxed{\\text{(C) Paris}}`, `\\boxed{Paris}`) and answer phrases ("The answer
