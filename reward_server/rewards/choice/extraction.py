@@ -3,7 +3,9 @@
 Where the answer lives is decided as for math (`rewards.math.extraction.committed_region`): after
 `</think>`; a think block that never closes commits to nothing; the `<answer>` block when there is
 one; hidden text (comments, phantoms, white text) removed first, then NFKC (full-width `Ｃ`, `（Ｃ）`,
-`：` read as `C`, `(C)`, `:`).
+`：` read as `C`, `(C)`, `:`), format characters, accents over a letter and HTML formatting tags dropped,
+look-alike Cyrillic / Greek capitals read as Latin, whitespace runs read as one gap (`_visible`); text after
+an end-of-turn token and a think block opened again are not the answer (`_spoken`).
 
 What the answer is, first tier that finds something:
 1. Boxes (`\\boxed{C}`, `\\boxed{\\text{(C) Paris}}`, `\\boxed{Paris}`) and answer phrases ("The answer
@@ -28,6 +30,7 @@ reject it ("C. D is wrong because ...", "C, not D", "D could be right only if ..
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -47,9 +50,10 @@ SHORT_ANSWER_CHARS = 400  # an answer that opens with its letter is read only th
 
 # "The answer is", "Answer:", "The correct option is", "Final Answer -", "I'd go with".
 _ANSWER_MARKER = re.compile(
-    r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice)"
-    r"|\bthe\s+answer|\banswer|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
+    r"(?:(?:\b(?:final|correct|right|best|most\s+likely|most\s+appropriate|only|my)\s+(?:answer|option|choice|response)"
+    r"|\bthe\s+answer|\banswer|\bans\b|\b(?:option\s+)?selected|\bselection)(?:\s+(?:choice|letter|option))?"
     r"(?:\s+(?:to\s+(?:this|the)\s+question|here|then))?"
+    r"(?:\s*,\s*(?:therefore|then|thus|hence|of\s+course|I\s+think|I\s+believe)\s*,)?"
     r"\s*(?:\*\*)?\s*(?:is(?:\s+therefore)?|would\s+be|should\s+be|will\s+be|must\s+be|:|=|-|–|—)"
     r"\s*(?:\*\*)?\s*:?"
     r"|\bI(?:'d|\s+would|\s+will|'ll)?\s+(?:choose|pick|select|go\s+with)\b)",
@@ -59,20 +63,23 @@ _ANSWER_MARKER = re.compile(
 # Scanned for only in text that holds such script (`_HAS_CJK`), so English text costs nothing more.
 _CJK_ANSWER_MARKER = re.compile(
     r"(?:(?:最终|最后|正确|標準|标准)?答案|正确(?:的)?选项|正確(?:的)?選項|答え|正解|정답)\s*"
-    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=)\s*"
-    r"|(?:故|因此|所以|应|應|我)\s*(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*"
+    r"(?:应该是|应为|应是|是|为|為|は|은|는|:|=|应选|應選|(?:选|選)(?![项項择擇]))\s*"
+    r"|(?:故|因此|所以|应|應|我)\s*[,]?\s*(?:本题|本題|此题|此題)?\s*(?:应|應)?(?:选|選)(?:择|擇)?\s*(?:是|:)?\s*"
+    r"|【(?:正确|正確)?答案】\s*:?\s*|(?<![\w])答\s*:\s*|正确的(?:选项|答案)?(?:是|为)\s*"
+    r"|(?:最终|最后)?答案\s+(?=[(\[]?[A-Z][)\]]?\s*(?:[。.!,;\n]|$))"
     r"|(?<![\w])(?:选|選)(?=\s*[(\[]?[A-Z][)\]]?\s*(?:项|項)?\s*(?:[。.!,;\n]|$))"
 )
 _HAS_CJK = re.compile(f"[{CJK}]")
 # "Option C is correct", "(C) is the best answer", "**C** is right".
 _STATED_CORRECT = re.compile(
     r"(?:\b(?:option|choice|answer)\s+|[(\[]|\*\*|^|(?<=\s))(?P<letter>[A-Z])(?:[)\]]|\*\*)?\s+"
-    r"(?:is|seems|appears)\s+(?:to\s+be\s+)?(?:the\s+)?(?:correct|right|best|true)\b(?!\s*\?)",
+    r"(?:is|seems|appears)\s+(?:to\s+be\s+)?"
+    r"(?:(?:the\s+)?(?:most\s+)?(?:correct|right|best|true|appropriate|accurate)|the\s+(?:final\s+)?answer)\b(?!\s*\?)",
     re.MULTILINE,
 )
 # "选项C正确", "C项是正确的", "答案C对" (Chinese): a letter stated to be right; not "不正确", not a question.
 _STATED_CORRECT_CJK = re.compile(
-    r"(?:(?:选项|選項|答案)\s*)?(?<![A-Za-z0-9])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:项|項)?\s*(?:是|为|為)?\s*"
+    r"(?:(?:选项|選項|答案)\s*)?(?<![A-Za-z0-9])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:选项|選項|项|項)?\s*(?:是|为|為)?\s*"
     r"(?:正确|正確|[对對](?![应應于於比照]))(?:的)?(?!\s*(?:吗|嗎|呢|\?))"
 )
 # Just before a letter stated to be right: another letter offered with it ("Either C or D is correct").
@@ -83,19 +90,23 @@ _OFFERED_BEFORE = re.compile(
 _ASKED = re.compile(r"[ \t]*(?:\?|吗|嗎|呢)")
 # After the last answer: it is taken back ("Wait, ...", "Actually, ...", "等等", "不对").
 _RETRACTION = re.compile(
-    r"(?:^\s*|[.!?\n]\s*)(?:no\b[,.!]?\s*)?(?:wait\b|actually\b|oops\b|on second thought|scratch that|"
-    r"let me reconsider|I made a mistake)"
+    r"(?:^\s*|[.!?\n]\s*)(?:(?:hmm+|um+|uh+)\b[,.!]?\s*)?(?:no\b[,.!]?\s*)?"
+    r"(?:wait\b|actually\b|oops\b|on second thought|scratch that|let me reconsider|I made a mistake|"
+    r"just\s+kidding|(?:I'?m|I\s+am)\s+kidding)"
     r"|(?:^|[.!?。,;\n])\s*(?:等等|等一下|不对|不對|不，|不,|待って|いや|잠깐|아니)",  # "答案是C。等等，不对"
     re.IGNORECASE,
 )
 # The last line concludes: "... therefore I think it's B.", "So it must be (C)."
 _CONCLUDING = re.compile(
-    r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is)\s+", re.IGNORECASE
+    r"\b(?:it'?s|it\s+is|it\s+must\s+be|it\s+should\s+be|that'?s|that\s+is|this\s+is|"
+    r"I'?d\s+say|I\s+would\s+say|I'?m\s+going\s+with|I\s+am\s+going\s+with)\s+",
+    re.IGNORECASE,
 )
 # "D. It cannot be A", "B。不是 A", "(D) since ...", "C (D would need x>0)" (a bracketed remark closing
 # the line), "C" alone on the first line with its explanation below.
 _OPENING_LETTER = re.compile(
     r"(?:[#>*\s]*)[(\[]?([A-Z])(?:[)\]。]|[.:](?=\s|$)|(?=[ \t]+\([^()\n]*\)[ \t]*[.!]?[ \t]*(?:\n|$))"
+    r"|,(?=\s+(?i:since|because|as|given)\b)"
     r"|(?=[ \t]*\n))"
 )
 # Right after an opening letter: the answer disowns it ("(A) is incorrect.", "A. Wrong", "A) cannot be").
@@ -112,6 +123,16 @@ _LIST_LINE_SHAPES = (
     re.compile(r"\s*(?:[-*]\s*)?[(\[]?([A-Z])[)\]]?\s*$"),
     re.compile(r"\s*(?:[-*]\s*)?([A-Z])[ \t]+\("),
 )
+
+
+# Look-alikes of Latin capitals in Cyrillic and Greek, read as those when standing alone ("С or Β").
+_LATIN_OF = str.maketrans("АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABCEHKMOPTXABEZHIKMNOPTYX")
+_LOOKALIKE = re.compile(r"(?<![^\W\d_])[АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ](?![^\W\d_])")
+_MARKED_LETTER = re.compile(r"([A-Za-z])[\u0300-\u036f\u20d0-\u20ff]+")
+_WHITESPACE_RUN = re.compile(r"\s{2,}")
+_END_OF_TURN = re.compile(r"<\|(?:im_end|endoftext|eot_id|end|end_of_turn)\|>|</s>|<end_of_turn>")
+_FORMAT_TAG = re.compile(r"</?(?i:b|strong|i|em|u|code|mark|del|s|strike|ins|big|small|tt|kbd|samp|var)>")
+_LINE_TAG = re.compile(r"<(?i:br\s*/?|/?p|/?div)>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +194,8 @@ def _phrases(
         reading = read_letters(rest, letters, options, lower_case=True)
         if reading is None or _ASKED.match(rest, reading.end) or rest[reading.end - 1 : reading.end] == "?":
             continue  # "The answer is A?": a question, not an answer
+        if _DISOWNED_AFTER.match(clean_answer_text(rest), reading.end):
+            continue  # "Answer: C is wrong": the letter is named to reject it
         if "\n" in m.group(0) and len({e.group(1) for e in _ENUMERATED.finditer(rest[:400])}) > 1:
             continue  # "Answer:" above a list of the options is not an answer
         source = "option_text" if reading.via_text else "answer_is"
@@ -195,7 +218,9 @@ def _marker_at_start(text: str) -> re.Match[str] | None:
 def _raw_end(raw: str, reading: Reading) -> int:
     """Where the reading ends in the raw text (markup was dropped before reading): the line end at most."""
     line_end = raw.find("\n")
-    return min(len(raw) if line_end < 0 else line_end, reading.end + raw.count("*", 0, reading.end + 4))
+    window = raw[: reading.end + 4]
+    dropped = window.count("*") + window.count("`")
+    return min(len(raw) if line_end < 0 else line_end, reading.end + dropped)
 
 
 def _stated_correct(region: str, letters: Sequence[str]) -> list[Found]:
@@ -231,8 +256,8 @@ def _final_line(
     if not text:
         return None
     line = text.rsplit("\n", 1)[-1].strip()
-    if len(line) > FINAL_LINE_CHARS:
-        return None
+    if len(line) > FINAL_LINE_CHARS or line.endswith(("?", "吗", "嗎")):
+        return None  # "D?": a question, not an answer
     tail = text[-FINAL_LINE_CHARS * 3 :]
     listed = {
         m.group(1) for m in _ENUMERATED.finditer(tail[tail.rfind("\n\n") + 2 :] if "\n\n" in tail else tail)
@@ -240,16 +265,25 @@ def _final_line(
     last_lines = [row for row in tail.split("\n") if row.strip()][-2:]
     if len(listed) > 1 or (len(last_lines) == 2 and _listed_together(*last_lines)):
         return None  # the text ends by listing the options, not by choosing one
-    reading = read_letters(line, letters, options, whole=True)
+    reading = read_letters(line, letters, options, whole=True) or _concluded(line, letters, options)
     if reading is None:
-        concluding = list(_CONCLUDING.finditer(line))
-        if not concluding:
-            return None
-        reading = read_letters(line[concluding[-1].end() :], letters, options, whole=True)
-        if reading is None:
-            return None
+        return None
     source = "option_text" if reading.via_text else "final_line"
     return ChoiceExtraction(source, reading.letters)
+
+
+def _concluded(line: str, letters: Sequence[str], options: Mapping[str, str] | None) -> Reading | None:
+    """What the last line concludes ("... therefore it's B."); every letter it concludes when it does
+    so more than once ("I'd say A. I'd say B." offers both)."""
+    concluding = list(_CONCLUDING.finditer(line))[-MAX_STATEMENTS:]
+    if not concluding:
+        return None
+    last = read_letters(line[concluding[-1].end() :], letters, options, whole=True)
+    if last is None:
+        return None
+    earlier = [read_letters(line[m.end() :], letters, options) for m in concluding[:-1]]
+    offered = [letter for r in earlier if r is not None for letter in r.letters]
+    return Reading((*offered, *last.letters), last.end, last.via_text)
 
 
 def _first_line(
@@ -260,6 +294,8 @@ def _first_line(
     m = _OPENING_LETTER.match(text)
     if m is None or m.group(1) not in letters or _DISOWNED_AFTER.match(text, m.end()):
         return None
+    if _RETRACTION.search(text[m.end() :]):
+        return None  # "D. Hmm, no, actually A.", "C. Oops, I meant D."
     if m.group(1) == "I" and is_heading(text, options):
         return None  # "I. Introduction", "I. First, we ...": a Roman-numeral heading, not option I
     first_lines = [row for row in text[: FINAL_LINE_CHARS * 3].split("\n") if row.strip()][:2]
@@ -278,13 +314,25 @@ def _first_line(
 
 
 def _also_offered(found: ChoiceExtraction, after: str, letters: Sequence[str]) -> ChoiceExtraction:
-    """`found` with a letter the text after it offers as possibly right too ("C. D is also possible."):
-    two different letters offered, a hedge."""
-    also = offered_after(after, found.letters, letters)
+    """`found` with a letter the text after it offers as possibly right too ("C. D is also possible.",
+    or a letter alone on the next line: "Answer: C\nD"): two different letters offered, a hedge."""
+    also = offered_after(after, found.letters, letters) or _letter_line_below(after, found.letters, letters)
     if also is None:
         return found
     note = f"{also!r} offered as possibly right after the answer"
     return ChoiceExtraction(found.source, (*found.letters, also), found.superseded, (*found.notes, note))
+
+
+def _letter_line_below(after: str, committed: Sequence[str], letters: Sequence[str]) -> str | None:
+    """Another letter alone on the next non-empty line after the answer ("Answer: C\nD"), or None."""
+    _, newline, below = after.partition("\n")
+    if not newline:
+        return None
+    line = next((row for row in below.split("\n", 8)[:8] if row.strip()), "")
+    bare = _LIST_LINE_SHAPES[0].match(clean_answer_text(line))
+    if bare is None or bare.group(1) not in letters or bare.group(1) in committed:
+        return None
+    return bare.group(1)
 
 
 def _letters_of(offered: Sequence[str]) -> tuple[str, ...]:
@@ -307,6 +355,8 @@ def _from_region(region: str, letters: Sequence[str], options: Mapping[str, str]
     stated = _stated_correct(region, letters)
     if stated:
         offered, superseded, notes = commit_answers(region, stated)
+        if _RETRACTION.search(region[stated[-1][1] :]):  # "Option C is correct. Wait, no."
+            return ChoiceExtraction("retracted", (), _letters_of(offered), (*notes, "answer taken back"))
         committed = ChoiceExtraction(
             "stated_correct", _letters_of(offered), _letters_of(superseded), tuple(notes)
         )
@@ -336,6 +386,8 @@ def extract_choice(
     region, unfinished, blocks = committed_region(completion, think_tag, answer_tag)
     if unfinished:
         return ChoiceExtraction("unfinished", notes=(unfinished,))
+    region = _spoken(region, think_tag)
+    blocks = [_spoken(b, think_tag) for b in blocks]
     if len(blocks) > 1:
         readings = [_from_region(_visible(b), letters, options) for b in blocks]
         offered = tuple(letter for r in readings for letter in r.letters)
@@ -346,8 +398,54 @@ def extract_choice(
     return _from_region(_visible(region), letters, options)
 
 
+def _spoken(region: str, think_tag: str) -> str:
+    """The region as the turn says it: up to an end-of-turn token (`<|im_end|>`, `</s>`: what follows
+    was never part of the reply), without a second think block opened in it (`<think>…</think>`, or
+    `<think>…` to the end: thought again, not answer)."""
+    end = _END_OF_TURN.search(region)
+    if end is not None:
+        region = region[: end.start()]
+    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
+    spoken: list[str] = []
+    pos = 0
+    while (start := region.find(open_tag, pos)) >= 0:
+        spoken.append(region[pos:start])
+        close = region.find(close_tag, start)
+        pos = len(region) if close < 0 else close + len(close_tag)
+    spoken.append(region[pos:])
+    return "".join(spoken)
+
+
 def _visible(text: str) -> str:
     """What a reader sees, in one spelling: hidden text removed, then NFKC (full-width `Ｃ`, `（Ｃ）`, `：`
-    read as `C`, `(C)`, `:`; circled `Ⓒ` as `C`)."""
+    read as `C`, `(C)`, `:`; circled `Ⓒ` as `C`), invisible format characters (zero-width space,
+    soft hyphen, BOM) dropped, marks over a Latin letter dropped (`D̶`, `D́` read as `D`), and a
+    Cyrillic or Greek capital standing alone that looks like a Latin one (`С`, `Β`) read as it."""
     visible = remove_hidden(text)
-    return visible if unicodedata.is_normalized("NFKC", visible) else unicodedata.normalize("NFKC", visible)
+    if "&" in visible and ";" in visible:
+        visible = html.unescape(visible)  # "C &amp; D" reads "C & D"
+    if not unicodedata.is_normalized("NFKC", visible):
+        visible = unicodedata.normalize("NFKC", visible)
+    if not visible.isascii():
+        visible = _LOOKALIKE.sub(lambda m: m.group(0).translate(_LATIN_OF), _invisible_dropped(visible))
+        visible = _MARKED_LETTER.sub(r"\1", visible)
+    return _WHITESPACE_RUN.sub(_one_gap, _bare_tags_dropped(visible))
+
+
+def _one_gap(run: re.Match[str]) -> str:
+    """A run of whitespace as a reader takes it: a paragraph break, a line break, or one space. Keeps
+    every whitespace run the readers scan short (a run of thousands would make them quadratic)."""
+    breaks = run.group(0).count("\n")
+    return "\n\n" if breaks > 1 else "\n" if breaks else " "
+
+
+def _invisible_dropped(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+
+
+def _bare_tags_dropped(text: str) -> str:
+    """HTML formatting tags without attributes removed (`<b>C</b>` reads `C`), line tags made line
+    breaks; left alone when a `<style>` could hide what they wrap."""
+    if "<" not in text or "<style" in text.lower():
+        return text
+    return _FORMAT_TAG.sub("", _LINE_TAG.sub("\n", text))

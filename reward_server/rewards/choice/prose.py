@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from reward_server.rewards.choice.reading import clean_answer_text
 from reward_server.tasks.choice_letters import option_letter
 
 __all__ = ["NOT_OPTION_BEFORE", "is_heading", "offered_after"]
@@ -32,6 +33,7 @@ _APPROVING = (
     r"(?:a\s+|an\s+)?(?:possible|plausible|likely|correct|right|valid|true|acceptable|reasonable|defensible)"
     r"(?:\s+(?:answer|option|choice))?"
 )
+_KIND = r"(?:(?:possible|plausible|viable|strong|good|reasonable|valid|likely|serious|correct)\s+)"
 _CONDITION = (
     r"(?!\s*,?\s*(?:only\s+)?(?i:if|when|unless|under|had|were|but|though|although|however|"
     r"in\s+(?:a|another|some|other|certain))\b)"
@@ -45,14 +47,20 @@ _ALSO_AFTER = re.compile(
     r"(?:could|might|may|can)\s+(?:also\s+|equally\s+|well\s+|just\s+as\s+well\s+)?(?:be\s+)?"
     r"(?:" + _APPROVING + r"|the\s+answer|it|work)|would\s+(?:also|equally)\s+be\s+" + _APPROVING + r"|"
     r"(?:also\s+works|works\s+too|works\s+as\s+well)|"
-    r"(?:can(?:not|'t|\s+not))\s+be\s+(?:ruled\s+out|excluded|eliminated))\b" + _CONDITION
+    r"(?:can(?:not|'t|\s+not))\s+be\s+(?:ruled\s+out|excluded|eliminated)|"
+    r"is\s+(?:also\s+)?(?:another|an?)\s+" + _KIND + r"?(?:candidate|possibility|alternative|contender)|"
+    r"is\s+(?:also\s+an?|another)\s+" + _KIND + r"?(?:option|choice|answer))\b" + _CONDITION
 )
 # "…, or maybe D", "though possibly D", "but it could also be D", "(or D)", ". Or D.": words
 # that offer what follows them.
 _ALSO_BEFORE = re.compile(
     r"(?i:\b(?:or|though|although|but|alternatively|perhaps)\s*,?\s+"
     r"(?:(?:it\s+)?(?:could|might|may)\s+(?:also\s+|well\s+)?be\s+|(?:maybe|possibly|perhaps|potentially)\s+)"
-    r"|(?:^|(?<=[.!?(\n]))\s*(?:or|and\s+maybe|or\s+maybe)\s+)"
+    r"|(?:^|(?<=[.!?(\n]))\s*(?:or|also|and\s+maybe|or\s+maybe|maybe|perhaps|possibly)\s+"
+    r"|(?:^|(?<=[.!?(\n;,]))\s*(?:if\s+not|otherwise|or\s+else|failing\s+that|"
+    r"second\s+(?:choice|guess|best))\s*[,:]?\s*"
+    r"|\b(?:(?:either\s+)?(?:that|this|it)\s+or|unless\s+(?:it\s+is|it'?s|the\s+answer\s+is)|"
+    r"or\s+(?:is|was)\s+it|it\s+(?:could|might|may)\s+(?:also\s+|well\s+)?be)\s+)"
     + _REF.format(name="letter")
     + r"(?=\s*(?:[.,;:!?)]|$|\s(?i:too|also|as\s+well|instead)\b))"
 )
@@ -62,8 +70,17 @@ _ALSO_CJK = re.compile(
 )
 _ALSO_CJK_AFTER = re.compile(
     r"(?<![A-Za-z])[(\[]?(?P<letter>[A-Z])[)\]]?\s*(?:项|項)?\s*(?:也|同样|同樣|亦)\s*(?:是\s*)?"
-    r"(?:正确|正確|[对對](?![应應于於])|可以(?!\s*排除)|可能(?!\s*不)|行)"
+    r"(?:正确|正確|[对對](?![应應于於])|可以(?!\s*排除)|有?可能(?!\s*不)|行|说得通|說得通|成立|合理)"
 )
+# Chinese "，或者 D", "。或 D", "要么 D": a clause that offers a letter.
+_OR_CJK = re.compile(
+    r"(?:^|[,.;，。；、(])\s*(?:或者?|或是|还是|還是|要么|要麼)\s*(?:是|选|選)?\s*[(\[]?(?P<letter>[A-Z])(?![A-Za-z])"
+)
+# "C (60%), D (40%)", "C: 0.6, D: 0.4": when the answer is given a probability, another letter given
+# one is offered too.
+_WEIGHT = r"[:=(-]?\s*(?:\d{1,3}(?:\.\d+)?\s*%|(?:p\s*=\s*)?0?\.\d+\b)"
+_OWN_WEIGHT = re.compile(r"[)\]]?\s*" + _WEIGHT)
+_WEIGHTED = re.compile(r"(?<![\w'’])[(\[]?(?P<letter>[A-Z])[)\]]?\s*" + _WEIGHT)
 _MODAL_AFTER_PRONOUN = re.compile(r"\s+(?i:could|might|may|can|am|was|should|would|think|believe)\b")
 
 # Roman-numeral outline: "I. Introduction", "I. First, …", "**I. Analysis**", with or without "II.".
@@ -80,7 +97,11 @@ _SENTENCE_END = re.compile(r"[.!?。](?:\s|$)")
 def offered_after(text: str, committed: Sequence[str], letters: Sequence[str]) -> str | None:
     """The first letter of `letters` not in `committed` that `text` (what follows the answer) offers
     as possibly right too, or None."""
-    for pattern in (_ALSO_AFTER, _ALSO_BEFORE, _ALSO_CJK, _ALSO_CJK_AFTER):
+    text = clean_answer_text(text)  # "`D` is also possible", "$D$ too"
+    patterns = [_ALSO_AFTER, _ALSO_BEFORE, _ALSO_CJK, _ALSO_CJK_AFTER, _OR_CJK]
+    if _OWN_WEIGHT.match(text):
+        patterns.append(_WEIGHTED)
+    for pattern in patterns:
         for m in pattern.finditer(text):
             letter = m.group("letter")
             if letter not in letters or letter in committed:

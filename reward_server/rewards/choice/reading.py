@@ -18,7 +18,7 @@ __all__ = ["CJK", "Reading", "clean_answer_text", "read_letters"]
 # What a reader skips before the letter: "The answer is definitely option (C)", "答案是选项 C".
 _FILLER = re.compile(
     r"(?:(?:definitely|clearly|certainly|probably|likely|most likely|indeed|therefore|thus|hence|"
-    r"for sure|then|either|option|choice|letter|answer|choose|select)\b[\s:,\-]*"
+    r"for sure|then|so|either|option|choice|letter|answer|choose|select)\b[\s:,\-]*"
     r"|(?:选项|選項|选择|选)[\s:]*)+",
     re.IGNORECASE,
 )
@@ -30,7 +30,7 @@ _TOKEN_LOWER = re.compile(
     r"(?P<open>[(\[（])?\s*(?P<letter>[a-z])(?:\s*(?P<close>[)\]）]))?(?P<after>[.:;!?]?)(?![A-Za-z0-9])"
 )
 # What may follow a letter token for it to be a token of its own.
-_TOKEN_END = re.compile(rf"(?:$|[\s.,;:!?)\]）*\"`”}}/&{CJK}]|['’]\s|[-–—]\s)")
+_TOKEN_END = re.compile(rf"(?:$|[\s.,;:!?)\]）*\"`”}}/&{CJK}]|['’]\s|[-–—]\s|\((?=[{CJK}]))")
 # Ordinary words that can follow "A"/"I" used as an option ("A because ...", "A, since ...").
 _CONNECTORS = frozenset(
     [
@@ -55,10 +55,11 @@ _CONNECTORS = frozenset(
         "whereas",
     ]
 )
-# "C or D", "C, D", "C and D", "C/D", "(C)(D)", "C D", "C (or possibly D)", "C, or maybe D", "C或D",
-# "C、D": further letters offered with the first.
+# "C or D", "C, D", "C and D", "C/D", "C | D", "C vs D", "C... D", "C -> D", "C — D", "(C)(D)", "C D",
+# "C (or possibly D)", "C, or maybe D", "C或D", "C、D": further letters offered with the first.
 _MORE = re.compile(
-    r"\s*\(?\s*(?:,\s*(?:or|and)?|\band\s*/\s*or\b|/|&|\bor\b|\band\b|[-–—]\s*or\b|\\lor|\\vee|"
+    r"\s*\(?\s*(?:,\s*(?:or|and|then)?|\band\s*/\s*or\b|/|&|\||\bor\b|\band\b|[-–—]\s*or\b|\\lor|\\vee|"
+    r"\bvs\b\.?|\bversus\b|\.{2,}|…|->|=>|→|[–—]|\bthen\b|"
     r"或者?|或是|还是|還是|和|与|與|及|、|か|または|と|や|또는|이나|와|과)?\s*"
     r"(?:(?:possibly|maybe|perhaps|probably|potentially|else|alternatively)\b,?\s*|(?:也|还)?(?:也许|或许|可能)是?\s*)?",
     re.IGNORECASE,
@@ -74,16 +75,19 @@ _WRAPPERS = re.compile(
 )
 # An option's text followed by its letter: "9 (option I)", "Paris [C]".
 _TRAILING_LETTER = re.compile(r"\s*[(\[]\s*(?:(?i:option|choice)\s+)?([A-Z])\s*[)\]]\W*$")
+# Markdown italics around a short span: "*C* or *D*".
+_ITALIC = re.compile(r"(?<![\w*])\*([^*\s](?:[^*\n]{0,40}[^*\s])?)\*(?![\w*])")
 _SENTENCE_CUT = re.compile(r"[.;!?](?:\s|$)|,\s|\s[-–—]\s|\n")
 
 
 def clean_answer_text(text: str) -> str:
-    """Markup dropped: LaTeX text commands unwrapped, `$`, `\\(`/`\\)`, `**`, `__` removed."""
+    """Markup dropped: LaTeX text commands unwrapped, `$`, `\\(`/`\\)`, `**`, `__`, backticks and
+    `*italics*` removed."""
     s = _WRAPPERS.sub(r"\1", text)
     s = _WRAPPERS.sub(r"\1", s)  # \text{\textbf{C}}
-    for mark in ("\\(", "\\)", "\\[", "\\]", "$", "**", "__"):
+    for mark in ("\\(", "\\)", "\\[", "\\]", "$", "**", "__", "`"):
         s = s.replace(mark, "")
-    return s
+    return _ITALIC.sub(r"\1", s) if "*" in s else s
 
 
 class Reading:
@@ -156,8 +160,8 @@ def read_letters(
     """
     s = clean_answer_text(text)
     line = s.split("\n", 1)[0] if not whole else s
-    skip = _FILLER.match(line.lstrip(" *:-–—>\t"))
-    start = len(line) - len(line.lstrip(" *:-–—>\t")) + (skip.end() if skip else 0)
+    skip = _FILLER.match(line.lstrip(" *:,-–—>\t"))
+    start = len(line) - len(line.lstrip(" *:,-–—>\t")) + (skip.end() if skip else 0)
     first = _token_at(line, start, letters, options, lower_case)
     if first is None:
         return _read_option_text(line[start:], options, whole=whole, offset=start)
