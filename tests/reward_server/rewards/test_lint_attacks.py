@@ -1,0 +1,194 @@
+"""Attacks on the lint reward's hidden-code rule, as a policy hunting for a clean lint score would
+find them: each program below runs code held in a string (it was run by hand and printed what the
+string held) while ruff finds nothing or one E402, so each scored 0.9 or 1 before the rule closed
+it; and the ordinary solutions the rule must leave alone. The real path: ruff on the host, then
+`dynamic.hidden_code`, through `LintComponent.check`."""
+
+from __future__ import annotations
+
+import pytest
+
+from reward_server.rewards.base import ComponentScore, ItemError
+from reward_server.rewards.lint import LintComponent
+from reward_server.rewards.lint.dynamic import hidden_code
+from reward_server.schemas import CodeTask
+
+SRC = "SRC = 'import os\\nimport sys\\nx = 1\\nprint(\"hidden\")\\n'\n"
+
+
+def task() -> CodeTask:
+    tests = [{"stdin": "", "expected_stdout": ""}]
+    return CodeTask.model_validate({"type": "code", "language": "python", "tests": tests})
+
+
+async def check(code: str) -> ComponentScore | ItemError:
+    return await LintComponent(None).check(f"<think>plan</think><answer>```python\n{code}```</answer>", task())
+
+
+async def lint(code: str) -> ComponentScore:
+    outcome = await check(code)
+    assert isinstance(outcome, ComponentScore), outcome
+    return outcome
+
+
+ANY_INSTANCE = "class Any(type):\n    def __instancecheck__(cls, obj):\n        return True\n\n\n"
+
+HIDES_CODE: dict[str, tuple[str, str]] = {
+    # dis compiles a string to get the code object it disassembles; type(lambda: 0) is FunctionType.
+    "a code object from dis.Bytecode made a function": (
+        SRC + "from dis import Bytecode\n\nrun = type(lambda: 0)(Bytecode(SRC).codeobj, {})\nrun()\n",
+        "imports dis",
+    ),
+    # xmlrpc.server resolves a dotted name with getattr, and imports os, sys and pydoc.
+    "a computed attribute path through xmlrpc.server": (
+        "from xmlrpc import server\n\n"
+        "run = server.resolve_dotted_attribute(server, 'o' + 's.sys' + 'tem')\n"
+        "run(\"python3 -c 'print(1)'\")\n",
+        "imports xmlrpc",
+    ),
+    # singledispatch's register evaluates a string annotation with typing.get_type_hints; a name
+    # bound to the string is not a string literal.
+    "singledispatch with an annotation that names a string": (
+        "from functools import singledispatch\n\nHINT = \"print('hidden') or int\"\n\n\n"
+        "@singledispatch\ndef f(x):\n    return x\n\n\n@f.register\ndef _(x: HINT):\n    return x\n",
+        "singledispatch",
+    ),
+    "singledispatchmethod": (
+        "import functools\n\n\nclass A:\n    @functools.singledispatchmethod\n    def f(self, x):\n"
+        "        return x\n",
+        "singledispatchmethod",
+    ),
+    # A class pattern reads the attributes its class's __match_args__ names, on any subject the
+    # class says it is an instance of: builtins through print.__self__, then its exec.
+    "__match_args__ from a type() namespace": (
+        ANY_INSTANCE + "Self = Any('Self', (), {'__match_args__': ('__se' + 'lf__',)})\n"
+        "Run = Any('Run', (), {'__match_args__': ('ex' + 'ec',)})\n"
+        "match print:\n    case Self(b):\n        match b:\n            case Run(r):\n"
+        "                r(\"print('hidden')\")\n",
+        "class pattern",
+    ),
+    "__match_args__ assigned as an attribute": (
+        ANY_INSTANCE + "class Self(metaclass=Any):\n    pass\n\n\nSelf.__match_args__ = ('__self__',)\n",
+        "reaches __match_args__",
+    ),
+    "__match_args__ set with setattr": (
+        "class Self:\n    pass\n\n\nsetattr(Self, '__match_args__', ('__self__',))\n",
+        "reaches __match_args__",
+    ),
+    "__match_args__ set with type.__setattr__ and a computed name": (
+        "class Self:\n    pass\n\n\ntype.__setattr__(Self, '__match' + '_args__', ('__self__',))\n",
+        "reaches __setattr__",
+    ),
+    "a dataclass field named __self__ in a class pattern": (
+        "from dataclasses import dataclass\n\n\n" + ANY_INSTANCE + "@dataclass\nclass Self(metaclass=Any):\n"
+        "    __self__: object\n\n\nmatch print:\n    case Self(b):\n        print(b)\n",
+        "__self__",
+    ),
+    "namedtuple fields in a class pattern": (
+        "from collections import namedtuple\n\n" + ANY_INSTANCE + "class Os(namedtuple('Os', 'o' + 's'), metaclass=Any):\n"
+        "    pass\n\n\nmatch print:\n    case Os(o):\n        print(o)\n",
+        "class pattern",
+    ),
+    "a builtin's name rebound to a class with __match_args__": (
+        ANY_INSTANCE + "int = Any('int', (), {'__match_args__': ('__self__',)})\n"
+        "match print:\n    case int(b):\n        print(b)\n",
+        "class pattern",
+    ),
+    # xml.etree writes any text to any path; the program then imports what it wrote.
+    "a file written by ElementTree then imported": (
+        SRC + "import xml.etree.ElementTree as ET\n\ne = ET.Element('a')\ne.text = SRC\n"
+        "ET.ElementTree(e).write('helper.py', method='text')\nimport helper  # noqa: E402\n\nprint(helper.x)\n",
+        "imports xml",
+    ),
+    "a file written by http.cookiejar": (
+        "from http.cookiejar import MozillaCookieJar\n\nMozillaCookieJar('helper.py').save()\n",
+        "imports http.cookiejar",
+    ),
+    # Whatever writer is not listed, the import of what it wrote is: a program here imports the
+    # standard library and the sandbox image's packages only.
+    "an import of a module that is neither stdlib nor installed": (
+        "import helper\n\nprint(helper.x)\n",
+        "imports helper, which is neither",
+    ),
+    "a relative import": ("from .helper import x\n\nprint(x)\n", "relative import"),
+}
+
+
+@pytest.mark.parametrize(("code", "fragment"), HIDES_CODE.values(), ids=HIDES_CODE.keys())
+async def test_each_attack_scores_zero_with_the_reason(code: str, fragment: str) -> None:
+    result = await lint(code)
+    assert result.score == 0.0, result.details
+    reason = result.details.get("reason", "")
+    assert "no linter sees" in reason and fragment in reason, result.details
+
+
+# Python's parser gives up on this with MemoryError (its stack limit of 6 000 levels), not
+# SyntaxError, in a program checked in the server's process; ruff lints it clean. The MemoryError
+# escaped `LintComponent.check` and failed the whole request.
+async def test_code_too_deep_for_pythons_parser_scores_zero_and_does_not_crash_the_scorer() -> None:
+    result = await lint("x = " + "-" * 6_000 + "1\n")
+    assert result.score == 0.0 and "nested too deeply" in result.details["reason"], result.details
+
+
+# Ordinary competitive-programming and HumanEval-style programs the rule must leave alone.
+CLEAN = {
+    "deep recursion in a thread with a larger stack": (
+        "import sys\nimport threading\n\n\ndef main():\n    n = int(sys.stdin.readline())\n"
+        "    print(n)\n\n\nsys.setrecursionlimit(1 << 25)\nthreading.stack_size(1 << 27)\n"
+        "thread = threading.Thread(target=main)\nthread.start()\nthread.join()\n"
+    ),
+    "fast input from os.read": (
+        "import io\nimport os\n\ninput = io.BytesIO(os.read(0, os.fstat(0).st_size)).readline\n"
+        "n = int(input())\nprint(n)\n"
+    ),
+    "sys.stdin.buffer and sys.stdout.write": (
+        "import sys\n\ndata = sys.stdin.buffer.read().split()\nsys.stdout.write(' '.join(map(str, data)) + '\\n')\n"
+    ),
+    "a dataclass matched by position": (
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Point:\n    x: int\n    y: int\n\n\n"
+        "match Point(1, 2):\n    case Point(x, y):\n        print(x + y)\n"
+    ),
+    "a NamedTuple and builtin class patterns": (
+        "from typing import NamedTuple\n\n\nclass Edge(NamedTuple):\n    u: int\n    v: int\n\n\n"
+        "for item in [Edge(1, 2), 3, 'a']:\n    match item:\n        case Edge(u, v):\n            print(u, v)\n"
+        "        case int(n):\n            print(n)\n        case str(s):\n            print(s)\n"
+    ),
+    "a class with __init__ and __repr__, print with sep": (
+        "class Pair:\n    def __init__(self, a, b):\n        self.a, self.b = a, b\n\n"
+        "    def __repr__(self):\n        return f'{type(self).__name__}({self.a!r}, {self.b!r})'\n\n\n"
+        "a = [Pair(1, 2)]\nprint(*a, sep=' ')\n"
+    ),
+    "typing, math, collections, itertools under a main guard": (
+        "import math\nfrom collections import defaultdict\nfrom itertools import accumulate\n"
+        "from typing import List\n\n\ndef solve(a: List[int]) -> int:\n    seen = defaultdict(int)\n"
+        "    for x in accumulate(a):\n        seen[x] += 1\n    return math.prod(seen.values())\n\n\n"
+        "if __name__ == '__main__':\n    print(solve([1, 2, 3]))\n"
+    ),
+    "numpy and sortedcontainers": (
+        "import numpy as np\nfrom sortedcontainers import SortedList\n\nprint(np.zeros(3), SortedList([2, 1]))\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("code", CLEAN.values(), ids=CLEAN.keys())
+async def test_ordinary_solutions_keep_their_score(code: str) -> None:
+    result = await lint(code)
+    assert "reason" not in result.details, result.details
+    assert result.score == 1.0, result.details
+
+
+async def test_large_legal_programs_get_a_verdict_never_an_exception() -> None:
+    """Each shape at ~16 000 characters (the largest checked in the server's process) gets a score or an
+    item error (ruff itself overflows its stack on 8 000 chained `+`)
+    (no timing asserted here; `python -m benchmarks.lint` measures the cost)."""
+    size = 15_990
+    shapes = [
+        "x = " + "not " * (size // 4) + "1\n",
+        "x = 1" + "+1" * (size // 2) + "\n",
+        "x = a" + ".b" * (size // 2) + "\n",
+        "x = " + "lambda: " * (size // 8) + "0\n",
+        "x = " + "1 if a else " * (size // 12) + "0\n",
+        "x = " + "getattr(" * 300 + "a" + ", 'b')" * 300 + "\n",
+    ]
+    for code in shapes:
+        assert isinstance(await check(code), ComponentScore | ItemError), code[:40]
