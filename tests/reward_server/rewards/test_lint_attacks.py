@@ -10,7 +10,6 @@ import pytest
 
 from reward_server.rewards.base import ComponentScore, ItemError
 from reward_server.rewards.lint import LintComponent
-from reward_server.rewards.lint.dynamic import hidden_code
 from reward_server.schemas import CodeTask
 
 SRC = "SRC = 'import os\\nimport sys\\nx = 1\\nprint(\"hidden\")\\n'\n"
@@ -22,7 +21,8 @@ def task() -> CodeTask:
 
 
 async def check(code: str) -> ComponentScore | ItemError:
-    return await LintComponent(None).check(f"<think>plan</think><answer>```python\n{code}```</answer>", task())
+    completion = f"<think>plan</think><answer>```python\n{code}```</answer>"
+    return await LintComponent(None).check(completion, task())
 
 
 async def lint(code: str) -> ComponentScore:
@@ -85,7 +85,9 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
         "__self__",
     ),
     "namedtuple fields in a class pattern": (
-        "from collections import namedtuple\n\n" + ANY_INSTANCE + "class Os(namedtuple('Os', 'o' + 's'), metaclass=Any):\n"
+        "from collections import namedtuple\n\n"
+        + ANY_INSTANCE
+        + "class Os(namedtuple('Os', 'o' + 's'), metaclass=Any):\n"
         "    pass\n\n\nmatch print:\n    case Os(o):\n        print(o)\n",
         "class pattern",
     ),
@@ -97,7 +99,8 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
     # xml.etree writes any text to any path; the program then imports what it wrote.
     "a file written by ElementTree then imported": (
         SRC + "import xml.etree.ElementTree as ET\n\ne = ET.Element('a')\ne.text = SRC\n"
-        "ET.ElementTree(e).write('helper.py', method='text')\nimport helper  # noqa: E402\n\nprint(helper.x)\n",
+        "ET.ElementTree(e).write('helper.py', method='text')\n"
+        "import helper  # noqa: E402\n\nprint(helper.x)\n",
         "imports xml",
     ),
     "a file written by http.cookiejar": (
@@ -142,7 +145,8 @@ CLEAN = {
         "n = int(input())\nprint(n)\n"
     ),
     "sys.stdin.buffer and sys.stdout.write": (
-        "import sys\n\ndata = sys.stdin.buffer.read().split()\nsys.stdout.write(' '.join(map(str, data)) + '\\n')\n"
+        "import sys\n\ndata = sys.stdin.buffer.read().split()\n"
+        "sys.stdout.write(' '.join(map(str, data)) + '\\n')\n"
     ),
     "a dataclass matched by position": (
         "from dataclasses import dataclass\n\n\n@dataclass\nclass Point:\n    x: int\n    y: int\n\n\n"
@@ -150,7 +154,8 @@ CLEAN = {
     ),
     "a NamedTuple and builtin class patterns": (
         "from typing import NamedTuple\n\n\nclass Edge(NamedTuple):\n    u: int\n    v: int\n\n\n"
-        "for item in [Edge(1, 2), 3, 'a']:\n    match item:\n        case Edge(u, v):\n            print(u, v)\n"
+        "for item in [Edge(1, 2), 3, 'a']:\n    match item:\n"
+        "        case Edge(u, v):\n            print(u, v)\n"
         "        case int(n):\n            print(n)\n        case str(s):\n            print(s)\n"
     ),
     "a class with __init__ and __repr__, print with sep": (
@@ -165,7 +170,8 @@ CLEAN = {
         "if __name__ == '__main__':\n    print(solve([1, 2, 3]))\n"
     ),
     "numpy and sortedcontainers": (
-        "import numpy as np\nfrom sortedcontainers import SortedList\n\nprint(np.zeros(3), SortedList([2, 1]))\n"
+        "import numpy as np\nfrom sortedcontainers import SortedList\n\n"
+        "print(np.zeros(3), SortedList([2, 1]))\n"
     ),
 }
 

@@ -1,0 +1,96 @@
+"""Which classes a `match` class pattern may take positional sub-patterns of, in the hidden-code rule.
+
+`case C(x)` reads from the subject the attribute that `C.__match_args__[0]` names, and `C` itself
+decides what it is an instance of (a metaclass's `__instancecheck__`, `abc.ABC.register`). A class
+built at run time can put any name there where no linter reads it: `type("C", (), {"__match_args__":
+("__se" + "lf__",)})` matched against `print` hands out the builtins module, and `namedtuple("C", "o" +
+"s")` reads `os` off a module. So positional sub-patterns are allowed on two kinds of class only:
+
+- the builtins that match their subject itself (`case int(n)`, `case str(s)`), when the program never
+  binds that name;
+- a class the program defines once with a `class` statement, with no metaclass, no decorator but
+  `dataclass`, and bases among `object`, `NamedTuple`, `Generic[...]` and such classes of its own (so
+  its `__match_args__` is either written in its body, which the rule flags, or its annotated fields,
+  which the rule checks as attribute names).
+
+Anything else with a positional sub-pattern (`case ast.BinOp(l, r)`, a class from `type(...)`)
+counts as hiding code; keyword sub-patterns name their attributes in the source and are checked there.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+
+__all__ = ["ClassPatterns"]
+
+SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int", "list", "set"})
+SELF_MATCHING |= {"str", "tuple"}
+_BASES = frozenset({"object", "NamedTuple", "typing.NamedTuple", "Generic", "typing.Generic"})
+_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass"})
+
+
+class ClassPatterns:
+    """The classes of one program whose positional class patterns read only attributes named in it."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.bindings: Counter[str] = Counter()
+        self.classes: dict[str, ast.ClassDef] = {}
+        for node in ast.walk(tree):
+            for name in _bound_names(node):
+                self.bindings[name] += 1
+            if isinstance(node, ast.ClassDef):
+                self.classes[node.name] = node
+        self.checked: dict[str, bool] = {}
+
+    def check(self, pattern: ast.MatchClass) -> str | None:
+        """Why `pattern` can read an attribute no linter sees, or None."""
+        if not pattern.patterns:
+            return None
+        name = ast.unparse(pattern.cls)
+        if name in SELF_MATCHING and not self.bindings[name]:
+            return None
+        if self._plain(name):
+            return None
+        return f"matches a class pattern by position on {name}, whose __match_args__ no linter reads"
+
+    def _plain(self, name: str) -> bool:
+        if name not in self.checked:
+            self.checked[name] = False  # a class that derives from itself is not plain
+            node = self.classes.get(name)
+            self.checked[name] = node is not None and self.bindings[name] == 1 and self._plain_class(node)
+        return self.checked[name]
+
+    def _plain_class(self, node: ast.ClassDef) -> bool:
+        if node.keywords or any(_decorator(d) not in _DECORATORS for d in node.decorator_list):
+            return False
+        for base in node.bases:
+            base_name = ast.unparse(base.value if isinstance(base, ast.Subscript) else base)
+            if base_name not in _BASES and not self._plain(base_name):
+                return False
+        return True
+
+
+def _decorator(node: ast.expr) -> str:
+    return ast.unparse(node.func if isinstance(node, ast.Call) else node)
+
+
+def _bound_names(node: ast.AST) -> list[str]:
+    """The names `node` binds in its scope (any scope: the rule does not tell them apart)."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return [node.id]
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return [(a.asname or a.name).split(".")[0] for a in node.names]
+    if isinstance(node, ast.arg):
+        return [node.arg]
+    if isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+        return [node.name]
+    if isinstance(node, ast.MatchMapping) and node.rest:
+        return [node.rest]
+    if isinstance(node, ast.Global | ast.Nonlocal):
+        return list(node.names)
+    if isinstance(node, ast.ExceptHandler) and node.name:
+        return [node.name]
+    return []
