@@ -46,9 +46,11 @@ import tokenize
 
 if __package__:
     from reward_server.rewards.lint.class_patterns import ClassPatterns
+    from reward_server.rewards.lint.constructors import check_class_use
 else:  # run as a script by the lint component (`python -I -S dynamic.py`): its folder is not on sys.path
     sys.path.append(posixpath.dirname(posixpath.abspath(__file__)))
     from class_patterns import ClassPatterns  # type: ignore[no-redef]
+    from constructors import check_class_use  # type: ignore[no-redef]
 
 __all__ = ["ATTRIBUTES", "BARE_NAMES", "MODULES", "PACKAGES", "PATHS", "hidden_code"]
 
@@ -67,7 +69,7 @@ MODULES = frozenset(
     | {"pathlib", "shutil", "tempfile", "zipfile", "tarfile", "fileinput", "distutils", "setuptools"}
     | {"py_compile", "compileall", "lib2to3", "ensurepip", "venv", "turtle", "unittest", "mailcap", "test"}
     | {"optparse"}  # Values.read_file execs a file
-    | {"dis"}  # dis.Bytecode(source).codeobj: compile under another name
+    | {"dis", "readline"}  # dis.Bytecode(source).codeobj: compile by another name; a history file
     | {"xmlrpc", "xml", "http.cookiejar", "mailbox", "uu"}  # getattr by a dotted string; text writers
 )
 ATTRIBUTES = frozenset(
@@ -211,11 +213,15 @@ class _Scan:
         """The finding that comes first in the source, with its line."""
         found = []
         for order, node in enumerate(ast.walk(self.tree)):
-            reason = self._check(node)
+            reason = self._check(node) or self._check_class_use(node)
             if reason:
                 line, column = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
                 found.append((line, column, order, f"{reason} (line {line})"))
         return min(found)[3] if found else None
+
+    def _check_class_use(self, node: ast.AST) -> str | None:
+        patterns = self.class_patterns
+        return check_class_use(node, self.parents, set(patterns.classes), patterns.bindings)
 
     def _check(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Import | ast.ImportFrom):

@@ -107,6 +107,37 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
         "from http.cookiejar import MozillaCookieJar\n\nMozillaCookieJar('helper.py').save()\n",
         "imports http.cookiejar",
     ),
+    "a file written by readline's history": (
+        SRC + "import readline\n\nfor line in SRC.splitlines():\n    readline.add_history(line)\n"
+        "readline.write_history_file('colorsys.py')\n",
+        "imports readline",
+    ),
+    # The class of an unbuffered binary file is io.FileIO, which writes any path; a module written
+    # under a standard-library name the program has not imported yet (colorsys) is what the next
+    # `import colorsys` loads, since the script's folder comes first on sys.path.
+    "io.FileIO as type() of an unbuffered file": (
+        SRC + "raw = open(2, 'wb', 0)\nFile = type(raw)\nwith File('colorsys.py', 'w') as f:\n"
+        "    f.write(SRC.encode())\n",
+        "uses the class of an object as a value: type(...)",
+    ),
+    "io.FileIO as __class__, called": (
+        SRC
+        + "with open(2, 'wb', 0) as out, out.__class__('colorsys.py', 'w') as f:\n"
+        + "    f.write(SRC.encode())\n",
+        "uses the class of an object as a value: .__class__",
+    ),
+    "io.FileIO through type(raw).__call__": (
+        SRC + "raw = open(2, 'wb', 0)\ntype(raw).__call__('colorsys.py', 'w').write(SRC.encode())\n",
+        "type(...)",
+    ),
+    "an open file's constructor run again on a new path": (
+        SRC + "raw = open(2, 'wb', 0)\nraw.__init__('colorsys.py', 'w')\nraw.write(SRC.encode())\n",
+        "runs the constructor raw.__init__",
+    ),
+    "a class built by type() with three arguments": (
+        "C = type('C', (), {'__init_subclass__': print})\n",
+        "builds a class at run time",
+    ),
     # Whatever writer is not listed, the import of what it wrote is: a program here imports the
     # standard library and the sandbox image's packages only.
     "an import of a module that is neither stdlib nor installed": (
@@ -168,6 +199,13 @@ CLEAN = {
         "from typing import List\n\n\ndef solve(a: List[int]) -> int:\n    seen = defaultdict(int)\n"
         "    for x in accumulate(a):\n        seen[x] += 1\n    return math.prod(seen.values())\n\n\n"
         "if __name__ == '__main__':\n    print(solve([1, 2, 3]))\n"
+    ),
+    "classes compared, tested and named; super().__init__": (
+        "class Base:\n    def __init__(self, v):\n        self.v = v\n\n\nclass Mod(Base):\n"
+        "    def __init__(self, v):\n        super().__init__(v % 7)\n        Base.__init__(self, v % 7)\n\n"
+        "    def __repr__(self):\n"
+        "        return f'{type(self).__name__}({self.v}) {self.__class__.__name__}'\n\n\n"
+        "x = Mod(9)\nprint(x, type(x) is Mod, type(x) is not int, isinstance(x, type(x)), type(x))\n"
     ),
     "numpy and sortedcontainers": (
         "import numpy as np\nfrom sortedcontainers import SortedList\n\n"

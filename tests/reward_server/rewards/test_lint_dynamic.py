@@ -46,7 +46,7 @@ HIDES_CODE = {
     ),
     "compile handed to a function type": (
         SRC + "f = type(lambda: 0)\nf(compile(SRC, 'm', 'ex' + 'ec'), {})()\n",
-        "uses compile",
+        "uses the class of an object as a value: type(...)",
     ),
     "eval alone": ("eval(\"print('x' if 1 == 1 else 'y')\")\n", "uses eval"),
     "__import__ and the module dict": (
