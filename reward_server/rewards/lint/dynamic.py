@@ -25,6 +25,9 @@ us (a way on none of these lists is not caught; README "Lint reward" lists the k
   Python cannot import (not `.py`, `.pyc`, `.so`, `.zip`, …) or a file descriptor; `pathlib`,
   `shutil`, `tempfile`, `zipfile`, `tarfile` and `fileinput` are in `MODULES`.
 - A string annotation that is not a type expression (`functools.singledispatch` evaluates them).
+- `PACKAGES`: besides the standard library, the only modules a program may import (any other could
+  be a file it wrote); class patterns by position only on classes the program states
+  (`class_patterns`); the class of an object only compared, tested or named (`constructors`).
 - A source encoding declaration other than UTF-8, ASCII or Latin-1 (`# coding: unicode_escape`
   turns `\\u000a` in a comment into a new line of code).
 
