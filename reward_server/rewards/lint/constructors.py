@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
+from collections.abc import Container
 
 __all__ = ["check_class_use"]
 
@@ -26,7 +27,7 @@ _INSPECTORS = frozenset({"isinstance", "issubclass", "print", "str", "repr", "id
 
 
 def check_class_use(
-    node: ast.AST, parents: dict[ast.AST, ast.AST], classes: set[str], bindings: Counter[str]
+    node: ast.AST, parents: dict[ast.AST, ast.AST], classes: Container[str], bindings: Counter[str]
 ) -> str | None:
     """Why `node` builds or reuses an object of a class no linter names, or None.
 

@@ -224,7 +224,7 @@ class _Scan:
 
     def _check_class_use(self, node: ast.AST) -> str | None:
         patterns = self.class_patterns
-        return check_class_use(node, self.parents, set(patterns.classes), patterns.bindings)
+        return check_class_use(node, self.parents, patterns.classes, patterns.bindings)
 
     def _check(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Import | ast.ImportFrom):
