@@ -20,7 +20,11 @@ import ast
 from collections import Counter
 from collections.abc import Container
 
-__all__ = ["check_class_use"]
+__all__ = ["BY_NAME", "check_class_use"]
+
+BY_NAME = frozenset({"__class__", "__init__", "__new__"})
+"""Attributes allowed as `x.name` under the rules above but never by a name in a string (`getattr(x,
+"__class__")`, `operator.attrgetter`, `case object(__class__=c)`), where no rule follows what is done."""
 
 _READS = frozenset({"__name__", "__qualname__"})
 _INSPECTORS = frozenset({"isinstance", "issubclass", "print", "str", "repr", "id", "hash"})
@@ -36,6 +40,11 @@ def check_class_use(
         if len(node.args) == 3 or node.keywords:
             return "builds a class at run time with type(name, bases, namespace)"
         return None if _inspected(node, parents) else "uses the class of an object as a value: type(...)"
+    if isinstance(node, ast.Name) and node.id == "type" and isinstance(node.ctx, ast.Load):
+        parent = parents.get(node)
+        if _inspected(node, parents) or isinstance(parent, ast.ClassDef) or _called(node, parent):
+            return None
+        return "uses type as a value (a class of an object could be made with it unseen)"
     if isinstance(node, ast.Attribute) and node.attr == "__class__":
         return None if _inspected(node, parents) else "uses the class of an object as a value: .__class__"
     if isinstance(node, ast.Attribute) and node.attr in ("__init__", "__new__"):
@@ -46,6 +55,10 @@ def check_class_use(
             return None
         return f"runs the constructor {ast.unparse(node)[:60]} of an object no linter names"
     return None
+
+
+def _called(node: ast.expr, parent: ast.AST | None) -> bool:
+    return isinstance(parent, ast.Call) and parent.func is node
 
 
 def _inspected(node: ast.expr, parents: dict[ast.AST, ast.AST]) -> bool:

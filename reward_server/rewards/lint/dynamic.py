@@ -49,11 +49,11 @@ import tokenize
 
 if __package__:
     from reward_server.rewards.lint.class_patterns import ClassPatterns
-    from reward_server.rewards.lint.constructors import check_class_use
+    from reward_server.rewards.lint.constructors import BY_NAME, check_class_use
 else:  # run as a script by the lint component (`python -I -S dynamic.py`): its folder is not on sys.path
     sys.path.append(posixpath.dirname(posixpath.abspath(__file__)))
     from class_patterns import ClassPatterns  # type: ignore[no-redef]
-    from constructors import check_class_use  # type: ignore[no-redef]
+    from constructors import BY_NAME, check_class_use  # type: ignore[no-redef]
 
 __all__ = ["ATTRIBUTES", "BARE_NAMES", "MODULES", "PACKAGES", "PATHS", "hidden_code"]
 
@@ -234,7 +234,7 @@ class _Scan:
         if isinstance(node, ast.Attribute):
             return self._check_attribute(node, node.value, node.attr)
         if isinstance(node, ast.MatchClass):  # `case object(__globals__=g)` reads the attribute
-            found = next((f"reaches {a}" for a in node.kwd_attrs if a in ATTRIBUTES), None)
+            found = next((f"reaches {a}" for a in node.kwd_attrs if a in ATTRIBUTES | BY_NAME), None)
             return found or self.class_patterns.check(node)
         if isinstance(node, ast.AnnAssign):  # a dataclass or NamedTuple field is a __match_args__ name
             field = node.target.id if isinstance(node.target, ast.Name) else None
@@ -292,6 +292,8 @@ class _Scan:
         name = _literal(call.args[1]) if len(call.args) >= 2 else None
         if name is None or any(isinstance(a, ast.Starred) for a in call.args):
             return f"uses {ast.unparse(call.func)} with a computed name"
+        if name in BY_NAME:
+            return f"reaches {name} by name"
         return self._check_attribute(call, call.args[0], name)
 
     def _check_attribute(self, node: ast.AST, value: ast.expr, attr: str) -> str | None:
@@ -324,7 +326,7 @@ def _check_attribute_caller(call: ast.Call) -> str | None:
     if not names or None in names or (call.keywords and "attrgetter" in function):
         return f"uses {function} with a computed name"
     for part in ".".join(n for n in names if n).split("."):
-        if part in ATTRIBUTES or part in BARE_NAMES:
+        if part in ATTRIBUTES or part in BARE_NAMES or part in BY_NAME:
             return f"reaches {part}"
     return None
 

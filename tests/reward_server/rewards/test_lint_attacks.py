@@ -134,6 +134,23 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
         SRC + "raw = open(2, 'wb', 0)\nraw.__init__('colorsys.py', 'w')\nraw.write(SRC.encode())\n",
         "runs the constructor raw.__init__",
     ),
+    "type under another name": (
+        SRC + "raw = open(2, 'wb', 0)\nkind = type\nkind(raw)('colorsys.py', 'w').write(SRC.encode())\n",
+        "uses type as a value",
+    ),
+    "__class__ by getattr": (
+        SRC + "raw = open(2, 'wb', 0)\ngetattr(raw, '__class__')('colorsys.py', 'w').write(SRC.encode())\n",
+        "reaches __class__ by name",
+    ),
+    "__init__ by attrgetter": (
+        "from operator import attrgetter\n\nraw = open(2, 'wb', 0)\n"
+        "attrgetter('__init__')(raw)('colorsys.py', 'w')\n",
+        "reaches __init__",
+    ),
+    "__class__ by a class pattern keyword": (
+        "raw = open(2, 'wb', 0)\nmatch raw:\n    case object(__class__=c):\n        c('colorsys.py', 'w')\n",
+        "reaches __class__",
+    ),
     "a class built by type() with three arguments": (
         "C = type('C', (), {'__init_subclass__': print})\n",
         "builds a class at run time",
