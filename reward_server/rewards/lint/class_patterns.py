@@ -26,14 +26,15 @@ __all__ = ["ClassPatterns"]
 
 SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int", "list", "set"})
 SELF_MATCHING |= {"str", "tuple"}
-_BASES = frozenset({"object", "NamedTuple", "typing.NamedTuple", "Generic", "typing.Generic"})
-_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass"})
+_BASES = frozenset({"builtins.object", "typing.NamedTuple", "typing.Generic"})
+_DECORATORS = frozenset({"dataclasses.dataclass"})
 
 
 class ClassPatterns:
     """The classes of one program whose positional class patterns read only attributes named in it."""
 
-    def __init__(self, tree: ast.Module) -> None:
+    def __init__(self, tree: ast.Module, aliases: dict[str, str]) -> None:
+        self.aliases = aliases  # local name -> dotted path, as the hidden-code scan binds them
         self.bindings: Counter[str] = Counter()
         self.classes: dict[str, ast.ClassDef] = {}
         for node in ast.walk(tree):
@@ -62,17 +63,21 @@ class ClassPatterns:
         return self.checked[name]
 
     def _plain_class(self, node: ast.ClassDef) -> bool:
-        if node.keywords or any(_decorator(d) not in _DECORATORS for d in node.decorator_list):
+        decorators = (d.func if isinstance(d, ast.Call) else d for d in node.decorator_list)
+        if node.keywords or any(self._path(d) not in _DECORATORS for d in decorators):
             return False
         for base in node.bases:
-            base_name = ast.unparse(base.value if isinstance(base, ast.Subscript) else base)
-            if base_name not in _BASES and not self._plain(base_name):
+            base = base.value if isinstance(base, ast.Subscript) else base
+            if self._path(base) not in _BASES and not self._plain(ast.unparse(base)):
                 return False
         return True
 
-
-def _decorator(node: ast.expr) -> str:
-    return ast.unparse(node.func if isinstance(node, ast.Call) else node)
+    def _path(self, node: ast.expr) -> str:
+        """What `node` names (`dataclass` -> "dataclasses.dataclass"), "" when the name is rebound."""
+        head, dot, rest = ast.unparse(node).partition(".")
+        path = self.aliases.get(head, "builtins." + head if head == "object" else head) + dot + rest
+        imported = path.startswith(("dataclasses.", "typing."))
+        return path if self.bindings[head] == (1 if imported else 0) else ""
 
 
 def _bound_names(node: ast.AST) -> list[str]:

@@ -175,7 +175,7 @@ class _Scan:
         self.module_paths: set[str] = set()  # what `import x` binds: module objects
         self.imported: set[str] = set()  # the top-level packages imported in any form
         self.parents: dict[ast.AST, ast.AST] = {}
-        self.class_patterns = ClassPatterns(tree)
+        self.class_patterns = ClassPatterns(tree, self.aliases)
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node

@@ -91,6 +91,14 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
         "    pass\n\n\nmatch print:\n    case Os(o):\n        print(o)\n",
         "class pattern",
     ),
+    "a decorator named dataclass that returns another class": (
+        "from collections import namedtuple\n\n"
+        + ANY_INSTANCE
+        + "class Os(namedtuple('Os', 'o' + 's'), metaclass=Any):\n    pass\n\n\n"
+        "def dataclass(cls):\n    return Os\n\n\n@dataclass\nclass Point:\n    pass\n\n\n"
+        "match print:\n    case Point(o):\n        print(o)\n",
+        "class pattern by position on Point",
+    ),
     "a builtin's name rebound to a class with __match_args__": (
         ANY_INSTANCE + "int = Any('int', (), {'__match_args__': ('__self__',)})\n"
         "match print:\n    case int(b):\n        print(b)\n",
