@@ -189,7 +189,8 @@ async def test_code_too_deep_for_pythons_parser_scores_zero_and_does_not_crash_t
     assert result.score == 0.0 and "nested too deeply" in result.details["reason"], result.details
 
 
-# Ordinary competitive-programming and HumanEval-style programs the rule must leave alone.
+# Ordinary competitive-programming and HumanEval-style programs the rule must leave alone: only
+# ruff's findings count against them (SIM115 on `sys.stdin = open(...)`, nothing on the others).
 CLEAN = {
     "deep recursion in a thread with a larger stack": (
         "import sys\nimport threading\n\n\ndef main():\n    n = int(sys.stdin.readline())\n"
@@ -232,6 +233,27 @@ CLEAN = {
         "        return f'{type(self).__name__}({self.v}) {self.__class__.__name__}'\n\n\n"
         "x = Mod(9)\nprint(x, type(x) is Mod, type(x) is not int, isinstance(x, type(x)), type(x))\n"
     ),
+    # PyRival's bootstrap: deep recursion as generators, common on Codeforces.
+    "the bootstrap decorator with types.GeneratorType": (
+        "import sys\nfrom types import GeneratorType\n\n\ndef bootstrap(f, stack=None):\n"
+        "    stack = [] if stack is None else stack\n\n    def wrappedfunc(*args, **kwargs):\n"
+        "        if stack:\n            return f(*args, **kwargs)\n        to = f(*args, **kwargs)\n"
+        "        while True:\n            if type(to) is GeneratorType:\n                stack.append(to)\n"
+        "                to = next(to)\n            else:\n                stack.pop()\n"
+        "                if not stack:\n                    break\n                to = stack[-1].send(to)\n"
+        "        return to\n\n    return wrappedfunc\n\n\n@bootstrap\ndef depth(n):\n"
+        "    if n == 0:\n        yield 0\n    yield (yield depth(n - 1)) + 1\n\n\n"
+        "print(depth(int(sys.stdin.readline())))\n"
+    ),
+    "input files when present, os.environ, LeetCode's class Solution": (
+        "import os\nimport sys\nfrom typing import List\n\nif os.path.exists('input.txt'):\n"
+        "    sys.stdin = open('input.txt')\n    sys.stdout = open('output.txt', 'w')\n"
+        "DEBUG = os.environ.get('LOCAL')\n\n\nclass Solution:\n"
+        "    def twoSum(self, nums: List[int], target: int) -> List[int]:\n        seen = {}\n"
+        "        for i, x in enumerate(nums):\n            if target - x in seen:\n"
+        "                return [seen[target - x], i]\n            seen[x] = i\n        return []\n\n\n"
+        "print(Solution().twoSum([2, 7], 9), DEBUG)\n"
+    ),
     "numpy and sortedcontainers": (
         "import numpy as np\nfrom sortedcontainers import SortedList\n\n"
         "print(np.zeros(3), SortedList([2, 1]))\n"
@@ -243,7 +265,7 @@ CLEAN = {
 async def test_ordinary_solutions_keep_their_score(code: str) -> None:
     result = await lint(code)
     assert "reason" not in result.details, result.details
-    assert result.score == 1.0, result.details
+    assert result.score == pytest.approx(1 - 0.1 * result.details["findings"]), result.details
 
 
 async def test_large_legal_programs_get_a_verdict_never_an_exception() -> None:
