@@ -87,7 +87,7 @@ ATTRIBUTES = frozenset(
     | {"get_type_hints", "ForwardRef", "source_to_code", "exec_module", "load_module"}
     | {"load_extension", "enable_load_extension", "tofile", "open_memmap", "ctypeslib", "f2py"}
     | {"_evaluate", "_eval_type", "_create_fn", "_current_frames"}  # private runners on stdlib objects
-    | {"codeobj", "resolve_dotted_attribute", "__setattr__", "__delattr__", "__match_args__"}
+    | {"codeobj", "resolve_dotted_attribute", "__setattr__", "__delattr__", "__match_args__", "lookfor"}
     | {"singledispatch", "singledispatchmethod"}  # register() evaluates annotations (a name bound to a str)
     # import paths, annotations, modules held by other modules (`os.path.os`), writers, processes
     | {"__path__", "__annotations__", "os", "sys", "_os", "_sys", "StrFormatter", "memmap"}

@@ -159,6 +159,8 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
         "raw = open(2, 'wb', 0)\nmatch raw:\n    case object(__class__=c):\n        c('colorsys.py', 'w')\n",
         "reaches __class__",
     ),
+    # numpy < 2's lookfor imports a module by a name in a string.
+    "numpy.lookfor": ("import numpy as np\n\nnp.lookfor('x', module='col' + 'orsys')\n", "reaches lookfor"),
     "a class built by type() with three arguments": (
         "C = type('C', (), {'__init_subclass__': print})\n",
         "builds a class at run time",
