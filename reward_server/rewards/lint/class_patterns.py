@@ -15,6 +15,8 @@ built at run time can put any name there where no linter reads it: `type("C", ()
 
 Anything else with a positional sub-pattern (`case ast.BinOp(l, r)`, a class from `type(...)`)
 counts as hiding code; keyword sub-patterns name their attributes in the source and are checked there.
+`dataclass` likewise decorates such plain classes only: it writes methods as source from the field
+names, which a metaclass's `__prepare__` or `__new__` can rename to code (`(self.a,print(...),)`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ __all__ = ["ClassPatterns"]
 SELF_MATCHING = frozenset({"bool", "bytearray", "bytes", "dict", "float", "frozenset", "int", "list", "set"})
 SELF_MATCHING |= {"str", "tuple"}
 _BASES = frozenset({"builtins.object", "typing.NamedTuple", "typing.Generic"})
-_DECORATORS = frozenset({"dataclasses.dataclass"})
+_DATACLASS = "dataclasses.dataclass"
+_DECORATORS = frozenset({_DATACLASS, "functools.total_ordering"})
 
 
 class ClassPatterns:
@@ -43,6 +46,23 @@ class ClassPatterns:
             if isinstance(node, ast.ClassDef):
                 self.classes[node.name] = node
         self.checked: dict[str, bool] = {}
+        self.decorators = {
+            id(d.func if isinstance(d, ast.Call) else d)
+            for c in self.classes.values()
+            for d in c.decorator_list
+        }
+
+    def check_dataclass(self, node: ast.AST) -> str | None:
+        """`dataclass` writes `__init__`, `__eq__`, ... as source from the field names, and a metaclass
+        (`__prepare__`, `__new__`) can rename a field to code there: so it decorates plain classes only."""
+        if isinstance(node, ast.ClassDef) and not self._plain_class(node):
+            decorators = (d.func if isinstance(d, ast.Call) else d for d in node.decorator_list)
+            if any(self._path(d) == _DATACLASS for d in decorators):
+                return f"makes {node.name} a dataclass, with a metaclass or base that can rename its fields"
+        named = isinstance(node, ast.Name) or (isinstance(node, ast.Attribute) and node.attr == "dataclass")
+        if named and id(node) not in self.decorators and self._path(node) == _DATACLASS:  # type: ignore[arg-type]
+            return "uses dataclass other than as a class decorator"
+        return None
 
     def check(self, pattern: ast.MatchClass) -> str | None:
         """Why `pattern` can read an attribute no linter sees, or None."""

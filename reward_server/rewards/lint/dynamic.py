@@ -224,7 +224,8 @@ class _Scan:
 
     def _check_class_use(self, node: ast.AST) -> str | None:
         patterns = self.class_patterns
-        return check_class_use(node, self.parents, patterns.classes, patterns.bindings)
+        found = check_class_use(node, self.parents, patterns.classes, patterns.bindings)
+        return found or patterns.check_dataclass(node)
 
     def _check(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Import | ast.ImportFrom):

@@ -31,6 +31,41 @@ async def lint(code: str) -> ComponentScore:
     return outcome
 
 
+# A metaclass namespace that renames the dataclass field `a` to `a,print('hidden')`.
+RENAMED_FIELD = """\
+from dataclasses import dataclass
+
+NAME = "a,print('hidden')"
+
+
+class Renaming(dict):
+    def __setitem__(self, key, value):
+        if key == 'a':
+            key = NAME
+        super().__setitem__(key, value)
+
+
+class Space(dict):
+    def __setitem__(self, key, value):
+        if key == '__annotations__':
+            value = Renaming()
+        super().__setitem__(key, value)
+
+
+class Meta(type):
+    @classmethod
+    def __prepare__(mcs, name, bases):
+        return Space()
+
+
+@dataclass(init=False, repr=False)
+class C(metaclass=Meta):
+    a: int = 0
+
+
+print(C() == C())
+"""
+
 ANY_INSTANCE = "class Any(type):\n    def __instancecheck__(cls, obj):\n        return True\n\n\n"
 
 HIDES_CODE: dict[str, tuple[str, str]] = {
@@ -80,7 +115,7 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
         "reaches __setattr__",
     ),
     "a dataclass field named __self__ in a class pattern": (
-        "from dataclasses import dataclass\n\n\n" + ANY_INSTANCE + "@dataclass\nclass Self(metaclass=Any):\n"
+        "from dataclasses import dataclass\n\n\n" + ANY_INSTANCE + "@dataclass\nclass Self:\n"
         "    __self__: object\n\n\nmatch print:\n    case Self(b):\n        print(b)\n",
         "__self__",
     ),
@@ -103,6 +138,17 @@ HIDES_CODE: dict[str, tuple[str, str]] = {
         ANY_INSTANCE + "int = Any('int', (), {'__match_args__': ('__self__',)})\n"
         "match print:\n    case int(b):\n        print(b)\n",
         "class pattern",
+    ),
+    # dataclass writes __eq__ as source from the field names; a metaclass's namespace renamed the
+    # field `a` to code: __eq__ became `(self.a,print('hidden'),) == ...`.
+    "a dataclass field renamed to code by a metaclass namespace": (
+        RENAMED_FIELD,
+        "makes C a dataclass",
+    ),
+    "dataclass called on a class a metaclass built": (
+        "from abc import ABCMeta\nfrom dataclasses import dataclass\n\n"
+        "C = dataclass(ABCMeta('C', (), {'a': 0}))\n",
+        "uses dataclass other than as a class decorator",
     ),
     # xml.etree writes any text to any path; the program then imports what it wrote.
     "a file written by ElementTree then imported": (
