@@ -127,7 +127,10 @@ class LintComponent:
 
     async def _hidden_code(self, code: str) -> str | None:
         if len(code) <= INLINE_CHECK_CHARS:
-            return hidden_code(code)
+            try:
+                return hidden_code(code)
+            except MemoryError:  # the parser's stack limit (`-` * 6000 + `1`): no real shortage at this size
+                return "is nested too deeply to check (line ?)"
         return await run_hidden_code_check(
             code, time_limit_s=self.time_limit_s, memory_limit_mb=self.memory_limit_mb
         )

@@ -25,6 +25,9 @@ us (a way on none of these lists is not caught; README "Lint reward" lists the k
   Python cannot import (not `.py`, `.pyc`, `.so`, `.zip`, …) or a file descriptor; `pathlib`,
   `shutil`, `tempfile`, `zipfile`, `tarfile` and `fileinput` are in `MODULES`.
 - A string annotation that is not a type expression (`functools.singledispatch` evaluates them).
+- `PACKAGES`: besides the standard library, the only modules a program may import (any other could
+  be a file it wrote); class patterns by position only on classes the program states
+  (`class_patterns`); the class of an object only compared, tested or named (`constructors`).
 - A source encoding declaration other than UTF-8, ASCII or Latin-1 (`# coding: unicode_escape`
   turns `\\u000a` in a comment into a new line of code).
 
@@ -44,7 +47,15 @@ import posixpath
 import sys
 import tokenize
 
-__all__ = ["ATTRIBUTES", "BARE_NAMES", "MODULES", "PATHS", "hidden_code"]
+if __package__:
+    from reward_server.rewards.lint.class_patterns import ClassPatterns
+    from reward_server.rewards.lint.constructors import BY_NAME, check_class_use
+else:  # run as a script by the lint component (`python -I -S dynamic.py`): its folder is not on sys.path
+    sys.path.append(posixpath.dirname(posixpath.abspath(__file__)))
+    from class_patterns import ClassPatterns  # type: ignore[no-redef]
+    from constructors import BY_NAME, check_class_use  # type: ignore[no-redef]
+
+__all__ = ["ATTRIBUTES", "BARE_NAMES", "MODULES", "PACKAGES", "PATHS", "hidden_code"]
 
 BARE_NAMES = frozenset(
     {"exec", "eval", "compile", "__import__", "breakpoint", "globals", "locals", "vars", "help"}
@@ -61,6 +72,8 @@ MODULES = frozenset(
     | {"pathlib", "shutil", "tempfile", "zipfile", "tarfile", "fileinput", "distutils", "setuptools"}
     | {"py_compile", "compileall", "lib2to3", "ensurepip", "venv", "turtle", "unittest", "mailcap", "test"}
     | {"optparse"}  # Values.read_file execs a file
+    | {"dis", "readline"}  # dis.Bytecode(source).codeobj: compile by another name; a history file
+    | {"xmlrpc", "xml", "http.cookiejar", "mailbox", "uu"}  # getattr by a dotted string; text writers
 )
 ATTRIBUTES = frozenset(
     # namespaces and code objects: where builtins and code live
@@ -74,6 +87,8 @@ ATTRIBUTES = frozenset(
     | {"get_type_hints", "ForwardRef", "source_to_code", "exec_module", "load_module"}
     | {"load_extension", "enable_load_extension", "tofile", "open_memmap", "ctypeslib", "f2py"}
     | {"_evaluate", "_eval_type", "_create_fn", "_current_frames"}  # private runners on stdlib objects
+    | {"codeobj", "resolve_dotted_attribute", "__setattr__", "__delattr__", "__match_args__", "lookfor"}
+    | {"singledispatch", "singledispatchmethod"}  # register() evaluates annotations (a name bound to a str)
     # import paths, annotations, modules held by other modules (`os.path.os`), writers, processes
     | {"__path__", "__annotations__", "os", "sys", "_os", "_sys", "StrFormatter", "memmap"}
     | {"save", "savez", "savez_compressed", "savetxt", "Popen", "check_output", "getoutput"}
@@ -97,6 +112,9 @@ PATHS = frozenset(
 _PRIVATE_ALLOWED = frozenset(
     {"os._exit", "heapq._heapify_max", "heapq._heappop_max", "heapq._heapreplace_max"}
 )
+# What a program may import besides the standard library: the Python sandbox image's packages. A
+# module of any other name could be a file the program wrote with a writer no list here names.
+PACKAGES = frozenset({"numpy", "sortedcontainers"})
 _OPENERS = frozenset({"open", "io.open", "io.FileIO", "_io.open", "_io.FileIO", "codecs.open"})
 _IMPORTABLE = (".py", ".pyc", ".pyo", ".pyw", ".so", ".pyd", ".zip", ".egg", ".whl", ".pyz", ".pth")
 _ATTRIBUTE_CALLERS = frozenset({"operator.attrgetter", "operator.methodcaller", "attrgetter", "methodcaller"})
@@ -157,6 +175,7 @@ class _Scan:
         self.module_paths: set[str] = set()  # what `import x` binds: module objects
         self.imported: set[str] = set()  # the top-level packages imported in any form
         self.parents: dict[ast.AST, ast.AST] = {}
+        self.class_patterns = ClassPatterns(tree, self.aliases)
         for node in ast.walk(tree):
             for child in ast.iter_child_nodes(node):
                 self.parents[child] = node
@@ -197,11 +216,16 @@ class _Scan:
         """The finding that comes first in the source, with its line."""
         found = []
         for order, node in enumerate(ast.walk(self.tree)):
-            reason = self._check(node)
+            reason = self._check(node) or self._check_class_use(node)
             if reason:
                 line, column = getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
                 found.append((line, column, order, f"{reason} (line {line})"))
         return min(found)[3] if found else None
+
+    def _check_class_use(self, node: ast.AST) -> str | None:
+        patterns = self.class_patterns
+        found = check_class_use(node, self.parents, patterns.classes, patterns.bindings)
+        return found or patterns.check_dataclass(node)
 
     def _check(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -211,8 +235,15 @@ class _Scan:
         if isinstance(node, ast.Attribute):
             return self._check_attribute(node, node.value, node.attr)
         if isinstance(node, ast.MatchClass):  # `case object(__globals__=g)` reads the attribute
-            return next((f"reaches {a}" for a in node.kwd_attrs if a in ATTRIBUTES), None)
-        if isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign):
+            found = next((f"reaches {a}" for a in node.kwd_attrs if a in ATTRIBUTES | BY_NAME), None)
+            return found or self.class_patterns.check(node)
+        if isinstance(node, ast.AnnAssign):  # a dataclass or NamedTuple field is a __match_args__ name
+            field = node.target.id if isinstance(node.target, ast.Name) else None
+            in_class = isinstance(self.parents.get(node), ast.ClassDef)
+            return (
+                f"has a field named {field}" if in_class and field in ATTRIBUTES else _check_annotation(node)
+            )
+        if isinstance(node, ast.arg | ast.FunctionDef | ast.AsyncFunctionDef):
             return _check_annotation(node)
         if isinstance(node, ast.keyword) and node.arg == "filename":  # logging.basicConfig(filename=...)
             return (
@@ -262,6 +293,8 @@ class _Scan:
         name = _literal(call.args[1]) if len(call.args) >= 2 else None
         if name is None or any(isinstance(a, ast.Starred) for a in call.args):
             return f"uses {ast.unparse(call.func)} with a computed name"
+        if name in BY_NAME:
+            return f"reaches {name} by name"
         return self._check_attribute(call, call.args[0], name)
 
     def _check_attribute(self, node: ast.AST, value: ast.expr, attr: str) -> str | None:
@@ -294,12 +327,18 @@ def _check_attribute_caller(call: ast.Call) -> str | None:
     if not names or None in names or (call.keywords and "attrgetter" in function):
         return f"uses {function} with a computed name"
     for part in ".".join(n for n in names if n).split("."):
-        if part in ATTRIBUTES or part in BARE_NAMES:
+        if part in ATTRIBUTES or part in BARE_NAMES or part in BY_NAME:
             return f"reaches {part}"
     return None
 
 
 def _check_import(node: ast.Import | ast.ImportFrom) -> str | None:
+    if isinstance(node, ast.ImportFrom) and node.level:
+        return "has a relative import (of a file the program could have written)"
+    unknown = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+    unknown = [n for n in unknown if n.split(".")[0] not in sys.stdlib_module_names | PACKAGES]
+    if unknown:
+        return f"imports {unknown[0]}, which is neither the standard library nor a package of the sandbox"
     if isinstance(node, ast.Import):
         names = [alias.name for alias in node.names]
     else:

@@ -46,7 +46,7 @@ HIDES_CODE = {
     ),
     "compile handed to a function type": (
         SRC + "f = type(lambda: 0)\nf(compile(SRC, 'm', 'ex' + 'ec'), {})()\n",
-        "uses compile",
+        "uses the class of an object as a value: type(...)",
     ),
     "eval alone": ("eval(\"print('x' if 1 == 1 else 'y')\")\n", "uses eval"),
     "__import__ and the module dict": (
@@ -143,6 +143,10 @@ HIDES_CODE = {
     "a string annotation singledispatch evaluates": (
         "from functools import singledispatch\n\n\n@singledispatch\ndef f(x):\n    return x\n\n\n"
         "@f.register\ndef _(x: \"print('hidden') or int\"):\n    return x\n",
+        "imports functools.singledispatch",
+    ),
+    "a string annotation that is not a type": (
+        "def f(x: \"print('hidden') or int\"):\n    return x\n",
         "string annotation",
     ),
     "a zip archive put on sys.path": ("import sys\n\nsys.path.insert(0, 'data.txt')\n", "reaches sys.path"),
@@ -163,7 +167,7 @@ HIDES_CODE = {
     "annotations set at run time": (
         "from functools import singledispatch\n\n\n@singledispatch\ndef f(x):\n    return x\n\n\n"
         "def g(x):\n    return x\n\n\ng.__annotations__ = {'x': 'int'}\nf.register(g)\n",
-        "reaches __annotations__",
+        "imports functools.singledispatch",
     ),
     "any module's open with a write mode": (
         "import gzip\n\ngzip.open('m.py', 'wb').close()\n",
