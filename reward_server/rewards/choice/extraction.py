@@ -5,7 +5,7 @@ Where the answer lives is decided as for math (`rewards.math.extraction.committe
 one; hidden text (comments, phantoms, white text) removed first, then NFKC (full-width `Ｃ`, `（Ｃ）`,
 `：` read as `C`, `(C)`, `:`), format characters, accents over a letter and HTML formatting tags dropped,
 look-alike Cyrillic / Greek capitals read as Latin, whitespace runs read as one gap (`_visible`); text after
-an end-of-turn token and a think block opened again are not the answer (`_spoken`).
+an end-of-turn token and a think block opened again are not the answer (math's `committed_region`).
 
 What the answer is, first tier that finds something:
 1. Boxes (`\\boxed{C}`, `\\boxed{\\text{(C) Paris}}`, `\\boxed{Paris}`) and answer phrases ("The answer
@@ -130,7 +130,6 @@ _LATIN_OF = str.maketrans("АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", 
 _LOOKALIKE = re.compile(r"(?<![^\W\d_])[АВСЕНКМОРТХΑΒΕΖΗΙΚΜΝΟΡΤΥΧ](?![^\W\d_])")
 _MARKED_LETTER = re.compile(r"([A-Za-z])[\u0300-\u036f\u20d0-\u20ff]+")
 _WHITESPACE_RUN = re.compile(r"\s{2,}")
-_END_OF_TURN = re.compile(r"<\|(?:im_end|endoftext|eot_id|end|end_of_turn)\|>|</s>|<end_of_turn>")
 _FORMAT_TAG = re.compile(r"</?(?i:b|strong|i|em|u|code|mark|del|s|strike|ins|big|small|tt|kbd|samp|var)>")
 _LINE_TAG = re.compile(r"<(?i:br\s*/?|/?p|/?div)>")
 
@@ -386,8 +385,6 @@ def extract_choice(
     region, unfinished, blocks = committed_region(completion, think_tag, answer_tag)
     if unfinished:
         return ChoiceExtraction("unfinished", notes=(unfinished,))
-    region = _spoken(region, think_tag)
-    blocks = [_spoken(b, think_tag) for b in blocks]
     if len(blocks) > 1:
         readings = [_from_region(_visible(b), letters, options) for b in blocks]
         offered = tuple(letter for r in readings for letter in r.letters)
@@ -396,24 +393,6 @@ def extract_choice(
     if blocks:
         region = blocks[-1]
     return _from_region(_visible(region), letters, options)
-
-
-def _spoken(region: str, think_tag: str) -> str:
-    """The region as the turn says it: up to an end-of-turn token (`<|im_end|>`, `</s>`: what follows
-    was never part of the reply), without a second think block opened in it (`<think>…</think>`, or
-    `<think>…` to the end: thought again, not answer)."""
-    end = _END_OF_TURN.search(region)
-    if end is not None:
-        region = region[: end.start()]
-    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
-    spoken: list[str] = []
-    pos = 0
-    while (start := region.find(open_tag, pos)) >= 0:
-        spoken.append(region[pos:start])
-        close = region.find(close_tag, start)
-        pos = len(region) if close < 0 else close + len(close_tag)
-    spoken.append(region[pos:])
-    return "".join(spoken)
 
 
 def _visible(text: str) -> str:

@@ -226,8 +226,35 @@ def _tag_blocks(text: str, tag: str) -> list[tuple[int, int, str]]:
     return blocks
 
 
+# Chat templates' end-of-turn tokens: what follows one was never part of the reply.
+_END_OF_TURN = re.compile(r"<\|(?:im_end|endoftext|eot_id|end|end_of_turn)\|>|</s>|<end_of_turn>")
+
+
+def _spoken(region: str, think_tag: str) -> str:
+    """The region as the turn says it: up to an end-of-turn token (`<|im_end|>`, `</s>`), without a
+    think block opened again in it (`<think>…</think>`, or `<think>…` to the end: thought again, not
+    answer)."""
+    end = _END_OF_TURN.search(region)
+    if end is not None:
+        region = region[: end.start()]
+    open_tag, close_tag = f"<{think_tag}>", f"</{think_tag}>"
+    spoken: list[str] = []
+    pos = 0
+    while (start := region.find(open_tag, pos)) >= 0:
+        spoken.append(region[pos:start])
+        close = region.find(close_tag, start)
+        pos = len(region) if close < 0 else close + len(close_tag)
+    spoken.append(region[pos:])
+    return "".join(spoken)
+
+
 def _committed_region(text: str, think_tag: str, answer_tag: str) -> tuple[str, str | None, list[str]]:
-    """(region, why nothing is committed or None, answer blocks in the region)."""
+    """(region, why nothing is committed or None, answer blocks in the region).
+
+    The region is what follows the first closing think tag, up to a second one, an end-of-turn token,
+    or a think block opened again (`_spoken`); the whole text when there is no think tag; and the
+    whole text when a think block never closes but an answer block follows it.
+    """
     close_think, open_think = f"</{think_tag}>", f"<{think_tag}>"
     cut = text.find(close_think)
     if cut >= 0:
@@ -235,13 +262,14 @@ def _committed_region(text: str, think_tag: str, answer_tag: str) -> tuple[str, 
         stray = region.find(close_think)
         if stray >= 0:
             region = region[:stray]
+        region = _spoken(region, think_tag)
     elif open_think in text:
         blocks = _tag_blocks(text, answer_tag)
         if not blocks:
             return text, "unfinished: the think block never closes and no answer follows it", []
         region = text
     else:
-        region = text
+        region = _spoken(text, think_tag)
     blocks = _tag_blocks(region, answer_tag)
     close_answer = f"</{answer_tag}>"
     last_end = blocks[-1][1] if blocks else 0
