@@ -18,7 +18,9 @@ from reward_server.rewards.math import check_math
         ("The answer is \\boxed{5}<|eot_id|><|start_header_id|>user<|end_header_id|>\\boxed{7}", "7", 0.0),
     ],
 )
-def test_what_follows_an_end_of_turn_token_is_not_the_answer(completion: str, gold: str, score: float) -> None:
+def test_what_follows_an_end_of_turn_token_is_not_the_answer(
+    completion: str, gold: str, score: float
+) -> None:
     assert check_math(completion, gold).score == score
 
 
