@@ -19,28 +19,10 @@ from functools import partial
 
 from reward_server.rewards.math import check_math_quick
 from reward_server.rewards.math.exact_forms import parse_exact
+from tests.support.adversarial_math import ADVERSARIAL_COMPLETIONS, COSTLY_FORMS
 
 TARGET_MS = 50.0
 
-ADVERSARIAL_COMPLETIONS = [
-    "\\(" * 6000,
-    "\\[" * 6000,
-    "$$x" * 4000,
-    "answer is " * 1500,
-    "{" * 15000,
-    "$" + "x" * 19000,
-    "the answer is $" + "x or " * 3000,
-    "\\boxed{" + "1 or " * 190 + "}",
-    "\\boxed{1}, " * 1500,
-]
-COSTLY_FORMS = [
-    "(2^{2000})^{2000}",
-    "\\sqrt{99999999977}",
-    "(a+b+c+d+f+g+h+j+k+l)^{40}",
-    "(a+b+c+d+f+g+h+j+k+l)^{3}(m+n+o+p+q+r+s+t+u+v)^{3}",
-    "(1000000x+999999)^{40}",
-    "9^{9^{9}}",
-]
 ORDINARY = "Adding the two cases gives 5. The answer is \\boxed{5}."
 
 

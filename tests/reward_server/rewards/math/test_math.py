@@ -15,6 +15,7 @@ from reward_server.rewards.base import ComponentScore
 from reward_server.rewards.math import check_math, check_math_quick
 from reward_server.rewards.math.extraction import extract_answer, find_boxed, split_alternatives
 from reward_server.rewards.math.numbers import numbers_equal, parse_plain_number
+from tests.support.adversarial_math import ADVERSARIAL_COMPLETIONS
 
 
 def score(completion: str, gold: str) -> float:
@@ -281,20 +282,7 @@ def test_any_text_gets_a_verdict_in_range(completion: str, gold: str) -> None:
     assert quick is None or quick == full
 
 
-@pytest.mark.parametrize(
-    "completion",
-    [
-        "\\(" * 6000,
-        "\\[" * 6000,
-        "$$x" * 4000,
-        "answer is " * 1500,
-        "{" * 15000,
-        "$" + "x" * 19000,
-        "the answer is $" + "x or " * 3000,
-        "\\boxed{" + "1 or " * 190 + "}",
-        "\\boxed{1}, " * 1500,
-    ],
-)
+@pytest.mark.parametrize("completion", ADVERSARIAL_COMPLETIONS)
 @pytest.mark.timeout(10)  # a hang guard; the 50 ms target is benchmarks/bench_math_inline.py's
 def test_the_inline_path_stays_cheap_on_adversarial_text(completion: str) -> None:
     # check_math_quick runs on the API's event loop: no input may make it block for long

@@ -15,6 +15,7 @@ from reward_server.rewards.math.exact_lists import (
     parse_exact_list,
     parse_exact_matrix,
 )
+from tests.support.adversarial_math import COSTLY_FORMS
 
 
 @pytest.mark.parametrize(
@@ -112,17 +113,7 @@ def test_exact_forms_decide_without_the_parser() -> None:
     assert not verdict.equal and "bracketed list" in verdict.details["rule"]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "(2^{2000})^{2000}",
-        "\\sqrt{99999999977}",
-        "(a+b+c+d+f+g+h+j+k+l)^{40}",
-        "(a+b+c+d+f+g+h+j+k+l)^{3}(m+n+o+p+q+r+s+t+u+v)^{3}",
-        "(1000000x+999999)^{40}",
-        "9^{9^{9}}",
-    ],
-)
+@pytest.mark.parametrize("text", COSTLY_FORMS)
 @pytest.mark.timeout(10)  # a hang guard; the 50 ms target is benchmarks/bench_math_inline.py's
 def test_costly_forms_are_refused_quickly(text: str) -> None:
     # this runs on the event loop (the inline path): it must stay cheap whatever the input
