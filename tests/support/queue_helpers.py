@@ -8,7 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from reward_server.config import Settings
-from tests.support.redis_fixtures import RedisServer
+from reward_server.schemas import ScoreItem, ScoreRequest
+from tests.support.redis_fixtures import RedisServer, unique_prefix
 
 
 def math_items(n: int, *, via_parser: bool = False) -> list[dict[str, Any]]:
@@ -76,3 +77,26 @@ def queue_settings(redis_server: RedisServer, prefix: str, **overrides: Any) -> 
         **overrides,
     }
     return Settings(**values)
+
+
+def worker_settings(server: RedisServer, **overrides: Any) -> Settings:
+    """Settings of a worker under test: a queue prefix of its own, chunks of 2 items, short Redis
+    timeouts, format as the only default reward (so `format_request` items score without a task)."""
+    values: dict[str, Any] = {
+        "cpu_workers": 1,
+        "sandbox": "none",
+        "redis_url": server.url,
+        "queue_prefix": unique_prefix(),
+        "queue_chunk_items": 2,
+        "redis_timeout_s": 1.0,
+        "default_rewards": {"format": 1.0},
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def format_request(n: int) -> ScoreRequest:
+    """`n` well-formatted items (ids 0..n-1) that the format reward scores 1."""
+    return ScoreRequest(
+        items=[ScoreItem(id=i, completion="<think>a</think><answer>1</answer>") for i in range(n)]
+    )

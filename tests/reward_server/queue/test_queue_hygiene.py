@@ -18,32 +18,16 @@ from reward_server.queue.consumers import ConsumerScripts
 from reward_server.queue.jobs import JobStatus
 from reward_server.queue.keys import GROUP
 from reward_server.queue.worker import Worker
-from reward_server.schemas import ScoreItem, ScoreRequest
 from reward_server.services import queue_config, start_services
-from tests.support.redis_fixtures import RedisServer, unique_prefix
+from tests.support.queue_helpers import format_request, worker_settings
+from tests.support.redis_fixtures import RedisServer
 
 pytestmark = pytest.mark.redis
 
 
 def settings_for(server: RedisServer, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "cpu_workers": 1,
-        "sandbox": "none",
-        "redis_url": server.url,
-        "queue_prefix": unique_prefix(),
-        "queue_chunk_items": 2,
-        "redis_timeout_s": 1.0,
-        "queue_reclaim_after_s": 0.2,
-        "default_rewards": {"format": 1.0},
-        **overrides,
-    }
-    return Settings(**values)
-
-
-def request_of(n: int) -> ScoreRequest:
-    return ScoreRequest(
-        items=[ScoreItem(id=i, completion="<think>a</think><answer>1</answer>") for i in range(n)]
-    )
+    """A worker's settings with a short reclaim time, so a dead worker's chunk is taken over quickly."""
+    return worker_settings(server, **{"queue_reclaim_after_s": 0.2, **overrides})
 
 
 async def until(condition: Callable[[], Awaitable[bool]], what: str, timeout_s: float = 30) -> None:
@@ -69,7 +53,7 @@ async def test_a_chunk_redelivered_after_its_job_expired_is_dropped_without_recr
     stop = asyncio.Event()
     try:
         await ensure_group(queue.redis, keys)
-        job_id = await queue.enqueue(request_of(2))
+        job_id = await queue.enqueue(format_request(2))
         # A worker takes the chunk and dies; meanwhile the job's keys expire.
         await queue.redis.xreadgroup(GROUP, "dead", {keys.chunks: ">"}, count=1)
         await queue.redis.delete(keys.job(job_id), keys.request(job_id), keys.events(job_id))
@@ -111,7 +95,7 @@ async def test_a_worker_that_stops_cleanly_leaves_the_consumer_group(redis_serve
     queue = JobQueue(queue_config(settings))
     try:
         await ensure_group(queue.redis, queue.keys)
-        job_id = await queue.enqueue(request_of(4))
+        job_id = await queue.enqueue(format_request(4))
         worker, stop = Worker(queue_config(settings), services.score_chunk), asyncio.Event()
         run = asyncio.create_task(worker.run(stop))
         info = await queue.wait(job_id, timeout_s=30)
@@ -131,7 +115,7 @@ async def test_a_consumer_with_a_chunk_pending_is_never_deleted(redis_server: Re
     consumers = ConsumerScripts(queue.redis, queue.keys)
     try:
         await ensure_group(queue.redis, queue.keys)
-        await queue.enqueue(request_of(2))
+        await queue.enqueue(format_request(2))
         await queue.redis.xreadgroup(GROUP, "holder", {queue.keys.chunks: ">"}, count=1)
         await queue.redis.xgroup_createconsumer(queue.keys.chunks, GROUP, "idle")
         assert await consumers.release("holder") is False  # its chunk must stay claimable
@@ -148,7 +132,7 @@ async def test_dead_consumers_with_nothing_pending_are_reaped(redis_server: Redi
     consumers = ConsumerScripts(queue.redis, queue.keys)
     try:
         await ensure_group(queue.redis, queue.keys)
-        await queue.enqueue(request_of(2))
+        await queue.enqueue(format_request(2))
         await queue.redis.xreadgroup(GROUP, "dead-holding", {queue.keys.chunks: ">"}, count=1)
         for name in ("dead-idle", "live-idle"):
             await queue.redis.xgroup_createconsumer(queue.keys.chunks, GROUP, name)
@@ -189,7 +173,7 @@ async def test_a_stream_entry_that_is_no_chunk_is_dropped_not_redelivered_for_ev
     try:
         await ensure_group(queue.redis, queue.keys)
         bad = await queue.redis.xadd(queue.keys.chunks, {"job": "x", "index": "not a number"})
-        job_id = await queue.enqueue(request_of(2))
+        job_id = await queue.enqueue(format_request(2))
         worker, stop = Worker(queue_config(settings), services.score_chunk), asyncio.Event()
         run = asyncio.create_task(worker.run(stop))
         assert (await queue.wait(job_id, timeout_s=30)).status is JobStatus.done
@@ -216,7 +200,7 @@ async def test_a_chunk_whose_queued_request_is_unreadable_fails_its_job_at_once(
     queue = JobQueue(queue_config(settings))
     try:
         await ensure_group(queue.redis, queue.keys)
-        job_id = await queue.enqueue(request_of(2))
+        job_id = await queue.enqueue(format_request(2))
         await queue.redis.hset(queue.keys.request(job_id), "0", "{not json")
         worker, stop = Worker(queue_config(settings), services.score_chunk), asyncio.Event()
         run = asyncio.create_task(worker.run(stop))

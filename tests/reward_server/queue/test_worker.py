@@ -17,43 +17,24 @@ from reward_server.queue.jobs import JobStatus
 from reward_server.queue.keys import GROUP
 from reward_server.queue.worker import Worker
 from reward_server.rewards.base import ComponentScore
-from reward_server.schemas import ScoreItem, ScoreRequest
+from reward_server.schemas import ScoreItem
 from reward_server.services import Services, queue_config, start_services
-from tests.support.redis_fixtures import RedisServer, unique_prefix
+from tests.support.queue_helpers import format_request, worker_settings
+from tests.support.redis_fixtures import RedisServer
 
 pytestmark = pytest.mark.redis
 
 
-def settings_for(server: RedisServer, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "cpu_workers": 1,
-        "sandbox": "none",
-        "redis_url": server.url,
-        "queue_prefix": unique_prefix(),
-        "queue_chunk_items": 2,
-        "redis_timeout_s": 1.0,
-        "default_rewards": {"format": 1.0},
-        **overrides,
-    }
-    return Settings(**values)
-
-
-def request_of(n: int) -> ScoreRequest:
-    return ScoreRequest(
-        items=[ScoreItem(id=i, completion="<think>a</think><answer>1</answer>") for i in range(n)]
-    )
-
-
 @pytest.fixture
 async def queue(redis_server: RedisServer) -> AsyncIterator[JobQueue]:
-    job_queue = JobQueue(queue_config(settings_for(redis_server)))
+    job_queue = JobQueue(queue_config(worker_settings(redis_server)))
     await ensure_group(job_queue.redis, job_queue.keys)  # what a worker does when it starts
     yield job_queue
     await job_queue.close()
 
 
 async def test_a_chunk_scored_twice_is_counted_once(queue: JobQueue) -> None:
-    job_id = await queue.enqueue(request_of(3))
+    job_id = await queue.enqueue(format_request(3))
     redis, keys = queue.redis, queue.keys
     [[_, [(entry_id, fields)]]] = await redis.xreadgroup(GROUP, "first", {keys.chunks: ">"}, count=1)
     await redis.xclaim(keys.chunks, GROUP, "second", 0, [entry_id])  # as XAUTOCLAIM does after a crash
@@ -119,12 +100,12 @@ async def run_workers(
 async def test_a_live_worker_keeps_a_chunk_that_outlasts_the_reclaim_time(redis_server: RedisServer) -> None:
     # Touches every 1/3 s; the chunk takes 2.5 reclaim periods. A looser margin than needed: a busy CI box
     # can stall an event loop for a good fraction of a second.
-    settings = settings_for(redis_server, queue_reclaim_after_s=1.0)
+    settings = worker_settings(redis_server, queue_reclaim_after_s=1.0)
     services = await start_services(settings)
     queue = JobQueue(queue_config(settings))
     try:
         services.components["format"] = SlowFormat(seconds=2.5)
-        job_id = await queue.enqueue(request_of(2))
+        job_id = await queue.enqueue(format_request(2))
         info = await run_workers(settings, services, 2, job_id, queue)
         assert info.status is JobStatus.done
         assert await queue.redis.hget(queue.keys.job(job_id), "redelivered") == "0"
@@ -134,12 +115,12 @@ async def test_a_live_worker_keeps_a_chunk_that_outlasts_the_reclaim_time(redis_
 
 
 async def test_a_chunk_that_keeps_losing_its_workers_fails_its_job(redis_server: RedisServer) -> None:
-    settings = settings_for(redis_server, queue_reclaim_after_s=0.2, queue_max_deliveries=1)
+    settings = worker_settings(redis_server, queue_reclaim_after_s=0.2, queue_max_deliveries=1)
     services = await start_services(settings)
     queue = JobQueue(queue_config(settings))
     try:
         await ensure_group(queue.redis, queue.keys)
-        job_id = await queue.enqueue(request_of(2))
+        job_id = await queue.enqueue(format_request(2))
         # A worker takes the chunk and dies without a word: it is delivered again, once too often.
         await queue.redis.xreadgroup(GROUP, "dead", {queue.keys.chunks: ">"}, count=1)
         info = await run_workers(settings, services, 1, job_id, queue)
@@ -172,7 +153,7 @@ def test_the_worker_command_needs_a_redis_url(capsys: pytest.CaptureFixture[str]
 
 async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None:
     """What a client retry does when Redis ran the script but the reply was lost with the connection."""
-    request = request_of(3)
+    request = format_request(3)
     job_id = await queue.enqueue(request)
     keys = queue.keys
     chunks_before = await queue.redis.xlen(keys.chunks)
@@ -196,7 +177,7 @@ async def test_enqueueing_the_same_job_twice_is_a_no_op(queue: JobQueue) -> None
 
 
 async def test_cancelling_a_running_job_stops_the_worker_scoring_it(redis_server: RedisServer) -> None:
-    settings = settings_for(redis_server, queue_reclaim_after_s=0.3)
+    settings = worker_settings(redis_server, queue_reclaim_after_s=0.3)
     services = await start_services(settings)
     queue = JobQueue(queue_config(settings))
     stop = asyncio.Event()
@@ -204,7 +185,7 @@ async def test_cancelling_a_running_job_stops_the_worker_scoring_it(redis_server
     try:
         slow = SlowFormat(seconds=30)
         services.components["format"] = slow
-        job_id = await queue.enqueue(request_of(2))
+        job_id = await queue.enqueue(format_request(2))
         run = asyncio.create_task(worker.run(stop))
         # Cancelled once the component is scoring (a cancel that lands between the worker's claim and
         # the component's start stops the scoring before it reaches the component: nothing to see).
