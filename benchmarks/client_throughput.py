@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from tests.support.serve_process import wait_until_healthy
 from trainer_client import RewardClient
 
 ANSWERS = ["42", "\\frac{1}{2}", "3\\sqrt{2}", "(1, 2]", "x^2 + 1", "0.25", "17", "\\{1, 2, 3\\}"]
@@ -73,12 +74,7 @@ def local_server(workers: int) -> Iterator[str]:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                with contextlib.suppress(httpx.TransportError):
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                time.sleep(0.1)
-            else:
+            if not wait_until_healthy(url, timeout_s=60):
                 raise RuntimeError("reward-server did not start")
             yield url
         finally:

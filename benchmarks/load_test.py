@@ -29,6 +29,8 @@ from typing import Any
 
 import httpx
 
+from tests.support.serve_process import wait_until_healthy
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -197,17 +199,9 @@ def main() -> int:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                print("server did not start", file=sys.stderr)
-                return 1
-            time.sleep(0.2)
+        if not wait_until_healthy(url, timeout_s=60, alive=lambda: server.poll() is None, poll_s=0.2):
+            print("server did not start", file=sys.stderr)
+            return 1
 
         async def run() -> tuple[Phase, Phase, list[tuple[float, float]], float]:
             baseline, loaded = Phase("serial (1 client)"), Phase(f"concurrent ({args.clients} clients)")

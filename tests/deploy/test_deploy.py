@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from tests.support.paths import REPO_ROOT
+from tests.support.serve_process import wait_until_healthy
 from tests.support.services import free_port, require_service
 
 ROOT = REPO_ROOT
@@ -96,16 +97,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         up = stack.compose("up", "-d", "--scale", "worker=2", timeout_s=600)
         assert up.returncode == 0, up.stderr[-4000:]
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                if httpx.get(f"{stack.url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the stack did not become healthy:\n{stack.compose('logs', '--tail=30').stdout}")
-            time.sleep(1)
+        if not wait_until_healthy(stack.url, timeout_s=240, request_timeout_s=2, poll_s=1):
+            pytest.fail(f"the stack did not become healthy:\n{stack.compose('logs', '--tail=30').stdout}")
         yield stack
     finally:
         stack.compose("down", "--volumes", "--timeout", "30", timeout_s=300)

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +16,28 @@ from typing import Any
 import httpx
 
 from tests.support.services import free_port
+
+
+def wait_until_healthy(
+    url: str,
+    *,
+    timeout_s: float,
+    alive: Callable[[], bool] = lambda: True,
+    request_timeout_s: float = 1.0,
+    poll_s: float = 0.1,
+) -> bool:
+    """Poll `url`/healthz until it answers 200 (True); False once `alive()` says the server is gone
+    or `timeout_s` seconds have passed. Used by tests and benchmarks that start a real service."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=request_timeout_s).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        if not alive() or time.monotonic() > deadline:
+            return False
+        time.sleep(poll_s)
 
 
 @dataclass
@@ -48,16 +70,8 @@ def serve_process(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {log_path.read_text()}")
-            time.sleep(0.1)
+        if not wait_until_healthy(url, timeout_s=start_timeout_s, alive=lambda: proc.poll() is None):
+            raise RuntimeError(f"server did not start: {log_path.read_text()}")
         yield ServeProcess(proc, url, log_path)
     finally:
         if proc.poll() is None:
